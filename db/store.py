@@ -1,0 +1,1 @@
+"""Store: the only place that speaks SQL. (Interface stub; being implemented.)"""
