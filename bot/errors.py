@@ -1,4 +1,4 @@
-"""Errors a user can cause. Each carries what the reply needs to help them (suggestions, valid years)."""
+"""Errors a user can cause; each carries what a helpful reply needs (suggestions, valid years)."""
 
 from __future__ import annotations
 

@@ -20,8 +20,12 @@ Basis = Literal["total", "core"]
 #: Rows of a release file that are NATO's own aggregates, not allies.
 AGGREGATE_CODES: frozenset[str] = frozenset({"NATO_TOTAL", "NATO_EUR_CAN"})
 
-#: The year NATO's 2% guideline and the Hague commitment aim at.
+#: The year the Hague commitment (3.5% core, 5% total) is to be met by.
 HAGUE_TARGET_YEAR = 2035
+
+#: Any target a user may ask for, in % of GDP.
+MIN_TARGET = 0.5
+MAX_TARGET = 10.0
 
 _RELEASE_ID = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _JOINED = re.compile(r"^\d{4}(-\d{2}-\d{2})?$")
@@ -125,6 +129,10 @@ class DatasetVersion(_Frozen):
     record_count: int = 0
 
 
+def _release_key(release: Release) -> str:
+    return release.release_id
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """The active dataset, indexed for fast reads. Built by the Store; never mutated.
@@ -150,7 +158,7 @@ class Snapshot:
         aliases: dict[str, str],
     ) -> Snapshot:
         records: dict[str, dict[tuple[str, int], SpendingRecord]] = {
-            r.release_id: {} for r in sorted(dataset.releases, key=lambda r: r.release_id)
+            r.release_id: {} for r in sorted(dataset.releases, key=_release_key)
         }
         for rec in dataset.records:
             records.setdefault(rec.release_id, {})[(rec.iso3, rec.year)] = rec
@@ -158,7 +166,7 @@ class Snapshot:
             version=version,
             countries={c.iso3: c for c in sorted(dataset.members, key=lambda c: c.name)},
             aliases=dict(aliases),
-            releases={r.release_id: r for r in sorted(dataset.releases, key=lambda r: r.release_id)},
+            releases={r.release_id: r for r in sorted(dataset.releases, key=_release_key)},
             records=records,
         )
 

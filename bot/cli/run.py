@@ -1,11 +1,65 @@
-"""`natobot run` (placeholder until implemented)."""
+"""``natobot run``: start the bot; fail fast with one clear line on bad config or a bad token."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
 from typing import Any
+
+import aiohttp
+import discord
+
+from bot.client import NatoBot
+from bot.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger("natobot")
 
 
 def add_parser(subparsers: Any) -> None:
-    p: argparse.ArgumentParser = subparsers.add_parser("run", help="not implemented yet")
-    p.set_defaults(handler=lambda args: 2)
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "run", help="run the Discord bot (needs DISCORD_TOKEN; see .env.example)"
+    )
+    p.set_defaults(handler=handle)
+
+
+async def serve(settings: Settings) -> None:
+    """Run until Discord closes us or SIGINT/SIGTERM arrives; the store is closed either way."""
+    bot = NatoBot(settings)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # not on Windows
+            loop.add_signal_handler(sig, lambda s=sig: _stop(bot, s))
+    async with bot:
+        await bot.start(settings.discord_token.get_secret_value())
+
+
+def _stop(bot: discord.Client, sig: signal.Signals) -> None:
+    log.info("received %s, shutting down", sig.name)
+    asyncio.get_running_loop().create_task(bot.close())
+
+
+def handle(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"natobot: configuration error:\n{exc}", file=sys.stderr)
+        return 2
+    discord.utils.setup_logging(level=settings.log_level_number)
+    try:
+        asyncio.run(serve(settings))
+    except discord.LoginFailure:
+        log.error("Discord rejected DISCORD_TOKEN (401 Unauthorized): check the bot token.")
+        return 1
+    except discord.PrivilegedIntentsRequired as exc:
+        log.error("Discord refused a privileged intent: %s", exc)
+        return 1
+    except (aiohttp.ClientError, OSError) as exc:
+        log.error("Could not reach Discord at %s: %s", discord.http.Route.BASE, exc)
+        return 1
+    except KeyboardInterrupt:  # a second Ctrl-C during shutdown
+        pass
+    return 0

@@ -1,0 +1,152 @@
+"""NatoBot: the discord.py client. Opens the Store, loads every cog, syncs only when needed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import pkgutil
+import time
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+import cogs
+from bot.config import Settings
+from bot.errors import UserFacingError
+from db.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def discover_extensions() -> list[str]:
+    """Every module in cogs/ is an extension (each ends in ``async def setup(bot)``)."""
+    return sorted(
+        f"{cogs.__name__}.{m.name}"
+        for m in pkgutil.iter_modules(cogs.__path__)
+        if not m.name.startswith("_")
+    )
+
+
+def user_error_of(error: BaseException) -> UserFacingError | None:
+    """The UserFacingError behind discord.py's wrappers (CommandInvokeError, TransformerError)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, UserFacingError):
+            return seen
+        seen = getattr(seen, "original", None) or seen.__cause__
+    return None
+
+
+class NatoTree(app_commands.CommandTree["NatoBot"]):
+    """The command tree, with the one error handler every command shares."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[NatoBot], error: app_commands.AppCommandError
+    ) -> None:
+        message = self._message_for(interaction, error)
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(message, ephemeral=True)
+            else:
+                await interaction.response.send_message(message, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not deliver the error reply to interaction %s", interaction.id)
+
+    @staticmethod
+    def _message_for(
+        interaction: discord.Interaction[NatoBot], error: app_commands.AppCommandError
+    ) -> str:
+        if (user_error := user_error_of(error)) is not None:
+            return str(user_error)
+        if isinstance(error, app_commands.MissingPermissions):
+            needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+            return f"You need the {needed} permission to do that."
+        if isinstance(error, app_commands.NoPrivateMessage):
+            return "That command only works in a server."
+        if isinstance(error, app_commands.CheckFailure):
+            return str(error) or "You are not allowed to use that command."
+        if isinstance(error, app_commands.TransformerError):
+            return f"“{error.value}” is not a valid value for that option."
+        command = interaction.command.qualified_name if interaction.command else "?"
+        log.error("command /%s failed (interaction %s)", command, interaction.id, exc_info=error)
+        return (
+            "Sorry, something went wrong on our side while answering that. "
+            f"It has been logged (reference {interaction.id})."
+        )
+
+
+class NatoBot(commands.AutoShardedBot):
+    """The bot. ``settings`` are passed in (never read at import) so tests can build their own."""
+
+    store: Store
+
+    def __init__(self, settings: Settings, **options: Any) -> None:
+        # Slash commands need no privileged intents; guilds gives us channels for update posts.
+        intents = discord.Intents.none()
+        intents.guilds = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            help_command=None,
+            owner_ids=set(settings.owner_ids) or None,
+            tree_cls=NatoTree,
+            allowed_mentions=discord.AllowedMentions.none(),
+            **options,
+        )
+        self.settings = settings
+        self.started_at = time.monotonic()
+
+    async def setup_hook(self) -> None:
+        self.store = await Store.open(self.settings.database_path)
+        for extension in discover_extensions():
+            await self.load_extension(extension)
+        await self.sync_commands_if_changed()
+
+    async def close(self) -> None:
+        await super().close()
+        if hasattr(self, "store"):
+            await self.store.close()
+
+    # -- command sync -------------------------------------------------------------------------
+
+    def _sync_scope(self) -> discord.Object | None:
+        if self.settings.sync_guild_id is None:
+            return None
+        guild = discord.Object(id=self.settings.sync_guild_id)
+        self.tree.copy_global_to(guild=guild)
+        return guild
+
+    def command_tree_hash(self, guild: discord.abc.Snowflake | None) -> str:
+        payload = [c.to_dict(self.tree) for c in self.tree.get_commands(guild=guild)]
+        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    async def sync_commands_if_changed(self, *, force: bool = False) -> bool:
+        """Sync the tree when it differs from the last sync (Discord rate-limits syncing)."""
+        guild = self._sync_scope()
+        key = f"command_tree_hash:{guild.id if guild else 'global'}"
+        digest = self.command_tree_hash(guild)
+        if not force and await self.store.get_meta(key) == digest:
+            log.info("command tree unchanged since last sync; not syncing")
+            return False
+        synced = await self.tree.sync(guild=guild)
+        await self.store.set_meta(key, digest)
+        log.info(
+            "synced %d commands %s", len(synced), f"to guild {guild.id}" if guild else "globally"
+        )
+        return True
+
+    async def effective_target(self, guild_id: int | None, explicit: float | None) -> float:
+        """The option if given, else the server's /settings target, else DEFAULT_TARGET."""
+        if explicit is not None:
+            return explicit
+        if guild_id is not None and (saved := await self.store.guild_target(guild_id)) is not None:
+            return saved
+        return self.settings.default_target
+
+    @property
+    def uptime_seconds(self) -> float:
+        return time.monotonic() - self.started_at

@@ -1,0 +1,82 @@
+"""Settings from the environment and ``.env`` (pydantic-settings).
+
+``load_settings()`` turns any validation failure into a ``ConfigError`` with one line per bad
+setting, naming the variable, so start-up can stop with a clear message and no traceback.
+Settings are built when asked for, never at import time, so tests construct their own.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.models import MAX_TARGET, MIN_TARGET
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+DEFAULT_DATABASE_PATH = Path("data/natobot.sqlite3")
+
+
+class ConfigError(Exception):
+    """Start-up configuration is missing or malformed; the message is meant for the operator."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+    )
+
+    discord_token: SecretStr = Field(min_length=1)
+    database_path: Path = DEFAULT_DATABASE_PATH
+    #: Discord user ids allowed to run the owner-only admin commands ("123,456").
+    owner_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    #: Sync commands to this one guild only (instant; for development).
+    sync_guild_id: int | None = None
+    log_level: LogLevel = "INFO"
+    #: % of GDP used when neither the command nor the server's setting names a target.
+    default_target: float = Field(default=2.0, ge=MIN_TARGET, le=MAX_TARGET)
+
+    @field_validator("owner_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",")]
+            return frozenset(p for p in parts if p)
+        return value
+
+    @field_validator("sync_guild_id", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @property
+    def log_level_number(self) -> int:
+        return logging.getLevelNamesMapping()[self.log_level]
+
+
+def _describe(error: dict[str, Any]) -> str:
+    name = str(error["loc"][0]).upper() if error.get("loc") else "setting"
+    value = error.get("input")
+    if error["type"] == "missing" or (isinstance(value, str) and not value.strip()):
+        return f"{name} is not set: put it in the environment or in .env (see .env.example)."
+    shown = "" if name == "DISCORD_TOKEN" else f" (got {value!r})"
+    return f"{name} is invalid{shown}: {error['msg']}. See .env.example."
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings; raise ConfigError naming every bad variable, one per line."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError("\n".join(_describe(e) for e in exc.errors())) from None

@@ -1,0 +1,65 @@
+"""/settings: a server's default target, for members with Manage Server."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.models import MAX_TARGET, MIN_TARGET
+
+if TYPE_CHECKING:
+    from bot.client import NatoBot
+
+TargetValue = app_commands.Range[float, MIN_TARGET, MAX_TARGET]
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class SettingsCog(
+    commands.GroupCog, group_name="settings", group_description="This server's settings"
+):
+    def __init__(self, bot: NatoBot) -> None:
+        self.bot = bot
+
+    # default_permissions only hides the command; admins can re-grant it, so check at run time too.
+    @app_commands.command(name="target", description="Set the default target (% of GDP) here")
+    @app_commands.describe(
+        value="% of GDP, 0.5-10 (2 = 2014 guideline, 3.5 = Hague core, 5 = Hague total). "
+        "Leave empty to go back to the bot's default."
+    )
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def target(
+        self, interaction: discord.Interaction[NatoBot], value: TargetValue | None = None
+    ) -> None:
+        assert interaction.guild_id is not None  # guild_only
+        await self.bot.store.set_guild_target(interaction.guild_id, value, by=interaction.user.id)
+        if value is None:
+            default = self.bot.settings.default_target
+            text = (
+                f"This server's default target is back to the bot's default, {default:g}% of GDP."
+            )
+        else:
+            text = f"This server's default target is now {value:g}% of GDP."
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @app_commands.command(name="show", description="Show this server's settings")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def show(self, interaction: discord.Interaction[NatoBot]) -> None:
+        assert interaction.guild_id is not None
+        saved = await self.bot.store.guild_target(interaction.guild_id)
+        default = self.bot.settings.default_target
+        embed = discord.Embed(title="Settings for this server", colour=discord.Colour.blurple())
+        embed.add_field(
+            name="Default target",
+            value=f"{saved:g}% of GDP (set here)"
+            if saved is not None
+            else f"{default:g}% of GDP (bot default)",
+        )
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+async def setup(bot: NatoBot) -> None:
+    await bot.add_cog(SettingsCog(bot))
