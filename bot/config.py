@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     #: % of GDP used when neither the command nor the server's setting names a target.
     default_target: float = Field(default=2.0, ge=MIN_TARGET, le=MAX_TARGET)
 
+    @field_validator("discord_token", mode="before")
+    @classmethod
+    def _strip_token(cls, value: Any) -> Any:
+        return value.strip() if isinstance(value, str) else value
+
     @field_validator("owner_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: Any) -> Any:

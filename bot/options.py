@@ -1,0 +1,110 @@
+"""Slash-command option types shared by the cogs: parsing, validation and autocomplete.
+
+Transformers turn what Discord sends into domain values (an ally, a release id) against the
+Store's in-memory snapshot, so autocomplete answers without touching the disk. A value that
+doesn't resolve raises a UserFacingError, which the tree's error handler shows ephemerally.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+from bot import countries
+from bot.errors import UnknownRelease, YearNotCovered
+from bot.models import MAX_TARGET, MIN_TARGET, Country
+
+if TYPE_CHECKING:
+    from bot.client import NatoBot
+
+    Interaction = discord.Interaction[NatoBot]
+else:
+    Interaction = discord.Interaction
+
+#: Discord allows at most 25 autocomplete choices, each name 1-100 characters.
+MAX_CHOICES = 25
+
+STANDARD_TARGETS: tuple[tuple[float, str], ...] = (
+    (2.0, "2% — 2014 Wales guideline"),
+    (3.5, "3.5% — Hague 2025 core defence, by 2035"),
+    (5.0, "5% — Hague 2025 total (3.5 core + 1.5 related), by 2035"),
+)
+
+
+def _snapshot(interaction: Interaction) -> Any:
+    return interaction.client.store.snapshot
+
+
+class CountryOption(app_commands.Transformer):
+    """An ally by name, ISO code or alias; autocompletes from the alias table."""
+
+    async def transform(self, interaction: Interaction, value: str) -> Country:  # type: ignore[override]
+        return countries.resolve(_snapshot(interaction), value)
+
+    async def autocomplete(  # type: ignore[override]
+        self, interaction: Interaction, value: str
+    ) -> list[app_commands.Choice[str]]:
+        found = countries.autocomplete(_snapshot(interaction), value, limit=MAX_CHOICES)
+        return [app_commands.Choice(name=c.name, value=c.iso3) for c in found]
+
+
+class ReleaseOption(app_commands.Transformer):
+    """A loaded NATO release id (YYYY-MM); autocompletes newest first."""
+
+    async def transform(self, interaction: Interaction, value: str) -> str:  # type: ignore[override]
+        releases = _snapshot(interaction).releases
+        release_id = value.strip()
+        if release_id not in releases:
+            raise UnknownRelease(release_id, list(releases))
+        return release_id
+
+    async def autocomplete(  # type: ignore[override]
+        self, interaction: Interaction, value: str
+    ) -> list[app_commands.Choice[str]]:
+        needle = value.strip().casefold()
+        choices = []
+        for release in reversed(_snapshot(interaction).releases.values()):
+            label = f"{release.release_id} — {release.title} ({release.basis})"
+            if needle in label.casefold():
+                choices.append(app_commands.Choice(name=label[:100], value=release.release_id))
+        return choices[:MAX_CHOICES]
+
+
+async def year_autocomplete(interaction: Interaction, value: str) -> list[app_commands.Choice[int]]:
+    """Years covered by the release chosen so far (or the newest), latest first."""
+    snap = _snapshot(interaction)
+    release_id = getattr(interaction.namespace, "release", None)
+    if release_id not in snap.releases:
+        release_id = snap.newest_release.release_id
+    years = [y for y in reversed(snap.years(release_id)) if str(y).startswith(value.strip())]
+    return [app_commands.Choice(name=str(y), value=y) for y in years[:MAX_CHOICES]]
+
+
+async def target_autocomplete(
+    interaction: Interaction, value: str
+) -> list[app_commands.Choice[float]]:
+    """The three NATO targets as suggestions; any number in range may still be typed."""
+    choices = [app_commands.Choice(name=label, value=v) for v, label in STANDARD_TARGETS]
+    typed = value.strip().rstrip("%").replace(",", ".")
+    try:
+        number = float(typed)
+    except ValueError:
+        return choices
+    if MIN_TARGET <= number <= MAX_TARGET and number not in {v for v, _ in STANDARD_TARGETS}:
+        choices.insert(0, app_commands.Choice(name=f"{number:g}% of GDP", value=number))
+    return choices
+
+
+def check_year(snap: Any, release_id: str, year: int) -> None:
+    """Raise YearNotCovered listing the release's years when ``year`` isn't one of them."""
+    years = snap.years(release_id)
+    if year not in years:
+        raise YearNotCovered(release_id, year, years)
+
+
+CountryArg = app_commands.Transform[Country, CountryOption]
+ReleaseArg = app_commands.Transform[str, ReleaseOption]
+YearArg = app_commands.Range[int, 1949, 2100]
+TargetArg = app_commands.Range[float, MIN_TARGET, MAX_TARGET]

@@ -1,0 +1,108 @@
+"""Settings: every bad value stops start-up with one clear line naming the variable."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No stray .env or environment variables leak into these tests."""
+    monkeypatch.chdir(tmp_path)
+    for name in (
+        "DISCORD_TOKEN",
+        "DATABASE_PATH",
+        "OWNER_IDS",
+        "SYNC_GUILD_ID",
+        "LOG_LEVEL",
+        "DEFAULT_TARGET",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_defaults_need_only_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "abc")
+    settings = load_settings()
+    assert settings.discord_token.get_secret_value() == "abc"
+    assert settings.database_path == Path("data/natobot.sqlite3")
+    assert settings.owner_ids == frozenset()
+    assert settings.sync_guild_id is None
+    assert settings.default_target == 2.0
+    assert "abc" not in repr(settings)  # the token never shows in logs
+
+
+def test_values_from_dotenv_file(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "DISCORD_TOKEN=t0k\nOWNER_IDS=12, 34;56\nSYNC_GUILD_ID=\nLOG_LEVEL=debug\nDEFAULT_TARGET=3.5\n"
+    )
+    settings = load_settings()
+    assert settings.owner_ids == frozenset({12, 34, 56})
+    assert settings.sync_guild_id is None
+    assert settings.log_level == "DEBUG"
+    assert settings.default_target == 3.5
+
+
+def test_example_file_documents_every_setting() -> None:
+    example = (ROOT / ".env.example").read_text()
+    from bot.config import Settings
+
+    for name in Settings.model_fields:
+        assert f"\n{name.upper()}=" in example, name
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({}, "DISCORD_TOKEN is not set"),
+        ({"DISCORD_TOKEN": "  "}, "DISCORD_TOKEN is not set"),
+        ({"DISCORD_TOKEN": "x", "OWNER_IDS": "12,abc"}, "OWNER_IDS is invalid"),
+        ({"DISCORD_TOKEN": "x", "SYNC_GUILD_ID": "guild"}, "SYNC_GUILD_ID is invalid"),
+        ({"DISCORD_TOKEN": "x", "LOG_LEVEL": "LOUD"}, "LOG_LEVEL is invalid"),
+        ({"DISCORD_TOKEN": "x", "DEFAULT_TARGET": "11"}, "DEFAULT_TARGET is invalid"),
+        ({"DISCORD_TOKEN": "x", "DEFAULT_TARGET": "two"}, "DEFAULT_TARGET is invalid"),
+    ],
+)
+def test_bad_settings_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], named: str
+) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert named in message
+    assert ".env.example" in message
+    assert len(message.splitlines()) == 1
+
+
+def test_secret_token_is_never_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "x")
+    monkeypatch.setenv("DEFAULT_TARGET", "99")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(discord_token="super-secret")
+    assert "super-secret" not in str(caught.value)
+
+
+def test_run_without_token_exits_nonzero_naming_env_example(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "DISCORD_TOKEN" in done.stderr
+    assert ".env.example" in done.stderr
+    assert "Traceback" not in done.stderr
