@@ -41,7 +41,8 @@ def test_defaults_need_only_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_values_from_dotenv_file(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text(
-        "DISCORD_TOKEN=t0k\nOWNER_IDS=12, 34;56\nSYNC_GUILD_ID=\nLOG_LEVEL=debug\nDEFAULT_TARGET=3.5\n"
+        "DISCORD_TOKEN=t0k\nOWNER_IDS=12, 34;56\nSYNC_GUILD_ID=\n"
+        "LOG_LEVEL=debug\nDEFAULT_TARGET=3.5\n"
     )
     settings = load_settings()
     assert settings.owner_ids == frozenset({12, 34, 56})
