@@ -1,0 +1,640 @@
+"""Parse NATO figures (CSV) into validated ``bot.models``, reporting every problem at once.
+
+Nothing here half-loads: each public parser either returns complete, valid models or raises
+``DatasetError`` carrying every ``Problem`` found (file, line, column, reason), so a person
+fixing a file sees the whole list in one go. Pure functions over text; the only I/O is reading
+files in ``load_directory``/``validate_path``/``load_bundled``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.models import AGGREGATE_CODES, Country, Dataset, Release, SpendingRecord
+
+MEMBERS_FILE = "members.csv"
+RELEASES_FILE = "releases.csv"
+ALIASES_FILE = "aliases.csv"
+
+MEMBER_COLUMNS = ("iso3", "name", "joined", "has_armed_forces")
+RELEASE_COLUMNS = ("release", "title", "published", "basis", "price_base", "coverage")
+RECORD_COLUMNS = (
+    "iso3",
+    "year",
+    "estimate",
+    "pct_gdp",
+    "spend_usd_m",
+    "gdp_usd_bn",
+    "equipment_pct",
+    "personnel_k",
+    "spend_per_capita_usd_2015",
+    "real_change_pct",
+)
+ALIAS_COLUMNS = ("iso3", "alias")
+
+#: NATO was founded in 1949; a figure for next year can only be a published plan.
+FIRST_YEAR = 1949
+
+#: Allowed range (inclusive) and unit of each numeric column; None = unbounded on that side.
+_NUMERIC_RANGES: dict[str, tuple[float | None, float | None, str]] = {
+    "pct_gdp": (0.0, 20.0, "% of GDP"),
+    "spend_usd_m": (0.0, None, "million USD"),
+    "gdp_usd_bn": (0.0, None, "billion USD"),
+    "equipment_pct": (0.0, 100.0, "% of defence expenditure"),
+    "personnel_k": (0.0, None, "thousand personnel"),
+    "spend_per_capita_usd_2015": (0.0, None, "USD per capita"),
+    "real_change_pct": (None, None, "%"),
+}
+
+_RELEASE_FILE_NAME = re.compile(r"^\d{4}-\d{2}\.csv$")
+_PUBLISHED = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-\d{2})?$")
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_TRUE = frozenset({"true", "yes", "1"})
+_FALSE = frozenset({"false", "no", "0"})
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file, located as precisely as we can."""
+
+    file: str
+    line: int | None
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return (
+            f"{where}: {self.column}: {self.reason}" if self.column else f"{where}: {self.reason}"
+        )
+
+
+class DatasetError(Exception):
+    """Input did not validate; ``problems`` lists every problem found, in file/line order."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: list[Problem] = list(problems)
+        count = len(self.problems)
+        first = f"; first: {self.problems[0]}" if self.problems else ""
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the dataset{first}")
+
+
+# --- reading CSV text -------------------------------------------------------------------------
+
+
+def _decode(data: str | bytes, filename: str, problems: list[Problem]) -> str | None:
+    """Text of a file, BOM removed; None (and a problem) when it is not UTF-8."""
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.append(Problem(filename, line, None, f"not UTF-8 text (byte {exc.start})"))
+        return None
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    cells: dict[str, str]
+
+
+def _rows(
+    data: str | bytes, filename: str, expected: Sequence[str], problems: list[Problem]
+) -> Iterator[_Row]:
+    """Yield data rows as {column: stripped cell}, recording header and shape problems.
+
+    Missing columns are reported once and left out of the rows; unexpected columns are reported
+    and ignored, so the other columns of every row are still checked.
+    """
+    text = _decode(data, filename, problems)
+    if text is None:
+        return
+    if not text.strip():
+        problems.append(Problem(filename, None, None, "empty file"))
+        return
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        while header is not None and not any(cell.strip() for cell in header):
+            header = next(reader, None)  # blank lines before the header
+        if header is None:
+            problems.append(Problem(filename, None, None, "empty file"))
+            return
+        names = [cell.strip() for cell in header]
+        header_line = reader.line_num
+        if not set(names) & set(expected):
+            problems.append(
+                Problem(
+                    filename,
+                    header_line,
+                    None,
+                    f"missing header row: expected columns {','.join(expected)}",
+                )
+            )
+            return
+        seen: set[str] = set()
+        for name in names:
+            if name in seen:
+                problems.append(Problem(filename, header_line, name or None, "duplicate column"))
+            elif name not in expected:
+                problems.append(Problem(filename, header_line, name or None, "unexpected column"))
+            seen.add(name)
+        for name in expected:
+            if name not in seen:
+                problems.append(Problem(filename, header_line, name, "missing column"))
+        wanted = {i: n for i, n in enumerate(names) if n in expected and names.index(n) == i}
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                continue  # blank line
+            line = reader.line_num
+            if len(cells) != len(names):
+                problems.append(
+                    Problem(
+                        filename,
+                        line,
+                        None,
+                        f"row has {len(cells)} fields but the header has {len(names)}",
+                    )
+                )
+                continue
+            yield _Row(line, {n: cells[i].strip() for i, n in wanted.items()})
+    except csv.Error as exc:
+        problems.append(Problem(filename, reader.line_num or None, None, f"malformed CSV: {exc}"))
+
+
+# --- cell parsers: return the value, or record a problem and return None ----------------------
+
+
+class _Cells:
+    """Typed access to one row's cells; every failure becomes a Problem, never an exception."""
+
+    def __init__(self, filename: str, row: _Row, problems: list[Problem]) -> None:
+        self.filename = filename
+        self.row = row
+        self.problems = problems
+        self.ok = True
+
+    def fail(self, column: str | None, reason: str) -> None:
+        self.ok = False
+        self.problems.append(Problem(self.filename, self.row.line, column, reason))
+
+    def has(self, column: str) -> bool:
+        return column in self.row.cells
+
+    def text(self, column: str, *, required: bool = True) -> str | None:
+        if column not in self.row.cells:
+            self.ok = False  # already reported as a missing column
+            return None
+        value = self.row.cells[column]
+        if required and not value:
+            self.fail(column, "empty; a value is required")
+            return None
+        return value
+
+    def boolean(self, column: str) -> bool | None:
+        value = self.text(column, required=False)
+        if value is None:
+            return None
+        folded = value.casefold()
+        if folded in _TRUE:
+            return True
+        if folded in _FALSE:
+            return False
+        shown = f"{value!r}" if value else "empty"
+        self.fail(column, f"{shown} is not a boolean (use true or false)")
+        return None
+
+    def integer(self, column: str, *, required: bool = True) -> int | None:
+        value = self.text(column, required=required)
+        if not value:
+            return None
+        if not _INTEGER.match(value):
+            self.fail(column, f"{value!r} is not a whole number")
+            return None
+        return int(value)
+
+    def number(self, column: str, low: float | None, high: float | None, unit: str) -> float | None:
+        """An optional number within [low, high]; an empty cell means 'not published'."""
+        value = self.text(column, required=False)
+        if not value:
+            return None
+        if not _DECIMAL.match(value):
+            self.fail(column, f"{value!r} is not a number")
+            return None
+        number = float(value)
+        if not math.isfinite(number):
+            self.fail(column, f"{value} is too large")
+            return None
+        if low is not None and high is not None and not low <= number <= high:
+            self.fail(column, f"{value} is outside {low:g}–{high:g} {unit}")
+            return None
+        if low is not None and number < low:
+            self.fail(column, f"{value} is negative; {unit} cannot be")
+            return None
+        return number
+
+
+def _model_problems(
+    exc: ValidationError, filename: str, line: int, columns: dict[str, str]
+) -> list[Problem]:
+    """A pydantic error as Problems, with field names mapped back to CSV columns."""
+    out = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error.get("loc") else None
+        column = columns.get(field, field) if field else None
+        out.append(Problem(filename, line, column, str(error["msg"])))
+    return out
+
+
+def _raise_if(problems: list[Problem]) -> None:
+    if problems:
+        raise DatasetError(problems)
+
+
+# --- members.csv ------------------------------------------------------------------------------
+
+
+def _parse_members(data: str | bytes, filename: str) -> tuple[list[Country], list[Problem]]:
+    """Every valid member row, and the problems of the others (for cross-file checks)."""
+    problems: list[Problem] = []
+    members: list[Country] = []
+    first_line: dict[str, int] = {}
+    for row in _rows(data, filename, MEMBER_COLUMNS, problems):
+        cells = _Cells(filename, row, problems)
+        iso3 = cells.text("iso3")
+        name = cells.text("name")
+        joined = cells.text("joined")
+        armed = cells.boolean("has_armed_forces")
+        if not cells.ok or iso3 is None or name is None or joined is None or armed is None:
+            continue
+        if iso3 in first_line:
+            cells.fail("iso3", f"{iso3} is listed twice (first on line {first_line[iso3]})")
+            continue
+        try:
+            country = Country(iso3=iso3, name=name, joined=joined, has_armed_forces=armed)
+        except ValidationError as exc:
+            problems.extend(_model_problems(exc, filename, row.line, {}))
+            continue
+        first_line[iso3] = row.line
+        members.append(country)
+    if not members and not problems:
+        problems.append(Problem(filename, None, None, "no members listed"))
+    return members, problems
+
+
+def parse_members(text: str | bytes, filename: str = MEMBERS_FILE) -> list[Country]:
+    """The allies listed in a members file; raises DatasetError listing every problem."""
+    members, problems = _parse_members(text, filename)
+    _raise_if(problems)
+    return members
+
+
+# --- releases.csv -----------------------------------------------------------------------------
+
+
+def _parse_releases(data: str | bytes, filename: str) -> tuple[list[Release], list[Problem]]:
+    problems: list[Problem] = []
+    releases: list[Release] = []
+    first_line: dict[str, int] = {}
+    for row in _rows(data, filename, RELEASE_COLUMNS, problems):
+        cells = _Cells(filename, row, problems)
+        release_id = cells.text("release")
+        title = cells.text("title")
+        published = cells.text("published")
+        basis = cells.text("basis")
+        price_base = cells.integer("price_base", required=False)
+        coverage = cells.text("coverage", required=False)
+        if published and not _PUBLISHED.match(published):
+            cells.fail("published", f"{published!r} is not YYYY-MM or YYYY-MM-DD")
+        if basis and basis not in ("total", "core"):
+            cells.fail("basis", f"{basis!r} is not total or core")
+        if price_base is not None and not FIRST_YEAR <= price_base <= date.today().year:
+            cells.fail("price_base", f"{price_base} is not a plausible price-base year")
+        if release_id and release_id in first_line:
+            cells.fail(
+                "release", f"{release_id} is listed twice (first on line {first_line[release_id]})"
+            )
+        if not cells.ok or release_id is None or title is None or published is None:
+            continue
+        try:
+            release = Release.model_validate(
+                {
+                    "release_id": release_id,
+                    "title": title,
+                    "published": published,
+                    "basis": basis,
+                    "price_base": price_base,
+                    "coverage": coverage or "",
+                }
+            )
+        except ValidationError as exc:
+            problems.extend(_model_problems(exc, filename, row.line, {"release_id": "release"}))
+            continue
+        first_line[release_id] = row.line
+        releases.append(release)
+    if not releases and not problems:
+        problems.append(Problem(filename, None, None, "no releases listed"))
+    return releases, problems
+
+
+def parse_releases(text: str | bytes, filename: str = RELEASES_FILE) -> list[Release]:
+    """The releases manifest; raises DatasetError listing every problem."""
+    releases, problems = _parse_releases(text, filename)
+    _raise_if(problems)
+    return releases
+
+
+# --- <release>.csv ----------------------------------------------------------------------------
+
+
+def _parse_release_file(
+    data: str | bytes,
+    *,
+    filename: str,
+    release_id: str,
+    known_codes: set[str] | frozenset[str],
+    known_releases: set[str] | frozenset[str],
+) -> tuple[list[SpendingRecord], list[Problem]]:
+    problems: list[Problem] = []
+    if release_id not in known_releases:
+        problems.append(
+            Problem(
+                filename,
+                None,
+                None,
+                f"release {release_id} is not in {RELEASES_FILE} (the file name gives the release)",
+            )
+        )
+    last_year = date.today().year + 1
+    records: list[SpendingRecord] = []
+    first_line: dict[tuple[str, int], int] = {}
+    for row in _rows(data, filename, RECORD_COLUMNS, problems):
+        cells = _Cells(filename, row, problems)
+        iso3 = cells.text("iso3")
+        if iso3 and iso3 not in known_codes and iso3 not in AGGREGATE_CODES:
+            cells.fail("iso3", f"{iso3!r} is not an ally in {MEMBERS_FILE} nor a NATO aggregate")
+        year = cells.integer("year")
+        if year is not None and not FIRST_YEAR <= year <= last_year:
+            cells.fail("year", f"{year} is outside {FIRST_YEAR}–{last_year}")
+        estimate = cells.boolean("estimate")
+        numbers = {
+            column: cells.number(column, low, high, unit)
+            for column, (low, high, unit) in _NUMERIC_RANGES.items()
+        }
+        if iso3 and year is not None and cells.has("iso3") and cells.has("year"):
+            key = (iso3, year)
+            if key in first_line:
+                cells.fail(None, f"{iso3} {year} appears twice (first on line {first_line[key]})")
+            else:
+                first_line[key] = row.line
+        if not cells.ok or iso3 is None or year is None or estimate is None:
+            continue
+        try:
+            records.append(
+                SpendingRecord(
+                    release_id=release_id, iso3=iso3, year=year, estimate=estimate, **numbers
+                )
+            )
+        except ValidationError as exc:
+            problems.extend(_model_problems(exc, filename, row.line, {}))
+    if not records and not problems:
+        problems.append(Problem(filename, None, None, "no figures in the file"))
+    return records, problems
+
+
+def parse_release_file(
+    text: str | bytes,
+    *,
+    filename: str,
+    release_id: str,
+    known_codes: set[str] | frozenset[str],
+    known_releases: set[str] | frozenset[str],
+) -> list[SpendingRecord]:
+    """One release's figures; raises DatasetError listing every problem."""
+    records, problems = _parse_release_file(
+        text,
+        filename=filename,
+        release_id=release_id,
+        known_codes=known_codes,
+        known_releases=known_releases,
+    )
+    _raise_if(problems)
+    return records
+
+
+# --- whole datasets ---------------------------------------------------------------------------
+
+
+def _dataset(
+    members: Sequence[Country], releases: Sequence[Release], records: Sequence[SpendingRecord]
+) -> Dataset:
+    """A Dataset in canonical order, so equal content compares (and hashes) equal."""
+    return Dataset(
+        members=tuple(sorted(members, key=lambda c: c.iso3)),
+        releases=tuple(sorted(releases, key=lambda r: r.release_id)),
+        records=tuple(sorted(records, key=lambda r: (r.release_id, r.iso3, r.year))),
+    )
+
+
+def _load_tree(root: Traversable | Path) -> Dataset:
+    problems: list[Problem] = []
+
+    def read(name: str) -> bytes | None:
+        entry = root / name
+        if not entry.is_file():
+            problems.append(Problem(name, None, None, "file is missing"))
+            return None
+        return entry.read_bytes()
+
+    members: list[Country] = []
+    releases: list[Release] = []
+    if (data := read(MEMBERS_FILE)) is not None:
+        members, found = _parse_members(data, MEMBERS_FILE)
+        problems.extend(found)
+    if (data := read(RELEASES_FILE)) is not None:
+        releases, found = _parse_releases(data, RELEASES_FILE)
+        problems.extend(found)
+    codes = frozenset(c.iso3 for c in members)
+    release_ids = frozenset(r.release_id for r in releases)
+    records: list[SpendingRecord] = []
+    for release in releases:
+        name = f"{release.release_id}.csv"
+        if (data := read(name)) is not None:
+            found_records, found = _parse_release_file(
+                data, filename=name, release_id=release.release_id,
+                known_codes=codes, known_releases=release_ids,
+            )  # fmt: skip
+            records.extend(found_records)
+            problems.extend(found)
+    for entry in sorted(root.iterdir(), key=lambda e: e.name):
+        if _RELEASE_FILE_NAME.match(entry.name) and entry.name[:-4] not in release_ids:
+            problems.append(
+                Problem(
+                    entry.name, None, None, f"release {entry.name[:-4]} is not in {RELEASES_FILE}"
+                )
+            )
+    _raise_if(problems)
+    return _dataset(members, releases, records)
+
+
+def load_directory(path: str | Path) -> Dataset:
+    """members.csv + releases.csv + one <release>.csv per manifest row, all checked together."""
+    root = Path(path)
+    if not root.is_dir():
+        raise DatasetError([Problem(str(root), None, None, "not a directory")])
+    return _load_tree(root)
+
+
+def _bundled_root() -> Traversable:
+    return resources.files("db").joinpath("data")
+
+
+def load_bundled() -> Dataset:
+    """The dataset shipped with the package (db/data)."""
+    return _load_tree(_bundled_root())
+
+
+def parse_aliases(text: str | bytes, filename: str = ALIASES_FILE) -> dict[str, str]:
+    """alias (as written) -> iso3, from an aliases file; raises DatasetError on problems."""
+    problems: list[Problem] = []
+    aliases: dict[str, str] = {}
+    for row in _rows(text, filename, ALIAS_COLUMNS, problems):
+        cells = _Cells(filename, row, problems)
+        iso3, alias = cells.text("iso3"), cells.text("alias")
+        if iso3 is not None and not re.fullmatch(r"[A-Z]{3}", iso3):
+            cells.fail("iso3", f"{iso3!r} is not an ISO alpha-3 code")
+        if alias is not None and aliases.get(alias, iso3) != iso3:
+            cells.fail("alias", f"{alias!r} already names {aliases[alias]}")
+        if cells.ok and iso3 is not None and alias is not None:
+            aliases[alias] = iso3
+    _raise_if(problems)
+    return aliases
+
+
+def bundled_aliases() -> dict[str, str]:
+    """The project's own alias table (db/data/aliases.csv): raw alias -> iso3."""
+    return parse_aliases(_bundled_root().joinpath(ALIASES_FILE).read_bytes())
+
+
+# --- identity and composition -----------------------------------------------------------------
+
+
+def dataset_sha256(dataset: Dataset) -> str:
+    """Hash of the dataset's content; the order of members, releases and records is irrelevant."""
+    canonical = _dataset(dataset.members, dataset.releases, dataset.records)
+    payload = json.dumps(
+        canonical.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), allow_nan=False
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def with_release(base: Dataset, release: Release, records: Sequence[SpendingRecord]) -> Dataset:
+    """``base`` with ``release`` added, or replacing the release of the same id and its figures."""
+    rid = release.release_id
+    if any(r.release_id != rid for r in records):
+        raise ValueError(f"records passed with release {rid} belong to another release")
+    return _dataset(
+        base.members,
+        [r for r in base.releases if r.release_id != rid] + [release],
+        [r for r in base.records if r.release_id != rid] + list(records),
+    )
+
+
+def validate_path(path: str | Path, base: Dataset) -> Dataset:
+    """What ``natobot data validate`` checks; returns the dataset the file would produce.
+
+    - a directory: a complete dataset (members, manifest, one file per release);
+    - ``members.csv``: replaces ``base``'s members; every ally with figures must still be listed;
+    - ``releases.csv``: replaces ``base``'s manifest; each release must already have figures
+      (validate a directory to add a release and its file together);
+    - any other ``<release>.csv``: one release's figures, checked against ``base``'s members and
+      manifest; the release id is the file name's stem.
+    """
+    target = Path(path)
+    if target.is_dir():
+        return load_directory(target)
+    name = target.name
+    try:
+        data = target.read_bytes()
+    except OSError as exc:
+        raise DatasetError([Problem(name, None, None, f"cannot read: {exc.strerror}")]) from None
+    if name == MEMBERS_FILE:
+        return _validate_members(data, name, base)
+    if name == RELEASES_FILE:
+        return _validate_releases(data, name, base)
+    release_id = target.stem
+    known_releases = {r.release_id: r for r in base.releases}
+    records = parse_release_file(
+        data,
+        filename=name,
+        release_id=release_id,
+        known_codes={c.iso3 for c in base.members},
+        known_releases=set(known_releases),
+    )
+    return with_release(base, known_releases[release_id], records)
+
+
+def _validate_members(data: bytes, name: str, base: Dataset) -> Dataset:
+    members, problems = _parse_members(data, name)
+    if not problems:
+        listed = {c.iso3 for c in members} | AGGREGATE_CODES
+        orphans = {(r.iso3, r.release_id) for r in base.records if r.iso3 not in listed}
+        for iso3, rid in sorted(orphans):
+            problems.append(
+                Problem(
+                    name, None, "iso3", f"{iso3} has figures in release {rid} but is not listed"
+                )
+            )
+    _raise_if(problems)
+    return _dataset(members, base.releases, base.records)
+
+
+def _validate_releases(data: bytes, name: str, base: Dataset) -> Dataset:
+    releases, problems = _parse_releases(data, name)
+    with_figures = {r.release_id for r in base.records}
+    for release in releases:
+        if release.release_id not in with_figures:
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    "release",
+                    f"release {release.release_id} has no figures yet: validate the directory "
+                    f"holding {release.release_id}.csv instead",
+                )
+            )
+    _raise_if(problems)
+    kept = {r.release_id for r in releases}
+    return _dataset(base.members, releases, [r for r in base.records if r.release_id in kept])
+
+
+__all__ = [
+    "DatasetError",
+    "Problem",
+    "bundled_aliases",
+    "dataset_sha256",
+    "load_bundled",
+    "load_directory",
+    "parse_aliases",
+    "parse_members",
+    "parse_release_file",
+    "parse_releases",
+    "validate_path",
+    "with_release",
+]
