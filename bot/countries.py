@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+from rapidfuzz import fuzz, process
+
+from bot.errors import UnknownCountry
+from bot.models import Country, Snapshot
 
 
 def normalise(text: str) -> str:
@@ -10,3 +16,85 @@ def normalise(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     kept = (ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join("".join(ch if ch.isalnum() else " " for ch in kept).split()).replace(" ", "")
+
+
+# --------------------------------------------------------------------------- lookups
+
+#: How alike (0-100, rapidfuzz WRatio) a name must be to be suggested or offered.
+_FUZZY_CUTOFF = 60.0
+_SUGGESTIONS = 3
+#: What separates allies in a list like "pl, de, fr".
+_LIST_SEPARATORS = re.compile(r"[,;]")
+
+
+def resolve(snap: Snapshot, query: str) -> Country:
+    """The ally a name, code or alias means (any case, accents, punctuation).
+
+    Raises ``UnknownCountry`` with up to three close names when nothing matches exactly.
+    """
+    iso3 = snap.aliases.get(normalise(query))
+    if iso3 is not None and iso3 in snap.countries:
+        return snap.countries[iso3]
+    raise UnknownCountry(query.strip(), suggest(snap, query))
+
+
+def suggest(snap: Snapshot, query: str, limit: int = _SUGGESTIONS) -> list[str]:
+    """Display names of the allies closest to ``query``, best first."""
+    return [c.name for c in _fuzzy(snap, normalise(query), limit)]
+
+
+def resolve_many(snap: Snapshot, text: str) -> list[Country]:
+    """Allies from a comma- or semicolon-separated list, in order, each once."""
+    found: dict[str, Country] = {}
+    for part in _LIST_SEPARATORS.split(text):
+        if part.strip():
+            country = resolve(snap, part)
+            found.setdefault(country.iso3, country)
+    return list(found.values())
+
+
+def autocomplete(snap: Snapshot, current: str, limit: int = 25) -> list[Country]:
+    """Allies to offer while someone types: name prefixes, then alias prefixes, then fuzzy.
+
+    Empty input offers every ally alphabetically. Never more than ``limit``. Called on every
+    keystroke, so it only scans the (small) alias table once and fuzzes only if still short.
+    """
+    if limit <= 0:
+        return []
+    key = normalise(current)
+    countries = sorted(snap.countries.values(), key=lambda c: c.name)
+    if not key:
+        return countries[:limit]
+    chosen: dict[str, Country] = {}
+    for country in countries:
+        if normalise(country.name).startswith(key):
+            chosen.setdefault(country.iso3, country)
+    for alias, iso3 in sorted(snap.aliases.items()):
+        if alias.startswith(key) and iso3 in snap.countries:
+            chosen.setdefault(iso3, snap.countries[iso3])
+    if len(chosen) < limit:
+        for country in _fuzzy(snap, key, limit):
+            chosen.setdefault(country.iso3, country)
+    return list(chosen.values())[:limit]
+
+
+def _fuzzy(snap: Snapshot, key: str, limit: int) -> list[Country]:
+    """Allies whose name or alias is close to the normalised ``key``, best first, each once."""
+    if not key:
+        return []
+    # Extract more than needed: several aliases may point at the same ally.
+    matches = process.extract(
+        key,
+        list(snap.aliases),
+        scorer=fuzz.WRatio,
+        limit=limit * 4,
+        score_cutoff=_FUZZY_CUTOFF,
+    )
+    found: dict[str, Country] = {}
+    for alias, _score, _index in matches:
+        iso3 = snap.aliases[alias]
+        if iso3 in snap.countries:
+            found.setdefault(iso3, snap.countries[iso3])
+        if len(found) == limit:
+            break
+    return list(found.values())

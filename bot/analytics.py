@@ -1,0 +1,863 @@
+"""What the bot computes from NATO's figures: compliance, rankings, gaps, profiles, revisions.
+
+Every function here is pure: it takes a ``Snapshot`` (the active dataset) and parameters and
+returns a frozen pydantic result. No I/O, no discord, no SQL. Renderers (``bot.render``) turn the
+results into embeds, terminal tables and charts.
+
+Domain rules kept here, in one place:
+- compliance is judged as NATO does, on the share rounded half-up to two decimals;
+- an ally counts from its accession year; Iceland (no armed forces) is listed, not assessed;
+- every result names its release, that release's basis (total / core) and the year, and every
+  figure carries NATO's estimate flag.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.errors import (
+    InvalidTarget,
+    UnknownCountry,
+    UnknownRelease,
+    UserFacingError,
+    YearNotCovered,
+)
+from bot.models import (
+    HAGUE_TARGET_YEAR,
+    MAX_TARGET,
+    MIN_TARGET,
+    Basis,
+    Country,
+    Release,
+    Snapshot,
+    SpendingRecord,
+)
+
+#: 2014 Wales guideline, % of GDP (NATO's total defence expenditure).
+WALES_TARGET = 2.0
+#: Hague 2025 commitment: core defence expenditure by 2035, % of GDP.
+HAGUE_CORE_TARGET = 3.5
+#: Hague 2025 total: 3.5 core + 1.5 defence-related, % of GDP.
+HAGUE_TOTAL_TARGET = 5.0
+#: Share of defence expenditure to spend on major equipment incl. related R&D, %.
+EQUIPMENT_GUIDELINE = 20.0
+#: The targets a profile is checked against.
+NAMED_TARGETS: tuple[float, ...] = (WALES_TARGET, HAGUE_CORE_TARGET, HAGUE_TOTAL_TARGET)
+
+NATO_TOTAL = "NATO_TOTAL"
+NATO_EUR_CAN = "NATO_EUR_CAN"
+#: Years over which an ally's recent pace of change is averaged.
+PACE_YEARS = 3
+MIN_COMPARE = 2
+MAX_COMPARE = 5
+
+_CENT = Decimal("0.01")
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class NoFigures(UserFacingError):
+    """The asked-for ally has no published share where one is needed (e.g. Iceland)."""
+
+
+class InvalidComparison(UserFacingError):
+    """A comparison needs 2 to 5 distinct allies."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        super().__init__(
+            f"Compare needs {MIN_COMPARE} to {MAX_COMPARE} different allies; got {count}."
+        )
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def round_half_up(value: float, places: int = 2) -> Decimal:
+    """NATO's presentation rounding: 1.995 -> 2.00 (not banker's rounding, not binary artefacts)."""
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def rounded_share(share: float) -> float:
+    """The two-decimal share NATO publishes and judges compliance on."""
+    return float(round_half_up(share))
+
+
+def meets(share: float, target: float) -> bool:
+    return round_half_up(share) >= Decimal(str(target))
+
+
+def _points_below(share: float, target: float) -> float:
+    """Target minus the rounded share (negative = surplus), exact to the cent."""
+    return float(Decimal(str(target)) - round_half_up(share))
+
+
+def validate_target(target: float) -> float:
+    if not (math.isfinite(target) and MIN_TARGET <= target <= MAX_TARGET):
+        raise InvalidTarget(target)
+    return float(target)
+
+
+def target_name(target: float) -> str:
+    """How a target is called: '2% (Wales 2014 guideline)', or just '2.5%' for a custom one."""
+    names = {
+        WALES_TARGET: "Wales 2014 guideline",
+        HAGUE_CORE_TARGET: "Hague 2025, core by 2035",
+        HAGUE_TOTAL_TARGET: "Hague 2025 total by 2035",
+    }
+    label = f"{target:g}%"
+    return f"{label} ({names[target]})" if target in names else label
+
+
+class Caveat(StrEnum):
+    """Notes a reply must carry; the value is the sentence shown to the reader."""
+
+    CORE_BASIS = (
+        "This release reports core defence expenditure (the basis of the Hague 3.5% commitment), "
+        "not the total defence expenditure behind the 2% guideline; shares are lower than on the "
+        "total basis, so compare with care."
+    )
+    TOTAL_BASIS = (
+        "This release reports total defence expenditure (the 2% guideline's basis); the Hague "
+        "3.5% commitment is measured on core defence expenditure, which is somewhat lower."
+    )
+    DEFENCE_RELATED_UNPUBLISHED = (
+        "NATO publishes no per-ally figure for the 1.5% defence-related part of the 5% "
+        "commitment; the gap to 5% is computed on this release's own share."
+    )
+
+
+def caveats_for(basis: Basis, target: float | None) -> tuple[Caveat, ...]:
+    """The notes a figure judged against ``target`` on a release of ``basis`` needs."""
+    if target is None:
+        return (Caveat.CORE_BASIS,) if basis == "core" else ()
+    notes: list[Caveat] = []
+    if basis == "core" and target != HAGUE_CORE_TARGET:
+        notes.append(Caveat.CORE_BASIS)
+    if basis == "total" and target == HAGUE_CORE_TARGET:
+        notes.append(Caveat.TOTAL_BASIS)
+    if target == HAGUE_TOTAL_TARGET:
+        notes.append(Caveat.DEFENCE_RELATED_UNPUBLISHED)
+    return tuple(notes)
+
+
+# --------------------------------------------------------------------------- models
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class _Result(_Frozen):
+    """What every result carries: the release (id, title, published, basis) and the year."""
+
+    release: Release
+    year: int
+    caveats: tuple[Caveat, ...] = ()
+
+    @property
+    def release_id(self) -> str:
+        return self.release.release_id
+
+    @property
+    def basis(self) -> Basis:
+        return self.release.basis
+
+
+class AllyShare(_Frozen):
+    """One ally's share in a summary, judged against the summary's target."""
+
+    country: Country
+    share: float
+    share_rounded: float
+    estimate: bool
+    #: Points below the target (0 when it meets it), on the rounded share.
+    gap_points: float
+    #: USD bn those points are worth; None when at/above target or GDP is unknown.
+    gap_usd_bn: float | None
+
+
+class AggregateShare(_Frozen):
+    """NATO's own aggregate row (all allies, or European allies and Canada)."""
+
+    code: str
+    share: float
+    share_rounded: float
+    estimate: bool
+
+
+class PreviousYear(_Frozen):
+    """The same summary one year earlier, in the same release."""
+
+    year: int
+    allies_count: int
+    assessed_count: int
+    meeting_count: int
+    nato_total: AggregateShare | None
+    #: Change of NATO's aggregate share from the previous year, points (None if either missing).
+    nato_total_change: float | None
+
+
+class ComplianceSummary(_Result):
+    target: float
+    #: Allies of that year (Finland from 2023, Sweden from 2024), by name.
+    allies: tuple[Country, ...]
+    #: Members of today's alliance not yet allies in that year (not counted).
+    not_yet_allies: tuple[Country, ...]
+    #: Allies without armed forces (Iceland): listed, not assessed.
+    no_armed_forces: tuple[Country, ...]
+    #: Allies with armed forces whose share this release does not publish for that year.
+    not_published: tuple[Country, ...]
+    #: Allies at or above the target, share descending.
+    meeting: tuple[AllyShare, ...]
+    #: Allies below the target, share descending.
+    below: tuple[AllyShare, ...]
+    nato_total: AggregateShare | None
+    europe_canada: AggregateShare | None
+    #: Median share of the assessed allies.
+    median_share: float | None
+    previous: PreviousYear | None
+    #: Sum over below-target allies of their gap in USD bn (None if no GDP is known for any).
+    alliance_gap_usd_bn: float | None
+    #: Below-target allies left out of the money gap because their GDP is unknown.
+    gap_unknown: tuple[Country, ...]
+
+    @property
+    def assessed_count(self) -> int:
+        return len(self.meeting) + len(self.below)
+
+
+class Metric(StrEnum):
+    SHARE = "share"
+    SPENDING = "spending"
+    EQUIPMENT = "equipment"
+    REAL_CHANGE = "real_change"
+    PER_CAPITA = "per_capita"
+
+    @property
+    def label(self) -> str:
+        return _METRIC_INFO[self][0]
+
+    @property
+    def unit(self) -> str:
+        return _METRIC_INFO[self][1]
+
+    @property
+    def decimals(self) -> int:
+        """Places shown, and the precision ties are judged on."""
+        return _METRIC_INFO[self][2]
+
+    def value_of(self, record: SpendingRecord) -> float | None:
+        value: float | None = getattr(record, _METRIC_INFO[self][3])
+        return value
+
+
+# label, unit, decimals, SpendingRecord field
+_METRIC_INFO: dict[Metric, tuple[str, str, int, str]] = {
+    Metric.SHARE: ("Defence spending, % of GDP", "% of GDP", 2, "pct_gdp"),
+    Metric.SPENDING: ("Defence spending, USD", "USD million", 0, "spend_usd_m"),
+    Metric.EQUIPMENT: (
+        "Major equipment, % of defence spending",
+        "% of defence spending",
+        2,
+        "equipment_pct",
+    ),
+    Metric.REAL_CHANGE: ("Real change on previous year", "%", 2, "real_change_pct"),
+    Metric.PER_CAPITA: (
+        "Defence spending per head",
+        "USD, 2015 prices",
+        0,
+        "spend_per_capita_usd_2015",
+    ),
+}
+
+
+class RankingRow(_Frozen):
+    #: Competition rank on the displayed (rounded) value: 1, 2, 2, 4.
+    rank: int
+    country: Country
+    value: float
+    #: The value as displayed, rounded half-up to ``metric.decimals``.
+    value_rounded: float
+    estimate: bool
+
+
+class Ranking(_Result):
+    metric: Metric
+    rows: tuple[RankingRow, ...]
+    #: Allies of that year for whom this release publishes no such figure (Iceland among them).
+    missing: tuple[Country, ...]
+    #: NATO's own all-allies figure for the metric, when published.
+    nato_total: float | None
+
+
+class PathTo2035(_Frozen):
+    target_year: int
+    years_left: int
+    #: Points a year needed to close the gap by the target year.
+    yearly_rise_needed: float
+    #: Average change a year over the last three years (None if a year is missing).
+    pace_per_year: float | None
+    pace_from_year: int
+    #: Year the target is reached at that pace; None = not at this pace. May be after 2035.
+    reach_year: int | None
+
+    @property
+    def on_track(self) -> bool:
+        return self.reach_year is not None and self.reach_year <= self.target_year
+
+
+class Gap(_Result):
+    country: Country
+    is_ally: bool
+    target: float
+    share: float
+    share_rounded: float
+    estimate: bool
+    meets: bool
+    #: Distance to the target on the rounded share: shortfall if below, surplus if it meets it.
+    points: float
+    #: USD bn the ``points`` are worth (the shortfall, or the surplus); None when GDP is unknown.
+    money_usd_bn: float | None
+    #: Why ``money_usd_bn`` is None.
+    money_unknown_reason: str | None
+    gdp_usd_bn: float | None
+    #: True when GDP was derived as spending ÷ share (the release gives no GDP).
+    gdp_derived: bool
+    #: How to get there by 2035 (None when it meets the target or the year is 2035 or later).
+    path: PathTo2035 | None
+
+
+class TargetCheck(_Frozen):
+    target: float
+    meets: bool
+    #: Rounded share minus target: negative = below.
+    difference_points: float
+
+
+class SeriesPoint(_Frozen):
+    year: int
+    share: float
+    estimate: bool
+
+
+class AllyFigures(_Frozen):
+    """Every figure one release publishes for one ally-year, plus its rank by share."""
+
+    country: Country
+    year: int
+    is_ally: bool
+    estimate: bool
+    share: float | None
+    share_rounded: float | None
+    spend_usd_m: float | None
+    gdp_usd_bn: float | None
+    gdp_derived: bool
+    equipment_pct: float | None
+    #: Meets the 20% equipment guideline (None if not published).
+    meets_equipment: bool | None
+    personnel_k: float | None
+    spend_per_capita_usd_2015: float | None
+    real_change_pct: float | None
+    #: Rank by share among assessed allies that year (None when not assessed).
+    rank: int | None
+    assessed_count: int
+
+
+class Profile(_Result):
+    """One ally in the latest year it has a share in the release (``year``)."""
+
+    figures: AllyFigures
+    #: 2%, 3.5% and 5% (empty when there is no share).
+    targets: tuple[TargetCheck, ...]
+    #: Share over the years of this release, ascending.
+    series: tuple[SeriesPoint, ...]
+
+    @property
+    def country(self) -> Country:
+        return self.figures.country
+
+
+class ComparisonRow(_Frozen):
+    figures: AllyFigures
+    #: None when no share is published.
+    meets: bool | None
+    #: Rounded share minus target (None when no share).
+    difference_points: float | None
+
+
+class Comparison(_Result):
+    target: float
+    #: In the order asked.
+    rows: tuple[ComparisonRow, ...]
+
+
+class RevisionRow(_Frozen):
+    release: Release
+    share: float | None
+    share_rounded: float | None
+    estimate: bool
+
+
+class Revisions(_Frozen):
+    """One ally-year as each loaded release that covers the year published it."""
+
+    country: Country
+    year: int
+    #: Oldest release first.
+    rows: tuple[RevisionRow, ...]
+
+    @property
+    def published_rows(self) -> tuple[RevisionRow, ...]:
+        return tuple(r for r in self.rows if r.share is not None)
+
+    @property
+    def change_points(self) -> float | None:
+        """Newest minus oldest published share (rounded), None with fewer than two."""
+        shown = self.published_rows
+        if len(shown) < 2:
+            return None
+        first, last = shown[0].share_rounded, shown[-1].share_rounded
+        assert first is not None and last is not None
+        return float(Decimal(str(last)) - Decimal(str(first)))
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _release(snap: Snapshot, release_id: str | None) -> Release:
+    if release_id is None:
+        return snap.newest_release
+    try:
+        return snap.releases[release_id]
+    except KeyError:
+        raise UnknownRelease(release_id, list(snap.releases)) from None
+
+
+def _year(snap: Snapshot, release: Release, year: int | None) -> int:
+    years = snap.years(release.release_id)
+    if year is None:
+        if not years:
+            raise YearNotCovered(release.release_id, 0, years)
+        return years[-1]
+    if year not in years:
+        raise YearNotCovered(release.release_id, year, years)
+    return year
+
+
+def _country(snap: Snapshot, iso3: str) -> Country:
+    try:
+        return snap.countries[iso3.upper()]
+    except KeyError:
+        raise UnknownCountry(iso3, []) from None
+
+
+def _share(snap: Snapshot, release_id: str, iso3: str, year: int) -> float | None:
+    rec = snap.record(release_id, iso3, year)
+    return None if rec is None else rec.pct_gdp
+
+
+def _gdp_bn(rec: SpendingRecord | None) -> tuple[float | None, bool]:
+    """GDP in USD bn, and whether it was derived (spending ÷ share)."""
+    if rec is None:
+        return None, False
+    if rec.gdp_usd_bn is not None:
+        return rec.gdp_usd_bn, False
+    if rec.spend_usd_m is not None and rec.pct_gdp:
+        return rec.spend_usd_m / 1000 / (rec.pct_gdp / 100), True
+    return None, False
+
+
+def _aggregate(snap: Snapshot, release_id: str, code: str, year: int) -> AggregateShare | None:
+    rec = snap.record(release_id, code, year)
+    if rec is None or rec.pct_gdp is None:
+        return None
+    return AggregateShare(
+        code=code,
+        share=rec.pct_gdp,
+        share_rounded=rounded_share(rec.pct_gdp),
+        estimate=rec.estimate,
+    )
+
+
+def _assessed(snap: Snapshot, release_id: str, year: int) -> list[tuple[Country, SpendingRecord]]:
+    """Allies of the year with armed forces and a published share."""
+    out = []
+    for country in snap.allies_in(year):
+        rec = snap.record(release_id, country.iso3, year)
+        if country.has_armed_forces and rec is not None and rec.pct_gdp is not None:
+            out.append((country, rec))
+    return out
+
+
+def competition_ranks(values: Sequence[Decimal]) -> list[int]:
+    """'1, 2, 2, 4' ranks for values already sorted descending."""
+    ranks: list[int] = []
+    for i, value in enumerate(values):
+        ranks.append(ranks[-1] if i and value == values[i - 1] else i + 1)
+    return ranks
+
+
+def _share_rank(snap: Snapshot, release_id: str, iso3: str, year: int) -> tuple[int | None, int]:
+    assessed = _assessed(snap, release_id, year)
+    mine = next((rec for c, rec in assessed if c.iso3 == iso3), None)
+    if mine is None or mine.pct_gdp is None:
+        return None, len(assessed)
+    own = round_half_up(mine.pct_gdp)
+    higher = sum(1 for _, rec in assessed if rec.pct_gdp and round_half_up(rec.pct_gdp) > own)
+    return higher + 1, len(assessed)
+
+
+def _by_share_desc(item: AllyShare) -> tuple[float, float, str]:
+    return (-item.share_rounded, -item.share, item.country.name)
+
+
+def _money_note(release: Release, country: Country, rec: SpendingRecord | None) -> str:
+    if rec is None:
+        return f"Release {release.release_id} publishes nothing for {country.name} that year."
+    return (
+        f"Release {release.release_id} publishes neither GDP nor US-dollar spending for "
+        f"{country.name}, so the gap cannot be put in dollars."
+    )
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def summary(
+    snap: Snapshot,
+    *,
+    release_id: str | None = None,
+    year: int | None = None,
+    target: float = WALES_TARGET,
+) -> ComplianceSummary:
+    """Who meets ``target`` in ``year`` according to one release."""
+    target = validate_target(target)
+    release = _release(snap, release_id)
+    year = _year(snap, release, year)
+    rid = release.release_id
+
+    allies = snap.allies_in(year)
+    no_forces = tuple(c for c in allies if not c.has_armed_forces)
+    not_published: list[Country] = []
+    meeting: list[AllyShare] = []
+    below: list[AllyShare] = []
+    gap_unknown: list[Country] = []
+    gap_total: float | None = None
+    for country in allies:
+        if not country.has_armed_forces:
+            continue
+        rec = snap.record(rid, country.iso3, year)
+        if rec is None or rec.pct_gdp is None:
+            not_published.append(country)
+            continue
+        points = max(0.0, _points_below(rec.pct_gdp, target))
+        money: float | None = None
+        if points > 0:
+            gdp, _ = _gdp_bn(rec)
+            if gdp is None:
+                gap_unknown.append(country)
+            else:
+                money = points / 100 * gdp
+                gap_total = (gap_total or 0.0) + money
+        item = AllyShare(
+            country=country,
+            share=rec.pct_gdp,
+            share_rounded=rounded_share(rec.pct_gdp),
+            estimate=rec.estimate,
+            gap_points=points,
+            gap_usd_bn=money,
+        )
+        (meeting if meets(rec.pct_gdp, target) else below).append(item)
+
+    shares = [s.share for s in (*meeting, *below)]
+    return ComplianceSummary(
+        release=release,
+        year=year,
+        caveats=caveats_for(release.basis, target),
+        target=target,
+        allies=tuple(allies),
+        not_yet_allies=tuple(c for c in snap.countries.values() if not c.is_ally_in(year)),
+        no_armed_forces=no_forces,
+        not_published=tuple(not_published),
+        meeting=tuple(sorted(meeting, key=_by_share_desc)),
+        below=tuple(sorted(below, key=_by_share_desc)),
+        nato_total=_aggregate(snap, rid, NATO_TOTAL, year),
+        europe_canada=_aggregate(snap, rid, NATO_EUR_CAN, year),
+        median_share=statistics.median(shares) if shares else None,
+        previous=_previous_year(snap, release, year, target),
+        alliance_gap_usd_bn=gap_total,
+        gap_unknown=tuple(gap_unknown),
+    )
+
+
+def _previous_year(
+    snap: Snapshot, release: Release, year: int, target: float
+) -> PreviousYear | None:
+    prev = year - 1
+    rid = release.release_id
+    if prev not in snap.years(rid):
+        return None
+    assessed = _assessed(snap, rid, prev)
+    now_total = _aggregate(snap, rid, NATO_TOTAL, year)
+    prev_total = _aggregate(snap, rid, NATO_TOTAL, prev)
+    change = None
+    if now_total is not None and prev_total is not None:
+        change = now_total.share - prev_total.share
+    return PreviousYear(
+        year=prev,
+        allies_count=len(snap.allies_in(prev)),
+        assessed_count=len(assessed),
+        meeting_count=sum(1 for _, rec in assessed if rec.pct_gdp and meets(rec.pct_gdp, target)),
+        nato_total=prev_total,
+        nato_total_change=change,
+    )
+
+
+def ranking(
+    snap: Snapshot,
+    *,
+    metric: Metric | str = Metric.SHARE,
+    release_id: str | None = None,
+    year: int | None = None,
+) -> Ranking:
+    """Allies of ``year`` ranked by ``metric``, highest first; those without the figure apart."""
+    metric = Metric(metric)
+    release = _release(snap, release_id)
+    year = _year(snap, release, year)
+    rid = release.release_id
+
+    scored: list[tuple[Decimal, float, Country, bool]] = []
+    missing: list[Country] = []
+    for country in snap.allies_in(year):
+        rec = snap.record(rid, country.iso3, year)
+        value = None if rec is None else metric.value_of(rec)
+        if rec is None or value is None:
+            missing.append(country)
+            continue
+        scored.append((round_half_up(value, metric.decimals), value, country, rec.estimate))
+    scored.sort(key=lambda s: (-s[0], -s[1], s[2].name))
+    ranks = competition_ranks([s[0] for s in scored])
+    total = snap.record(rid, NATO_TOTAL, year)
+    return Ranking(
+        release=release,
+        year=year,
+        caveats=caveats_for(release.basis, None),
+        metric=metric,
+        rows=tuple(
+            RankingRow(
+                rank=rank,
+                country=country,
+                value=value,
+                value_rounded=float(shown),
+                estimate=estimate,
+            )
+            for rank, (shown, value, country, estimate) in zip(ranks, scored, strict=True)
+        ),
+        missing=tuple(missing),
+        nato_total=None if total is None else metric.value_of(total),
+    )
+
+
+def gap(
+    snap: Snapshot,
+    iso3: str,
+    *,
+    release_id: str | None = None,
+    year: int | None = None,
+    target: float = WALES_TARGET,
+) -> Gap:
+    """How far one ally is from ``target``, in points and dollars, and its path to 2035."""
+    target = validate_target(target)
+    country = _country(snap, iso3)
+    release = _release(snap, release_id)
+    year = _year(snap, release, year)
+    rid = release.release_id
+    rec = snap.record(rid, country.iso3, year)
+    if rec is None or rec.pct_gdp is None:
+        raise NoFigures(_no_share_message(release, country, year))
+
+    below_by = _points_below(rec.pct_gdp, target)
+    is_met = below_by <= 0
+    points = abs(below_by)
+    gdp, derived = _gdp_bn(rec)
+    money = None if gdp is None else points / 100 * gdp
+    return Gap(
+        release=release,
+        year=year,
+        caveats=caveats_for(release.basis, target),
+        country=country,
+        is_ally=country.is_ally_in(year),
+        target=target,
+        share=rec.pct_gdp,
+        share_rounded=rounded_share(rec.pct_gdp),
+        estimate=rec.estimate,
+        meets=is_met,
+        points=points,
+        money_usd_bn=money,
+        money_unknown_reason=None if gdp is not None else _money_note(release, country, rec),
+        gdp_usd_bn=gdp,
+        gdp_derived=derived,
+        path=None if is_met else _path(snap, rid, country.iso3, year, points),
+    )
+
+
+def _no_share_message(release: Release, country: Country, year: int) -> str:
+    if not country.has_armed_forces:
+        return f"{country.name} has no armed forces; NATO reports no defence spending for it."
+    return f"Release {release.release_id} publishes no share of GDP for {country.name} in {year}."
+
+
+def _path(snap: Snapshot, rid: str, iso3: str, year: int, points: float) -> PathTo2035 | None:
+    years_left = HAGUE_TARGET_YEAR - year
+    if years_left <= 0:
+        return None
+    now = _share(snap, rid, iso3, year)
+    then = _share(snap, rid, iso3, year - PACE_YEARS)
+    pace = None if now is None or then is None else (now - then) / PACE_YEARS
+    reach = None
+    if pace is not None and pace > 0:
+        # A tiny tolerance so 0.6 / 0.2 counts as 3 years, not 4.
+        reach = year + math.ceil(points / pace - 1e-9)
+    return PathTo2035(
+        target_year=HAGUE_TARGET_YEAR,
+        years_left=years_left,
+        yearly_rise_needed=points / years_left,
+        pace_per_year=pace,
+        pace_from_year=year - PACE_YEARS,
+        reach_year=reach,
+    )
+
+
+def _figures(snap: Snapshot, release: Release, country: Country, year: int) -> AllyFigures:
+    rid = release.release_id
+    rec = snap.record(rid, country.iso3, year)
+    gdp, derived = _gdp_bn(rec)
+    rank, assessed = _share_rank(snap, rid, country.iso3, year)
+    share = None if rec is None else rec.pct_gdp
+    equipment = None if rec is None else rec.equipment_pct
+    return AllyFigures(
+        country=country,
+        year=year,
+        is_ally=country.is_ally_in(year),
+        estimate=False if rec is None else rec.estimate,
+        share=share,
+        share_rounded=None if share is None else rounded_share(share),
+        spend_usd_m=None if rec is None else rec.spend_usd_m,
+        gdp_usd_bn=gdp,
+        gdp_derived=derived,
+        equipment_pct=equipment,
+        meets_equipment=None if equipment is None else meets(equipment, EQUIPMENT_GUIDELINE),
+        personnel_k=None if rec is None else rec.personnel_k,
+        spend_per_capita_usd_2015=None if rec is None else rec.spend_per_capita_usd_2015,
+        real_change_pct=None if rec is None else rec.real_change_pct,
+        rank=rank if country.is_ally_in(year) else None,
+        assessed_count=assessed,
+    )
+
+
+def _target_checks(share: float | None, targets: Iterable[float]) -> tuple[TargetCheck, ...]:
+    if share is None:
+        return ()
+    return tuple(
+        TargetCheck(target=t, meets=meets(share, t), difference_points=-_points_below(share, t))
+        for t in targets
+    )
+
+
+def profile(snap: Snapshot, iso3: str, *, release_id: str | None = None) -> Profile:
+    """One ally at a glance: its latest figures in the release and its share over time."""
+    country = _country(snap, iso3)
+    release = _release(snap, release_id)
+    rid = release.release_id
+    series = tuple(
+        SeriesPoint(year=r.year, share=r.pct_gdp, estimate=r.estimate)
+        for r in snap.series(rid, country.iso3)
+        if r.pct_gdp is not None
+    )
+    year = series[-1].year if series else _year(snap, release, None)
+    figures = _figures(snap, release, country, year)
+    return Profile(
+        release=release,
+        year=year,
+        caveats=caveats_for(release.basis, None),
+        figures=figures,
+        targets=_target_checks(figures.share, NAMED_TARGETS),
+        series=series,
+    )
+
+
+def compare(
+    snap: Snapshot,
+    iso3s: Sequence[str],
+    *,
+    release_id: str | None = None,
+    year: int | None = None,
+    target: float = WALES_TARGET,
+) -> Comparison:
+    """2 to 5 allies side by side in one release-year."""
+    target = validate_target(target)
+    countries = list({c.iso3: c for c in (_country(snap, code) for code in iso3s)}.values())
+    if not MIN_COMPARE <= len(countries) <= MAX_COMPARE:
+        raise InvalidComparison(len(countries))
+    release = _release(snap, release_id)
+    year = _year(snap, release, year)
+    rows = []
+    for country in countries:
+        figures = _figures(snap, release, country, year)
+        check = _target_checks(figures.share, (target,))
+        rows.append(
+            ComparisonRow(
+                figures=figures,
+                meets=check[0].meets if check else None,
+                difference_points=check[0].difference_points if check else None,
+            )
+        )
+    return Comparison(
+        release=release,
+        year=year,
+        caveats=caveats_for(release.basis, target),
+        target=target,
+        rows=tuple(rows),
+    )
+
+
+def revisions(snap: Snapshot, iso3: str, *, year: int | None = None) -> Revisions:
+    """How each loaded release published one ally-year, oldest release first."""
+    country = _country(snap, iso3)
+    published: dict[int, int] = {}  # year -> how many releases give a share
+    for rid in snap.releases:
+        for rec in snap.series(rid, country.iso3):
+            if rec.pct_gdp is not None:
+                published[rec.year] = published.get(rec.year, 0) + 1
+    if year is None:
+        if not published:
+            raise NoFigures(f"No loaded release publishes a share of GDP for {country.name}.")
+        repeated = [y for y, n in published.items() if n >= 2]
+        year = max(repeated or published)
+    rows = []
+    for rid, release in snap.releases.items():
+        if year not in snap.years(rid):
+            continue
+        found = snap.record(rid, country.iso3, year)
+        share = None if found is None else found.pct_gdp
+        rows.append(
+            RevisionRow(
+                release=release,
+                share=share,
+                share_rounded=None if share is None else rounded_share(share),
+                estimate=False if found is None else found.estimate,
+            )
+        )
+    if not rows:
+        covered = sorted({y for rid in snap.releases for y in snap.years(rid)})
+        span = f"{covered[0]}–{covered[-1]}" if covered else "no years"
+        raise NoFigures(f"No loaded release covers {year}; together they cover {span}.")
+    return Revisions(country=country, year=year, rows=tuple(rows))
