@@ -1,0 +1,592 @@
+"""Analytics on the bundled dataset, checked against figures read straight from the CSV files.
+
+Expected values are computed here from the CSV text with the csv module (and, where SOURCES.md
+quotes NATO's own published list, against that list), never by calling the code under test.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import statistics
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from bot import analytics
+from bot.analytics import Caveat, InvalidComparison, Metric, NoFigures
+from bot.countries import normalise
+from bot.errors import InvalidTarget, UnknownCountry, UnknownRelease, YearNotCovered
+from bot.models import Dataset, DatasetVersion, Snapshot, SpendingRecord
+from db.loader import bundled_aliases, load_bundled
+
+DATA = Path(__file__).resolve().parents[1] / "db" / "data"
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+def snapshot_of(dataset: Dataset) -> Snapshot:
+    """A Snapshot as the Store builds it: aliases normalised, plus names and codes."""
+    aliases = {normalise(alias): iso3 for alias, iso3 in bundled_aliases().items()}
+    for country in dataset.members:
+        aliases[normalise(country.name)] = country.iso3
+        aliases[normalise(country.iso3)] = country.iso3
+    version = DatasetVersion(
+        version_id=1,
+        sha256="0" * 64,
+        source="bundled",
+        loaded_at=datetime(2026, 7, 1, tzinfo=UTC),
+        loaded_by="tests",
+        active=True,
+    )
+    return Snapshot.build(version, dataset, aliases)
+
+
+@cache
+def bundled_snapshot() -> Snapshot:
+    return snapshot_of(load_bundled())
+
+
+@pytest.fixture(scope="module")
+def snap() -> Snapshot:
+    return bundled_snapshot()
+
+
+# --------------------------------------------------------------------------- CSV oracle
+
+
+@cache
+def csv_rows(name: str) -> tuple[dict[str, str], ...]:
+    with (DATA / name).open(newline="", encoding="utf-8") as fh:
+        return tuple(csv.DictReader(fh))
+
+
+def cell(release: str, iso3: str, year: int, column: str) -> str:
+    for row in csv_rows(f"{release}.csv"):
+        if row["iso3"] == iso3 and int(row["year"]) == year:
+            return row[column]
+    return ""
+
+
+def half_up(text: str) -> Decimal:
+    return Decimal(text).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def allies_of(year: int) -> dict[str, dict[str, str]]:
+    return {m["iso3"]: m for m in csv_rows("members.csv") if int(m["joined"][:4]) <= year}
+
+
+def shares(release: str, year: int) -> dict[str, str]:
+    """Published shares of the allies (with armed forces) of that year: iso3 -> text."""
+    allies = allies_of(year)
+    return {
+        row["iso3"]: row["pct_gdp"]
+        for row in csv_rows(f"{release}.csv")
+        if int(row["year"]) == year
+        and row["iso3"] in allies
+        and allies[row["iso3"]]["has_armed_forces"] == "true"
+        and row["pct_gdp"]
+    }
+
+
+def names() -> dict[str, str]:
+    return {m["iso3"]: m["name"] for m in csv_rows("members.csv")}
+
+
+def release_years(release: str) -> list[int]:
+    return sorted({int(row["year"]) for row in csv_rows(f"{release}.csv")})
+
+
+# --------------------------------------------------------------------------- rules
+
+
+@pytest.mark.parametrize(
+    ("share", "target", "expected"),
+    [
+        (2.0, 2.0, True),
+        (1.995, 2.0, True),  # half-up, not banker's and not binary 1.99499…
+        (1.9949999, 2.0, False),
+        (3.495, 3.5, True),
+        (3.4949, 3.5, False),
+        (0.5, 0.5, True),
+    ],
+)
+def test_meets_rounds_half_up_to_two_decimals(share: float, target: float, expected: bool) -> None:
+    assert analytics.meets(share, target) is expected
+
+
+@given(st.floats(min_value=0, max_value=20, allow_nan=False), st.sampled_from([2.0, 3.5, 5.0]))
+def test_meets_agrees_with_decimal_rounding(share: float, target: float) -> None:
+    assert analytics.meets(share, target) == (half_up(repr(share)) >= Decimal(str(target)))
+
+
+@given(st.lists(st.integers(min_value=0, max_value=6), max_size=40))
+def test_competition_ranks_count_strictly_greater(values: list[int]) -> None:
+    ordered = [Decimal(v) for v in sorted(values, reverse=True)]
+    ranks = analytics.competition_ranks(ordered)
+    assert ranks == [1 + sum(1 for w in ordered if w > v) for v in ordered]
+
+
+@pytest.mark.parametrize("target", [0.49, 10.01, -2.0, math.nan, math.inf])
+def test_targets_outside_half_to_ten_are_refused(snap: Snapshot, target: float) -> None:
+    with pytest.raises(InvalidTarget):
+        analytics.summary(snap, target=target)
+    with pytest.raises(InvalidTarget):
+        analytics.gap(snap, "ESP", target=target)
+
+
+@pytest.mark.parametrize("target", [0.5, 2.5, 10.0])
+def test_any_target_from_half_to_ten_is_accepted(snap: Snapshot, target: float) -> None:
+    assert analytics.summary(snap, target=target).target == target
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def test_summary_2024_06_matches_natos_published_list(snap: Snapshot) -> None:
+    result = analytics.summary(snap, release_id="2024-06", year=2024, target=2)
+    assert (result.release_id, result.basis, result.year) == ("2024-06", "total", 2024)
+    assert len(result.allies) == 32
+    assert result.assessed_count == 31
+    assert [c.name for c in result.no_armed_forces] == ["Iceland"]
+    assert result.not_published == ()
+    assert len(result.meeting) == 23
+    # SOURCES.md: NATO's list of the eight below 2% in 2024, highest first.
+    assert [(s.country.name, s.share_rounded) for s in result.below] == [
+        ("Croatia", 1.81),
+        ("Portugal", 1.55),
+        ("Italy", 1.49),
+        ("Canada", 1.37),
+        ("Belgium", 1.30),
+        ("Luxembourg", 1.29),
+        ("Slovenia", 1.29),
+        ("Spain", 1.28),
+    ]
+    assert (result.meeting[0].country.name, result.meeting[0].share_rounded) == ("Poland", 4.12)
+    usa = next(s for s in result.meeting if s.country.iso3 == "USA")
+    assert usa.share_rounded == 3.38
+    assert all(s.estimate for s in (*result.meeting, *result.below))  # 2024 is 'e' throughout
+
+
+@pytest.mark.parametrize(
+    ("release", "target"),
+    [("2024-06", 2.0), ("2025-04", 2.0), ("2025-08", 2.0), ("2026-07", 3.5), ("2026-07", 2.0)],
+)
+def test_summary_meeting_and_below_match_the_csv(
+    snap: Snapshot, release: str, target: float
+) -> None:
+    year = release_years(release)[-1]
+    published = shares(release, year)
+    goal = Decimal(str(target))
+    expected_meeting = {iso for iso, text in published.items() if half_up(text) >= goal}
+
+    result = analytics.summary(snap, release_id=release, year=year, target=target)
+
+    assert {s.country.iso3 for s in result.meeting} == expected_meeting
+    assert {s.country.iso3 for s in result.below} == set(published) - expected_meeting
+    assert {c.iso3 for c in result.allies} == set(allies_of(year))
+    with_forces = {i for i, m in allies_of(year).items() if m["has_armed_forces"] == "true"}
+    assert {c.iso3 for c in result.not_published} == with_forces - set(published)
+    for group in (result.meeting, result.below):
+        keys = [s.share_rounded for s in group]
+        assert keys == sorted(keys, reverse=True)
+    assert result.median_share == pytest.approx(
+        statistics.median(float(t) for t in published.values())
+    )
+
+
+def test_slovakia_2024_at_exactly_two_meets_two(snap: Snapshot) -> None:
+    assert half_up(cell("2024-06", "SVK", 2024, "pct_gdp")) == Decimal("2.00")
+    result = analytics.summary(snap, release_id="2024-06", year=2024, target=2)
+    assert "SVK" in {s.country.iso3 for s in result.meeting}
+
+
+def test_hague_core_2026_meeting_allies(snap: Snapshot) -> None:
+    result = analytics.summary(snap, release_id="2026-07", year=2026, target=3.5)
+    assert result.basis == "core"
+    assert sorted(s.country.name for s in result.meeting) == [
+        "Estonia",
+        "Greece",
+        "Latvia",
+        "Lithuania",
+        "Poland",
+    ]
+    assert result.caveats == ()
+
+
+def test_unpublished_2025_estimates_are_listed_not_hidden(snap: Snapshot) -> None:
+    result = analytics.summary(snap, release_id="2025-08", year=2025, target=2)
+    missing = {c.iso3 for c in result.not_published}
+    assert missing == set(allies_of(2025)) - {"ISL"} - set(shares("2025-08", 2025))
+    # SOURCES.md names seven without a 2025e; the CSV does carry one for the Netherlands (2.5).
+    assert missing <= {"DNK", "FIN", "SWE", "NLD", "SVK", "SVN", "MNE"}
+    assert len(missing) >= 6
+    assert result.assessed_count == 31 - len(missing)
+
+
+@pytest.mark.parametrize(
+    ("year", "allies", "not_yet"),
+    [(2022, 30, {"FIN", "SWE"}), (2023, 31, {"SWE"}), (2024, 32, set())],
+)
+def test_summary_counts_the_allies_of_that_year(
+    snap: Snapshot, year: int, allies: int, not_yet: set[str]
+) -> None:
+    result = analytics.summary(snap, release_id="2024-06", year=year)
+    assert len(result.allies) == allies
+    assert {c.iso3 for c in result.not_yet_allies} == not_yet
+
+
+def test_summary_nato_aggregate_and_previous_year(snap: Snapshot) -> None:
+    result = analytics.summary(snap, release_id="2024-06", year=2024, target=2)
+    now = float(cell("2024-06", "NATO_TOTAL", 2024, "pct_gdp"))
+    before = float(cell("2024-06", "NATO_TOTAL", 2023, "pct_gdp"))
+    assert result.nato_total is not None
+    assert result.nato_total.share == pytest.approx(now)
+    assert result.europe_canada is not None
+    assert result.europe_canada.share == pytest.approx(
+        float(cell("2024-06", "NATO_EUR_CAN", 2024, "pct_gdp"))
+    )
+    prev = result.previous
+    assert prev is not None
+    assert prev.year == 2023
+    assert prev.meeting_count == sum(
+        1 for t in shares("2024-06", 2023).values() if half_up(t) >= Decimal(2)
+    )
+    assert prev.assessed_count == len(shares("2024-06", 2023))
+    assert prev.nato_total_change == pytest.approx(now - before)
+
+
+def test_summary_without_previous_year_in_release(snap: Snapshot) -> None:
+    # The annual-report releases carry a single year.
+    result = analytics.summary(snap, release_id="2025-04")
+    assert result.year == 2024
+    assert result.previous is None
+    assert result.nato_total is None or result.nato_total.code == "NATO_TOTAL"
+
+
+def test_alliance_money_gap_sums_each_below_allys_gap(snap: Snapshot) -> None:
+    expected = 0.0
+    for iso3, text in shares("2024-06", 2024).items():
+        points = Decimal(2) - half_up(text)
+        if points > 0:
+            expected += float(points) / 100 * float(cell("2024-06", iso3, 2024, "gdp_usd_bn"))
+    result = analytics.summary(snap, release_id="2024-06", year=2024, target=2)
+    assert result.alliance_gap_usd_bn == pytest.approx(expected)
+    assert result.gap_unknown == ()
+
+
+def test_money_gap_unknown_where_release_has_no_gdp(snap: Snapshot) -> None:
+    result = analytics.summary(snap, release_id="2025-08", year=2024, target=2)
+    assert result.alliance_gap_usd_bn is None
+    assert {c.iso3 for c in result.gap_unknown} == {s.country.iso3 for s in result.below}
+
+
+def test_defaults_are_the_newest_release_and_its_latest_year(snap: Snapshot) -> None:
+    newest = max(row["release"] for row in csv_rows("releases.csv"))
+    result = analytics.summary(snap)
+    assert result.release_id == newest
+    assert result.year == release_years(newest)[-1]
+    assert result.target == 2.0
+
+
+@pytest.mark.parametrize(
+    ("release", "target", "caveats"),
+    [
+        ("2024-06", 2.0, ()),
+        ("2024-06", 3.5, (Caveat.TOTAL_BASIS,)),
+        ("2024-06", 5.0, (Caveat.DEFENCE_RELATED_UNPUBLISHED,)),
+        ("2026-07", 3.5, ()),
+        ("2026-07", 2.0, (Caveat.CORE_BASIS,)),
+        ("2026-07", 5.0, (Caveat.CORE_BASIS, Caveat.DEFENCE_RELATED_UNPUBLISHED)),
+    ],
+)
+def test_basis_and_five_percent_caveats(
+    snap: Snapshot, release: str, target: float, caveats: tuple[Caveat, ...]
+) -> None:
+    assert analytics.summary(snap, release_id=release, target=target).caveats == caveats
+
+
+def test_unknown_release_and_uncovered_year(snap: Snapshot) -> None:
+    with pytest.raises(UnknownRelease) as unknown:
+        analytics.summary(snap, release_id="2019-01")
+    assert "2024-06" in unknown.value.known
+    with pytest.raises(YearNotCovered) as uncovered:
+        analytics.summary(snap, release_id="2024-06", year=2030)
+    assert uncovered.value.years == release_years("2024-06")
+    assert "2014–2024" in str(uncovered.value)
+
+
+def test_results_are_frozen(snap: Snapshot) -> None:
+    result = analytics.summary(snap)
+    with pytest.raises(ValidationError):
+        result.year = 1999  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------- ranking
+
+
+def test_share_ranking_2024_shares_ranks_on_displayed_value(snap: Snapshot) -> None:
+    result = analytics.ranking(snap, metric=Metric.SHARE, release_id="2024-06", year=2024)
+    assert [c.name for c in result.missing] == ["Iceland"]
+    assert len(result.rows) == 31
+    assert (result.rows[0].rank, result.rows[0].country.name) == (1, "Poland")
+    by_name = {row.country.name: row for row in result.rows}
+    assert by_name["Luxembourg"].rank == by_name["Slovenia"].rank == 29
+    assert by_name["Spain"].rank == 31
+    assert result.nato_total == pytest.approx(float(cell("2024-06", "NATO_TOTAL", 2024, "pct_gdp")))
+
+
+@pytest.mark.parametrize("metric", list(Metric))
+@pytest.mark.parametrize("release", ["2024-06", "2025-08", "2026-07"])
+def test_every_ranking_accounts_for_every_ally(
+    snap: Snapshot, metric: Metric, release: str
+) -> None:
+    column = {
+        Metric.SHARE: "pct_gdp",
+        Metric.SPENDING: "spend_usd_m",
+        Metric.EQUIPMENT: "equipment_pct",
+        Metric.REAL_CHANGE: "real_change_pct",
+        Metric.PER_CAPITA: "spend_per_capita_usd_2015",
+    }[metric]
+    for year in release_years(release)[-3:]:
+        result = analytics.ranking(snap, metric=metric, release_id=release, year=year)
+        expected = {i for i in allies_of(year) if cell(release, i, year, column)}
+        assert {r.country.iso3 for r in result.rows} == expected
+        assert {c.iso3 for c in result.missing} == set(allies_of(year)) - expected
+        values = [r.value_rounded for r in result.rows]
+        assert values == sorted(values, reverse=True)
+        assert [r.rank for r in result.rows] == [
+            1 + sum(1 for v in values if v > mine) for mine in values
+        ]
+
+
+def test_ranking_metric_accepts_its_string_value(snap: Snapshot) -> None:
+    result = analytics.ranking(snap, metric="spending", release_id="2026-07", year=2026)
+    assert result.metric is Metric.SPENDING
+    assert result.rows[0].country.iso3 == "USA"
+    assert all(m.label and m.unit for m in Metric)
+
+
+# --------------------------------------------------------------------------- gap
+
+
+def test_gap_spain_2024(snap: Snapshot) -> None:
+    result = analytics.gap(snap, "ESP", release_id="2024-06", year=2024, target=2)
+    gdp = float(cell("2024-06", "ESP", 2024, "gdp_usd_bn"))
+    assert not result.meets
+    assert result.points == pytest.approx(0.72)
+    assert result.money_usd_bn == pytest.approx(0.72 / 100 * gdp)
+    assert round(result.money_usd_bn or 0, 2) == 11.94
+    assert result.estimate is True
+    path = result.path
+    assert path is not None
+    assert path.years_left == 2035 - 2024
+    assert path.yearly_rise_needed == pytest.approx(0.72 / 11)
+    pace = (
+        float(cell("2024-06", "ESP", 2024, "pct_gdp"))
+        - float(cell("2024-06", "ESP", 2021, "pct_gdp"))
+    ) / 3
+    assert path.pace_per_year == pytest.approx(pace)
+    assert path.reach_year == 2024 + math.ceil(0.72 / pace)
+    assert path.on_track
+
+
+def test_gap_beyond_2035_still_gives_the_year(snap: Snapshot) -> None:
+    result = analytics.gap(snap, "ESP", release_id="2024-06", year=2024, target=3.5)
+    assert result.path is not None
+    assert result.path.reach_year is not None and result.path.reach_year > 2035
+    assert not result.path.on_track
+    assert result.caveats == (Caveat.TOTAL_BASIS,)
+
+
+def test_gap_not_at_this_pace_when_share_fell(snap: Snapshot) -> None:
+    # Find, from the CSV, a below-2% ally whose share fell over the three years to 2024.
+    falling = [
+        iso3
+        for iso3, text in shares("2024-06", 2024).items()
+        if half_up(text) < 2 and float(text) <= float(cell("2024-06", iso3, 2021, "pct_gdp"))
+    ]
+    assert falling, "the bundled data should hold at least one such ally"
+    for iso3 in falling:
+        result = analytics.gap(snap, iso3, release_id="2024-06", year=2024)
+        assert result.path is not None
+        assert result.path.reach_year is None
+
+
+def test_gap_shows_surplus_for_an_ally_at_target(snap: Snapshot) -> None:
+    result = analytics.gap(snap, "POL", release_id="2024-06", year=2024, target=2)
+    assert result.meets
+    assert result.points == pytest.approx(4.12 - 2)
+    assert result.money_usd_bn == pytest.approx(
+        2.12 / 100 * float(cell("2024-06", "POL", 2024, "gdp_usd_bn"))
+    )
+    assert result.path is None
+
+
+def test_gap_without_gdp_says_why(snap: Snapshot) -> None:
+    result = analytics.gap(snap, "ESP", release_id="2025-08", year=2024)
+    assert result.money_usd_bn is None
+    assert result.money_unknown_reason and "GDP" in result.money_unknown_reason
+
+
+def test_gap_derives_gdp_from_spending_and_share() -> None:
+    # A dataset where one record gives spending and share but no GDP, as some sources do.
+    base = load_bundled()
+    records = tuple(
+        r.model_copy(update={"gdp_usd_bn": None})
+        if (r.release_id, r.iso3, r.year) == ("2024-06", "ESP", 2024)
+        else r
+        for r in base.records
+    )
+    snap = snapshot_of(base.model_copy(update={"records": records}))
+    result = analytics.gap(snap, "ESP", release_id="2024-06", year=2024)
+    spend = float(cell("2024-06", "ESP", 2024, "spend_usd_m"))
+    share = float(cell("2024-06", "ESP", 2024, "pct_gdp"))
+    assert result.gdp_derived
+    assert result.gdp_usd_bn == pytest.approx(spend / 1000 / (share / 100))
+    assert result.money_usd_bn == pytest.approx(0.72 / 100 * spend / 1000 / (share / 100))
+
+
+def test_gap_for_iceland_explains_there_are_no_figures(snap: Snapshot) -> None:
+    with pytest.raises(NoFigures, match="no armed forces"):
+        analytics.gap(snap, "ISL", release_id="2024-06", year=2024)
+
+
+def test_gap_for_unknown_code(snap: Snapshot) -> None:
+    with pytest.raises(UnknownCountry):
+        analytics.gap(snap, "XXX")
+
+
+def test_gap_for_a_country_before_it_joined_says_so(snap: Snapshot) -> None:
+    result = analytics.gap(snap, "SWE", release_id="2024-06", year=2022)
+    assert result.is_ally is False
+
+
+# --------------------------------------------------------------------------- profile
+
+
+def test_profile_poland_newest_release(snap: Snapshot) -> None:
+    result = analytics.profile(snap, "POL")
+    release = max(row["release"] for row in csv_rows("releases.csv"))
+    year = release_years(release)[-1]
+    fig = result.figures
+    assert (result.release_id, result.year, fig.year) == (release, year, year)
+    assert fig.share == pytest.approx(float(cell(release, "POL", year, "pct_gdp")))
+    assert fig.spend_usd_m == pytest.approx(float(cell(release, "POL", year, "spend_usd_m")))
+    assert fig.gdp_usd_bn == pytest.approx(float(cell(release, "POL", year, "gdp_usd_bn")))
+    assert fig.equipment_pct == pytest.approx(float(cell(release, "POL", year, "equipment_pct")))
+    assert fig.meets_equipment is True
+    assert fig.estimate is (cell(release, "POL", year, "estimate") == "true")
+    own = half_up(cell(release, "POL", year, "pct_gdp"))
+    published = shares(release, year)
+    assert fig.rank == 1 + sum(1 for t in published.values() if half_up(t) > own)
+    assert fig.assessed_count == len(published)
+    assert [p.year for p in result.series] == [
+        y for y in release_years(release) if cell(release, "POL", y, "pct_gdp")
+    ]
+    checks = {c.target: c.meets for c in result.targets}
+    assert checks == {2.0: own >= 2, 3.5: own >= Decimal("3.5"), 5.0: own >= 5}
+    assert result.country.iso3 == "POL"
+
+
+def test_profile_uses_latest_year_with_a_share(snap: Snapshot) -> None:
+    assert cell("2025-08", "DNK", 2025, "pct_gdp") == ""
+    result = analytics.profile(snap, "DNK", release_id="2025-08")
+    assert result.year == 2024
+    assert result.figures.share is not None
+
+
+def test_profile_iceland_has_no_share(snap: Snapshot) -> None:
+    result = analytics.profile(snap, "ISL", release_id="2024-06")
+    assert result.figures.share is None
+    assert result.figures.rank is None
+    assert result.targets == ()
+    assert result.series == ()
+    assert result.figures.gdp_usd_bn == pytest.approx(
+        float(cell("2024-06", "ISL", 2024, "gdp_usd_bn"))
+    )
+
+
+# --------------------------------------------------------------------------- compare
+
+
+def test_compare_keeps_order_and_drops_duplicates(snap: Snapshot) -> None:
+    result = analytics.compare(
+        snap, ["POL", "DEU", "pol", "FRA"], release_id="2024-06", year=2024, target=2
+    )
+    assert [r.figures.country.iso3 for r in result.rows] == ["POL", "DEU", "FRA"]
+    for row in result.rows:
+        text = cell("2024-06", row.figures.country.iso3, 2024, "pct_gdp")
+        assert row.meets is (half_up(text) >= 2)
+        assert row.difference_points == pytest.approx(float(half_up(text) - 2))
+
+
+@pytest.mark.parametrize(
+    "codes", [["POL"], ["POL", "POL"], ["POL", "DEU", "FRA", "ITA", "ESP", "PRT"]]
+)
+def test_compare_needs_two_to_five_distinct_allies(snap: Snapshot, codes: list[str]) -> None:
+    with pytest.raises(InvalidComparison):
+        analytics.compare(snap, codes)
+
+
+def test_compare_with_iceland_lists_it_without_share(snap: Snapshot) -> None:
+    result = analytics.compare(snap, ["ISL", "NOR"], release_id="2024-06")
+    iceland = result.rows[0]
+    assert iceland.meets is None and iceland.figures.share is None
+
+
+# --------------------------------------------------------------------------- revisions
+
+
+def test_revisions_poland_2024_as_each_release_published_it(snap: Snapshot) -> None:
+    result = analytics.revisions(snap, "POL", year=2024)
+    releases = sorted(r["release"] for r in csv_rows("releases.csv"))
+    expected = [
+        (rid, half_up(cell(rid, "POL", 2024, "pct_gdp")))
+        for rid in releases
+        if 2024 in release_years(rid)
+    ]
+    assert [(r.release.release_id, Decimal(str(r.share_rounded))) for r in result.rows] == expected
+    # SOURCES.md: 4.12 -> 4.07 -> 3.79 -> 3.75 core.
+    assert [r.share_rounded for r in result.rows] == [4.12, 4.07, 3.79, 3.75]
+    assert result.rows[-1].release.basis == "core"
+    assert result.change_points == pytest.approx(3.75 - 4.12)
+
+
+def test_revisions_default_year_is_latest_in_two_releases(snap: Snapshot) -> None:
+    counts: dict[int, int] = {}
+    for release in (r["release"] for r in csv_rows("releases.csv")):
+        for year in release_years(release):
+            if cell(release, "POL", year, "pct_gdp"):
+                counts[year] = counts.get(year, 0) + 1
+    expected = max(y for y, n in counts.items() if n >= 2)
+    assert analytics.revisions(snap, "POL").year == expected
+
+
+def test_revisions_include_a_release_that_left_the_ally_out(snap: Snapshot) -> None:
+    result = analytics.revisions(snap, "DNK", year=2025)
+    by_release = {r.release.release_id: r for r in result.rows}
+    assert by_release["2025-08"].share is None
+    assert by_release["2026-07"].share is not None
+
+
+def test_revisions_for_uncovered_year_and_iceland(snap: Snapshot) -> None:
+    with pytest.raises(NoFigures):
+        analytics.revisions(snap, "POL", year=2040)
+    with pytest.raises(NoFigures):
+        analytics.revisions(snap, "ISL")
+
+
+def test_snapshot_records_are_real_spending_records(snap: Snapshot) -> None:
+    # Guards the oracle: the CSV and the loaded snapshot agree on how many rows there are.
+    for release in (r["release"] for r in csv_rows("releases.csv")):
+        loaded = [r for r in snap.all_records() if r.release_id == release]
+        assert len(loaded) == len(csv_rows(f"{release}.csv"))
+        assert all(isinstance(r, SpendingRecord) for r in loaded)
