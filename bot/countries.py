@@ -23,6 +23,7 @@ def normalise(text: str) -> str:
 #: How alike (0-100, rapidfuzz WRatio) a name must be to be suggested or offered.
 _FUZZY_CUTOFF = 60.0
 _SUGGESTIONS = 3
+_CODE_LENGTH = 3
 #: What separates allies in a list like "pl, de, fr".
 _LIST_SEPARATORS = re.compile(r"[,;]")
 
@@ -83,9 +84,10 @@ def _fuzzy(snap: Snapshot, key: str, limit: int) -> list[Country]:
     if not key:
         return []
     # Extract more than needed: several aliases may point at the same ally.
+    # Two- and three-letter codes only match exactly: fuzzed, they match almost anything.
     matches = process.extract(
         key,
-        list(snap.aliases),
+        [alias for alias in snap.aliases if len(alias) > _CODE_LENGTH],
         scorer=fuzz.WRatio,
         limit=limit * 4,
         score_cutoff=_FUZZY_CUTOFF,
