@@ -270,14 +270,20 @@ def _raise_if(problems: list[Problem]) -> None:
 # --- members.csv ------------------------------------------------------------------------------
 
 
-def _parse_members(data: str | bytes, filename: str) -> tuple[list[Country], list[Problem]]:
-    """Every valid member row, and the problems of the others (for cross-file checks)."""
+def _parse_members(
+    data: str | bytes, filename: str
+) -> tuple[list[Country], list[Problem], set[str]]:
+    """Valid members, problems, and every code listed (even on a bad row: spares other files
+    a cascade of "unknown ally" problems caused by one typo in members.csv)."""
     problems: list[Problem] = []
     members: list[Country] = []
+    listed: set[str] = set()
     first_line: dict[str, int] = {}
     for row in _rows(data, filename, MEMBER_COLUMNS, problems):
         cells = _Cells(filename, row, problems)
         iso3 = cells.text("iso3")
+        if iso3:
+            listed.add(iso3)
         name = cells.text("name")
         joined = cells.text("joined")
         armed = cells.boolean("has_armed_forces")
@@ -295,12 +301,12 @@ def _parse_members(data: str | bytes, filename: str) -> tuple[list[Country], lis
         members.append(country)
     if not members and not problems:
         problems.append(Problem(filename, None, None, "no members listed"))
-    return members, problems
+    return members, problems, listed
 
 
 def parse_members(text: str | bytes, filename: str = MEMBERS_FILE) -> list[Country]:
     """The allies listed in a members file; raises DatasetError listing every problem."""
-    members, problems = _parse_members(text, filename)
+    members, problems, _ = _parse_members(text, filename)
     _raise_if(problems)
     return members
 
@@ -308,13 +314,19 @@ def parse_members(text: str | bytes, filename: str = MEMBERS_FILE) -> list[Count
 # --- releases.csv -----------------------------------------------------------------------------
 
 
-def _parse_releases(data: str | bytes, filename: str) -> tuple[list[Release], list[Problem]]:
+def _parse_releases(
+    data: str | bytes, filename: str
+) -> tuple[list[Release], list[Problem], set[str]]:
+    """Valid releases, problems, and every release id listed (even on a bad row)."""
     problems: list[Problem] = []
     releases: list[Release] = []
+    listed: set[str] = set()
     first_line: dict[str, int] = {}
     for row in _rows(data, filename, RELEASE_COLUMNS, problems):
         cells = _Cells(filename, row, problems)
         release_id = cells.text("release")
+        if release_id:
+            listed.add(release_id)
         title = cells.text("title")
         published = cells.text("published")
         basis = cells.text("basis")
@@ -350,12 +362,12 @@ def _parse_releases(data: str | bytes, filename: str) -> tuple[list[Release], li
         releases.append(release)
     if not releases and not problems:
         problems.append(Problem(filename, None, None, "no releases listed"))
-    return releases, problems
+    return releases, problems, listed
 
 
 def parse_releases(text: str | bytes, filename: str = RELEASES_FILE) -> list[Release]:
     """The releases manifest; raises DatasetError listing every problem."""
-    releases, problems = _parse_releases(text, filename)
+    releases, problems, _ = _parse_releases(text, filename)
     _raise_if(problems)
     return releases
 
@@ -462,22 +474,26 @@ def _load_tree(root: Traversable | Path) -> Dataset:
             return None
         return entry.read_bytes()
 
+    # Codes and release ids listed on rows that have problems still count as listed, so one
+    # typo in a manifest is reported once, not again by every file that refers to it.
     members: list[Country] = []
+    codes: set[str] = set()
     releases: list[Release] = []
+    release_ids: set[str] = set()
     if (data := read(MEMBERS_FILE)) is not None:
-        members, found = _parse_members(data, MEMBERS_FILE)
+        members, found, codes = _parse_members(data, MEMBERS_FILE)
         problems.extend(found)
     if (data := read(RELEASES_FILE)) is not None:
-        releases, found = _parse_releases(data, RELEASES_FILE)
+        releases, found, release_ids = _parse_releases(data, RELEASES_FILE)
         problems.extend(found)
-    codes = frozenset(c.iso3 for c in members)
-    release_ids = frozenset(r.release_id for r in releases)
     records: list[SpendingRecord] = []
-    for release in releases:
-        name = f"{release.release_id}.csv"
+    for release_id in sorted(release_ids):
+        name = f"{release_id}.csv"
+        if not _RELEASE_FILE_NAME.match(name):
+            continue  # a malformed id, already reported; never a path to read
         if (data := read(name)) is not None:
             found_records, found = _parse_release_file(
-                data, filename=name, release_id=release.release_id,
+                data, filename=name, release_id=release_id,
                 known_codes=codes, known_releases=release_ids,
             )  # fmt: skip
             records.extend(found_records)
@@ -591,7 +607,7 @@ def validate_path(path: str | Path, base: Dataset) -> Dataset:
 
 
 def _validate_members(data: bytes, name: str, base: Dataset) -> Dataset:
-    members, problems = _parse_members(data, name)
+    members, problems, _ = _parse_members(data, name)
     if not problems:
         listed = {c.iso3 for c in members} | AGGREGATE_CODES
         orphans = {(r.iso3, r.release_id) for r in base.records if r.iso3 not in listed}
@@ -606,7 +622,7 @@ def _validate_members(data: bytes, name: str, base: Dataset) -> Dataset:
 
 
 def _validate_releases(data: bytes, name: str, base: Dataset) -> Dataset:
-    releases, problems = _parse_releases(data, name)
+    releases, problems, _ = _parse_releases(data, name)
     with_figures = {r.release_id for r in base.records}
     for release in releases:
         if release.release_id not in with_figures:
