@@ -33,6 +33,7 @@ from bot.models import Basis, Country, Release
 ESTIMATE_MARK = "e"
 ESTIMATE_LEGEND = f"{ESTIMATE_MARK} = NATO estimate"
 MISSING = "–"
+SHARE_LABEL = "% of GDP"
 BASIS_LABEL: dict[Basis, str] = {
     "total": "total defence expenditure (the 2% basis)",
     "core": "core defence expenditure (the 3.5% basis)",
@@ -130,10 +131,7 @@ def previous_line(result: ComplianceSummary) -> str | None:
     prev = result.previous
     if prev is None:
         return None
-    line = (
-        f"{prev.year}: {prev.meeting_count} of {prev.assessed_count} met "
-        f"{fmt_target(result.target)}"
-    )
+    line = f"{prev.meeting_count} of {prev.assessed_count} met {fmt_target(result.target)}"
     if prev.nato_total_change is not None:
         line += f"; NATO total share {fmt_signed_points(prev.nato_total_change)} pts since"
     return line
@@ -257,8 +255,8 @@ def render_summary(result: ComplianceSummary) -> str:
     if result.median_share is not None:
         lines.append(f"Median of assessed allies: {result.median_share:.2f}%")
     previous = previous_line(result)
-    if previous:
-        lines.append(previous)
+    if previous and result.previous is not None:
+        lines.append(f"A year earlier ({result.previous.year}): {previous}")
     if result.below:
         gap = f"Alliance gap (sum over allies below): {fmt_usd_bn(result.alliance_gap_usd_bn)}"
         if result.gap_unknown:
@@ -311,7 +309,7 @@ def figures_rows(fig: AllyFigures) -> list[tuple[str, str]]:
         equipment += " (meets 20%)" if fig.meets_equipment else " (below 20%)"
     gdp = fmt_usd_bn(fig.gdp_usd_bn) + (" (derived)" if fig.gdp_derived else "")
     return [
-        ("% of GDP", fmt_share(fig.share_rounded, mark)),
+        (SHARE_LABEL, fmt_share(fig.share_rounded, mark)),
         ("Rank by share", rank),
         ("Spending", fmt_usd_m(fig.spend_usd_m)),
         ("GDP", gdp),

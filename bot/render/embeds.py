@@ -1,0 +1,462 @@
+"""Discord embeds for analytics results.
+
+Every embed names its release and basis, marks estimates and cites the source in its footer
+("Source: NATO, <release title> (<published>) · figures for <year>"). Every builder passes its
+embed through ``fit`` so Discord's limits hold whatever the data (see ``limit_problems``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+
+import discord
+
+from bot.analytics import (
+    AllyShare,
+    Comparison,
+    ComplianceSummary,
+    Gap,
+    Profile,
+    Ranking,
+    Revisions,
+    rounded_share,
+    target_name,
+)
+from bot.models import Release, Snapshot
+from bot.render.text import (
+    BASIS_LABEL,
+    ESTIMATE_LEGEND,
+    ESTIMATE_MARK,
+    MISSING,
+    SHARE_LABEL,
+    allies_line,
+    ally_note,
+    caveat_lines,
+    country_list,
+    figures_rows,
+    fmt_metric,
+    fmt_share,
+    fmt_share_sentence,
+    fmt_signed_points,
+    fmt_target,
+    fmt_usd_bn,
+    gap_sentence,
+    not_yet_ally_note,
+    path_sentence,
+    previous_line,
+    release_line,
+    revisions_source_line,
+    source_line,
+    summary_headline,
+    targets_lines,
+)
+
+# Discord's embed limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_COUNT_LIMIT = 25
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+AUTHOR_LIMIT = 256
+TOTAL_LIMIT = 6000
+
+NATO_BLUE = discord.Colour(0x004990)
+MEETS_GREEN = discord.Colour(0x2E7D32)
+BELOW_RED = discord.Colour(0xC62828)
+
+RANKING_PER_PAGE = 16
+ELLIPSIS = "…"
+BLANK = "\u200b"  # Discord rejects empty field names and values
+
+
+# --------------------------------------------------------------------------- limits
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - len(ELLIPSIS)] + ELLIPSIS
+
+
+def limit_problems(embed: discord.Embed) -> list[str]:
+    """Every Discord limit this embed breaks (empty when it may be sent)."""
+    problems = []
+    if len(embed.title or "") > TITLE_LIMIT:
+        problems.append(f"title {len(embed.title or '')} > {TITLE_LIMIT}")
+    if len(embed.description or "") > DESCRIPTION_LIMIT:
+        problems.append(f"description {len(embed.description or '')} > {DESCRIPTION_LIMIT}")
+    if len(embed.fields) > FIELD_COUNT_LIMIT:
+        problems.append(f"{len(embed.fields)} fields > {FIELD_COUNT_LIMIT}")
+    for i, field in enumerate(embed.fields):
+        name, value = field.name or "", field.value or ""
+        if not name or len(name) > FIELD_NAME_LIMIT:
+            problems.append(f"field {i} name length {len(name)}")
+        if not value or len(value) > FIELD_VALUE_LIMIT:
+            problems.append(f"field {i} value length {len(value)}")
+    if len(embed.footer.text or "") > FOOTER_LIMIT:
+        problems.append(f"footer {len(embed.footer.text or '')} > {FOOTER_LIMIT}")
+    if len(embed) > TOTAL_LIMIT:
+        problems.append(f"total {len(embed)} > {TOTAL_LIMIT}")
+    return problems
+
+
+def fit(embed: discord.Embed) -> discord.Embed:
+    """Clip an embed to Discord's limits, in place: long texts get an ellipsis; past the total,
+    the description shrinks first, then trailing fields go."""
+    if embed.title:
+        embed.title = _clip(embed.title, TITLE_LIMIT)
+    if embed.description:
+        embed.description = _clip(embed.description, DESCRIPTION_LIMIT)
+    if embed.footer.text:
+        embed.set_footer(
+            text=_clip(embed.footer.text, FOOTER_LIMIT), icon_url=embed.footer.icon_url
+        )
+    fields = embed.fields[:FIELD_COUNT_LIMIT]
+    embed.clear_fields()
+    for field in fields:
+        embed.add_field(
+            name=_clip(field.name or BLANK, FIELD_NAME_LIMIT),
+            value=_clip(field.value or BLANK, FIELD_VALUE_LIMIT),
+            inline=bool(field.inline),
+        )
+    excess = len(embed) - TOTAL_LIMIT
+    if excess > 0 and embed.description:
+        keep = max(0, len(embed.description) - excess)
+        embed.description = _clip(embed.description, keep) if keep > len(ELLIPSIS) else None
+    while len(embed) > TOTAL_LIMIT and embed.fields:
+        embed.remove_field(len(embed.fields) - 1)
+    return embed
+
+
+def chunked_fields(
+    embed: discord.Embed, name: str, items: Sequence[str], *, separator: str = ", "
+) -> None:
+    """Add ``items`` under ``name``, spilling into '(cont.)' fields rather than clipping."""
+    chunk: list[str] = []
+    first = True
+
+    def flush() -> None:
+        nonlocal first
+        embed.add_field(
+            name=name if first else f"{name} (cont.)",
+            value=separator.join(chunk) or "none",
+            inline=False,
+        )
+        first = False
+
+    for item in items:
+        if chunk and len(separator.join([*chunk, item])) > FIELD_VALUE_LIMIT:
+            flush()
+            chunk = []
+        chunk.append(_clip(item, FIELD_VALUE_LIMIT))
+    if chunk or first:
+        flush()
+
+
+def _footer(embed: discord.Embed, release: Release, year: int, extra: str = "") -> None:
+    text = f"{source_line(release, year)}{extra}\n{ESTIMATE_LEGEND}"
+    embed.set_footer(text=text)
+
+
+def _present(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Figures the release publishes; the share stays even when missing, to say so."""
+    return [(label, value) for label, value in rows if label == SHARE_LABEL or value != MISSING]
+
+
+def _description(*parts: str | None) -> str:
+    return "\n".join(p for p in parts if p)
+
+
+# --------------------------------------------------------------------------- results
+
+
+def _ally_share(item: AllyShare, *, with_gap: bool) -> str:
+    text = f"{item.country.name} {fmt_share(item.share_rounded, item.estimate)}"
+    if with_gap:
+        money = f", {fmt_usd_bn(item.gap_usd_bn)}" if item.gap_usd_bn is not None else ""
+        text += f" (−{item.gap_points:.2f}{money})"
+    return text
+
+
+def summary_embed(result: ComplianceSummary) -> discord.Embed:
+    everyone_meets = not result.below and bool(result.meeting)
+    embed = discord.Embed(
+        title=f"Who meets {target_name(result.target)} in {result.year}",
+        description=_description(
+            f"**{summary_headline(result)}.**",
+            release_line(result.release),
+            allies_line(result),
+            *caveat_lines(result.caveats),
+        ),
+        colour=MEETS_GREEN if everyone_meets else NATO_BLUE,
+    )
+    target = fmt_target(result.target)
+    chunked_fields(
+        embed,
+        f"Meeting {target} ({len(result.meeting)})",
+        [_ally_share(s, with_gap=False) for s in result.meeting],
+    )
+    chunked_fields(
+        embed,
+        f"Below {target} ({len(result.below)})",
+        [_ally_share(s, with_gap=True) for s in result.below],
+    )
+    if result.no_armed_forces:
+        embed.add_field(
+            name="Not assessed",
+            value=f"{country_list(result.no_armed_forces)} (no armed forces)",
+            inline=False,
+        )
+    if result.not_published:
+        embed.add_field(
+            name="Not published in this release",
+            value=country_list(result.not_published),
+            inline=False,
+        )
+    if result.nato_total is not None:
+        agg = result.nato_total
+        embed.add_field(
+            name="NATO total", value=fmt_share_sentence(agg.share_rounded, agg.estimate)
+        )
+    if result.median_share is not None:
+        embed.add_field(name="Median ally", value=f"{result.median_share:.2f}% of GDP")
+    previous = previous_line(result)
+    if previous and result.previous is not None:
+        embed.add_field(name=f"A year earlier ({result.previous.year})", value=previous)
+    if result.below:
+        gap = fmt_usd_bn(result.alliance_gap_usd_bn)
+        if result.gap_unknown:
+            gap += f" (GDP unknown for {country_list(result.gap_unknown)})"
+        embed.add_field(name="Alliance gap (allies below, a year)", value=gap)
+    _footer(embed, result.release, result.year)
+    return fit(embed)
+
+
+def ranking_pages(result: Ranking, per_page: int = RANKING_PER_PAGE) -> list[discord.Embed]:
+    """The ranking split into pages (32 allies read badly in one embed); missing allies last."""
+    metric = result.metric
+    per_page = max(1, per_page)
+    chunks = [result.rows[i : i + per_page] for i in range(0, len(result.rows), per_page)] or [()]
+    width = max((len(r.country.name) for r in result.rows), default=0)
+    pages = []
+    for number, chunk in enumerate(chunks, 1):
+        # The mark (or a space) after every value keeps the decimals aligned.
+        values = [
+            fmt_metric(metric, r.value_rounded) + (ESTIMATE_MARK if r.estimate else " ")
+            for r in chunk
+        ]
+        value_width = max((len(v) for v in values), default=0)
+        table = "\n".join(
+            f"{r.rank:>2}. {r.country.name:<{width}}  {value:>{value_width}}"
+            for r, value in zip(chunk, values, strict=True)
+        )
+        body = f"```\n{table}\n```" if chunk else "No ally has this figure in this release."
+        embed = discord.Embed(
+            title=f"{metric.label}, {result.year}",
+            description=_description(
+                f"Unit: {metric.unit}",
+                release_line(result.release),
+                body,
+                *caveat_lines(result.caveats),
+            ),
+            colour=NATO_BLUE,
+        )
+        last = number == len(chunks)
+        if last and result.nato_total is not None:
+            embed.add_field(name="NATO total", value=f"{fmt_metric(metric, result.nato_total)}")
+        if last and result.missing:
+            chunked_fields(embed, "Not published", [c.name for c in result.missing])
+        page = f" · page {number}/{len(chunks)}" if len(chunks) > 1 else ""
+        _footer(embed, result.release, result.year, page)
+        pages.append(fit(embed))
+    return pages
+
+
+def ranking_embed(result: Ranking) -> discord.Embed:
+    """The whole ranking in one embed (fits for 32 allies); prefer ``ranking_pages`` to browse."""
+    return ranking_pages(result, per_page=max(1, len(result.rows)))[0]
+
+
+def gap_embed(result: Gap) -> discord.Embed:
+    embed = discord.Embed(
+        title=f"{result.country.name}: gap to {target_name(result.target)} in {result.year}",
+        description=_description(
+            gap_sentence(result),
+            result.money_unknown_reason if result.money_usd_bn is None else None,
+            "GDP derived from spending ÷ share." if result.gdp_derived else None,
+            None if result.is_ally else not_yet_ally_note(result.country, result.year),
+            release_line(result.release),
+            *caveat_lines(result.caveats),
+        ),
+        colour=MEETS_GREEN if result.meets else BELOW_RED,
+    )
+    embed.add_field(name="% of GDP", value=fmt_share(result.share_rounded, result.estimate))
+    embed.add_field(name="Target", value=fmt_target(result.target))
+    embed.add_field(
+        name="Surplus" if result.meets else "Gap",
+        value=f"{result.points:.2f} pts · {fmt_usd_bn(result.money_usd_bn)}",
+    )
+    path = result.path
+    if path is not None:
+        embed.add_field(
+            name=f"Needed to {path.target_year}", value=f"+{path.yearly_rise_needed:.2f} pts/yr"
+        )
+        embed.add_field(
+            name=f"Pace since {path.pace_from_year}",
+            value=MISSING
+            if path.pace_per_year is None
+            else f"{fmt_signed_points(path.pace_per_year)} pts/yr",
+        )
+        embed.add_field(
+            name="Reaches target",
+            value="not at this pace" if path.reach_year is None else str(path.reach_year),
+        )
+        sentence = path_sentence(result)
+        if sentence:
+            embed.add_field(name="Path to 2035", value=sentence, inline=False)
+    _footer(embed, result.release, result.year)
+    return fit(embed)
+
+
+def profile_embed(result: Profile) -> discord.Embed:
+    fig = result.figures
+    embed = discord.Embed(
+        title=f"{fig.country.name} ({fig.country.iso3}), {result.year}",
+        description=_description(
+            ally_note(fig), release_line(result.release), *caveat_lines(result.caveats)
+        ),
+        colour=NATO_BLUE,
+    )
+    for label, value in _present(figures_rows(fig)):
+        embed.add_field(name=label, value=value)
+    if result.targets:
+        embed.add_field(
+            name="Targets",
+            value="\n".join(
+                f"{'✅' if t.meets else '❌'} {fmt_target(t.target)} "
+                f"({fmt_signed_points(t.difference_points)} pts)"
+                for t in result.targets
+            ),
+            inline=False,
+        )
+    if len(result.series) >= 2:
+        first, last = result.series[0], result.series[-1]
+        embed.add_field(
+            name="Trend",
+            value=f"{first.year} {fmt_share(rounded_share(first.share), first.estimate)} → "
+            f"{last.year} {fmt_share(rounded_share(last.share), last.estimate)} (chart below)",
+            inline=False,
+        )
+    _footer(embed, result.release, result.year)
+    return fit(embed)
+
+
+def compare_embed(result: Comparison) -> discord.Embed:
+    names = " vs ".join(row.figures.country.name for row in result.rows)
+    embed = discord.Embed(
+        title=f"{names}, {result.year}",
+        description=_description(
+            f"Against {target_name(result.target)}.",
+            release_line(result.release),
+            *caveat_lines(result.caveats),
+        ),
+        colour=NATO_BLUE,
+    )
+    for row in result.rows:
+        fig = row.figures
+        lines = [f"**{label}:** {value}" for label, value in _present(figures_rows(fig))]
+        if row.difference_points is not None:
+            verdict = "meets" if row.meets else "below"
+            lines.append(
+                f"**vs {fmt_target(result.target)}:** {verdict} "
+                f"({fmt_signed_points(row.difference_points)} pts)"
+            )
+        note = ally_note(fig)
+        if note:
+            lines.append(f"_{note}_")
+        embed.add_field(name=fig.country.name, value="\n".join(lines), inline=True)
+    _footer(embed, result.release, result.year)
+    return fit(embed)
+
+
+def revisions_embed(result: Revisions) -> discord.Embed:
+    lines = [
+        f"**{row.release.release_id}** ({row.release.published}, {row.release.basis}): "
+        + (
+            fmt_share_sentence(row.share_rounded, row.estimate)
+            if row.share_rounded is not None
+            else "not published"
+        )
+        for row in result.rows
+    ]
+    change = result.change_points
+    embed = discord.Embed(
+        title=f"{result.country.name} {result.year}: as each NATO release published it",
+        description=_description(
+            *lines,
+            None if change is None else f"Change, first to last: {fmt_signed_points(change)} pts",
+            "NATO revises past years in every release; since 2026 it publishes core spending."
+            if len({row.release.basis for row in result.rows}) > 1
+            else None,
+        ),
+        colour=NATO_BLUE,
+    )
+    embed.set_footer(text=f"{revisions_source_line(result)}\n{ESTIMATE_LEGEND}")
+    return fit(embed)
+
+
+def targets_embed(source: Snapshot | Iterable[Release]) -> discord.Embed:
+    """What 2%, 3.5%, 5% and 20% mean, and the basis of every loaded release."""
+    releases = list(source.releases.values() if isinstance(source, Snapshot) else source)
+    explanation = [line for line in targets_lines(()) if line != "Loaded releases:"]
+    embed = discord.Embed(
+        title="NATO's defence-spending targets",
+        description="\n".join(f"• {line}" for line in explanation),
+        colour=NATO_BLUE,
+    )
+    chunked_fields(
+        embed,
+        "Loaded releases and their basis",
+        [f"**{r.release_id}** {r.title}: {BASIS_LABEL[r.basis]}" for r in releases],
+        separator="\n",
+    )
+    newest = releases[-1] if releases else None
+    footer = "Source: NATO"
+    if newest is not None:
+        footer += f", {newest.title} ({newest.published}) and earlier releases"
+    embed.set_footer(text=footer)
+    return fit(embed)
+
+
+def about_embed(
+    snap: Snapshot, *, uptime_seconds: float, latency_seconds: float, guild_count: int
+) -> discord.Embed:
+    """The loaded dataset, its source and the bot's health."""
+    version = snap.version
+    newest = snap.newest_release
+    years = snap.years(newest.release_id)
+    embed = discord.Embed(
+        title="About this bot",
+        description=(
+            "Answers who meets NATO's defence-spending targets, from NATO's own published "
+            "figures. Every reply names the release, its basis and the year."
+        ),
+        colour=NATO_BLUE,
+    )
+    embed.add_field(name="Dataset version", value=f"#{version.version_id}")
+    embed.add_field(name="Loaded", value=f"{version.loaded_at:%Y-%m-%d %H:%M} UTC")
+    embed.add_field(name="From", value=_clip(version.source, FIELD_VALUE_LIMIT) or MISSING)
+    embed.add_field(
+        name="Newest release",
+        value=f"{newest.release_id} ({BASIS_LABEL[newest.basis]}), "
+        f"{years[0] if years else MISSING}–{years[-1] if years else MISSING}",
+        inline=False,
+    )
+    embed.add_field(name="Releases loaded", value=str(len(snap.releases)))
+    embed.add_field(name="Uptime", value=str(timedelta(seconds=int(uptime_seconds))))
+    latency = f"{latency_seconds * 1000:.0f} ms" if math.isfinite(latency_seconds) else MISSING
+    embed.add_field(name="Gateway latency", value=latency)
+    embed.add_field(name="Servers", value=str(guild_count))
+    embed.set_footer(text=f"Source: NATO, {newest.title} ({newest.published})")
+    return fit(embed)
