@@ -1,0 +1,112 @@
+"""Trend charts as PNG bytes.
+
+matplotlib's object API on the Agg canvas only, never pyplot: pyplot keeps global state and is
+not thread-safe, and the bot renders charts in a worker thread (``asyncio.to_thread``).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from itertools import pairwise
+
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from bot.analytics import HAGUE_CORE_TARGET, WALES_TARGET, Profile, SeriesPoint
+from bot.models import Basis
+from bot.render.text import BASIS_LABEL
+
+WIDTH_IN, HEIGHT_IN, DPI = 8.0, 4.5, 100
+LINE_COLOUR = "#004990"
+TARGET_COLOURS = {WALES_TARGET: "#2E7D32", HAGUE_CORE_TARGET: "#C62828"}
+OTHER_TARGET_COLOUR = "#6A1B9A"
+
+
+def trend_chart(
+    source: Profile | Sequence[SeriesPoint],
+    *,
+    title: str | None = None,
+    basis: Basis | None = None,
+    targets: Sequence[float] = (WALES_TARGET, HAGUE_CORE_TARGET),
+) -> bytes:
+    """Share of GDP over time with target lines; estimates drawn hollow on a dashed segment.
+
+    ``source`` is a ``Profile`` (title and basis then come from it) or a bare series.
+    """
+    if isinstance(source, Profile):
+        series = list(source.series)
+        title = title or (
+            f"{source.country.name}: defence spending, % of GDP (NATO release {source.release_id})"
+        )
+        basis = basis or source.basis
+    else:
+        series = list(source)
+    series.sort(key=lambda p: p.year)
+
+    figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    _plot_series(axes, series)
+    for target in targets:
+        colour = TARGET_COLOURS.get(target, OTHER_TARGET_COLOUR)
+        axes.axhline(target, color=colour, linewidth=1, linestyle=":", zorder=1)
+        axes.annotate(
+            f"{target:g}%",
+            xy=(1.0, target),
+            xycoords=("axes fraction", "data"),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+            color=colour,
+        )
+
+    top = max([p.share for p in series] + list(targets) + [1.0])
+    axes.set_ylim(0, top * 1.15)
+    if series:
+        axes.set_xlim(series[0].year - 0.5, series[-1].year + 0.5)
+        axes.set_xticks([p.year for p in series])
+        axes.tick_params(axis="x", labelrotation=45, labelsize=8)
+    else:
+        axes.set_xticks([])
+        axes.text(0.5, 0.6, "No share of GDP published", ha="center", transform=axes.transAxes)
+    axes.set_ylabel("% of GDP")
+    axes.grid(axis="y", linewidth=0.3, alpha=0.6)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.set_title(title or "Defence spending, % of GDP", fontsize=11)
+    notes = ["Hollow markers, dashed line: NATO estimates."]
+    if basis is not None:
+        notes.insert(0, f"Basis: {BASIS_LABEL[basis]}.")
+    figure.text(0.01, 0.01, " ".join(notes), fontsize=7, color="#555555")
+    figure.subplots_adjust(left=0.08, right=0.93, top=0.9, bottom=0.2)
+
+    buffer = io.BytesIO()
+    # No timestamp or software metadata: the same data gives the same bytes.
+    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _plot_series(axes: Axes, series: list[SeriesPoint]) -> None:
+    """Solid line through published figures, dashed into and between estimates."""
+    for before, after in pairwise(series):
+        dashed = before.estimate or after.estimate
+        axes.plot(
+            [before.year, after.year],
+            [before.share, after.share],
+            color=LINE_COLOUR,
+            linewidth=2,
+            linestyle="--" if dashed else "-",
+            zorder=2,
+        )
+    for point in series:
+        axes.plot(
+            [point.year],
+            [point.share],
+            marker="o",
+            markersize=6,
+            color=LINE_COLOUR,
+            markerfacecolor="white" if point.estimate else LINE_COLOUR,
+            zorder=3,
+        )
