@@ -1,11 +1,136 @@
-"""`natobot data` (placeholder until implemented)."""
+"""`natobot data validate FILE` and `natobot data history`: inspect data, never write it.
+
+Both open the database read-only (if it exists), so they are safe to run beside a live bot.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
 from typing import Any
+
+from bot.config import DEFAULT_DATABASE_PATH
+from bot.models import Dataset, DatasetVersion
+from db.loader import DatasetError, load_bundled, validate_path
+from db.store import Store, StoreError
+
+
+def default_database_path() -> Path:
+    """DATABASE_PATH from the environment, else the bot's default (data/natobot.sqlite3)."""
+    return Path(os.environ.get("DATABASE_PATH") or DEFAULT_DATABASE_PATH)
 
 
 def add_parser(subparsers: Any) -> None:
-    p: argparse.ArgumentParser = subparsers.add_parser("data", help="not implemented yet")
-    p.set_defaults(handler=lambda args: 2)
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "data", help="check dataset files and list the database's dataset versions"
+    )
+    commands = parser.add_subparsers(dest="data_command", metavar="{validate,history}")
+    parser.set_defaults(handler=lambda args: _usage(parser))
+
+    validate = commands.add_parser(
+        "validate",
+        help="check a dataset directory, a release CSV, members.csv or releases.csv",
+        description="Report every problem in FILE (one per line) without loading it. A single "
+        "release file (<YYYY-MM>.csv) is checked against the active dataset in the database, "
+        "or the bundled one when there is no database. Exit status 1 if any problem.",
+    )
+    validate.add_argument("file", type=Path, metavar="FILE")
+    _database_option(validate)
+    validate.set_defaults(handler=_validate)
+
+    history = commands.add_parser("history", help="list the dataset versions, newest first")
+    _database_option(history)
+    history.set_defaults(handler=_history)
+
+
+def _database_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="SQLite database (default: $DATABASE_PATH or data/natobot.sqlite3)",
+    )
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+# --- validate ---------------------------------------------------------------------------------
+
+
+async def _active_dataset(database: Path) -> tuple[Dataset, str]:
+    """The active dataset in an existing database, and a phrase saying which it is."""
+    store = await Store.open(database, readonly=True)
+    try:
+        version = store.snapshot.version
+        return await store.load_version(version.version_id), (
+            f"version {version.version_id} active in {database}"
+        )
+    finally:
+        await store.close()
+
+
+def _validate(args: argparse.Namespace) -> int:
+    target: Path = args.file
+    database: Path = args.database or default_database_path()
+    try:
+        if target.is_dir():
+            base, against = load_bundled(), ""  # a directory is a whole dataset on its own
+        elif database.is_file():
+            base, against = asyncio.run(_active_dataset(database))
+        else:
+            base, against = load_bundled(), f"the bundled dataset (no database at {database})"
+    except StoreError as exc:
+        print(f"cannot read {database}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        dataset = validate_path(target, base)
+    except DatasetError as exc:
+        for problem in exc.problems:
+            print(problem)
+        count = len(exc.problems)
+        print(f"{count} problem{'s' if count != 1 else ''} in {target}")
+        return 1
+    releases = ", ".join(r.release_id for r in dataset.releases)
+    print(
+        f"OK: {len(dataset.records)} rows, releases {releases}; {len(dataset.members)} allies"
+        + (f" (checked against {against})" if against else "")
+    )
+    return 0
+
+
+# --- history ----------------------------------------------------------------------------------
+
+
+async def _versions(database: Path) -> list[DatasetVersion]:
+    store = await Store.open(database, readonly=True)
+    try:
+        return await store.versions()
+    finally:
+        await store.close()
+
+
+def _history(args: argparse.Namespace) -> int:
+    database: Path = args.database or default_database_path()
+    if not database.is_file():
+        print(f"No database at {database}; the bot creates it on first start.", file=sys.stderr)
+        return 1
+    try:
+        versions = asyncio.run(_versions(database))
+    except StoreError as exc:
+        print(f"cannot read {database}: {exc}", file=sys.stderr)
+        return 2
+    print(f"{'version':>7}  active  {'loaded (UTC)':19}  figures  {'sha256':12}  by / source")
+    for v in versions:
+        loaded = v.loaded_at.strftime("%Y-%m-%d %H:%M:%S")
+        print(
+            f"{v.version_id:>7}  {'yes' if v.active else '':6}  {loaded:19}  "
+            f"{v.record_count:>7}  {v.sha256[:12]}  {v.loaded_by} / {v.source}"
+        )
+    return 0
