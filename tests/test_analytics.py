@@ -6,10 +6,11 @@ quotes NATO's own published list, against that list), never by calling the code 
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import math
 import statistics
-from datetime import UTC, datetime
+import tempfile
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
@@ -21,10 +22,10 @@ from pydantic import ValidationError
 
 from bot import analytics
 from bot.analytics import Caveat, InvalidComparison, Metric, NoFigures
-from bot.countries import normalise
 from bot.errors import InvalidTarget, UnknownCountry, UnknownRelease, YearNotCovered
-from bot.models import Dataset, DatasetVersion, Snapshot, SpendingRecord
-from db.loader import bundled_aliases, load_bundled
+from bot.models import Snapshot, SpendingRecord
+from db.loader import load_bundled
+from db.store import Store
 
 DATA = Path(__file__).resolve().parents[1] / "db" / "data"
 
@@ -32,26 +33,19 @@ DATA = Path(__file__).resolve().parents[1] / "db" / "data"
 # --------------------------------------------------------------------------- fixtures
 
 
-def snapshot_of(dataset: Dataset) -> Snapshot:
-    """A Snapshot as the Store builds it: aliases normalised, plus names and codes."""
-    aliases = {normalise(alias): iso3 for alias, iso3 in bundled_aliases().items()}
-    for country in dataset.members:
-        aliases[normalise(country.name)] = country.iso3
-        aliases[normalise(country.iso3)] = country.iso3
-    version = DatasetVersion(
-        version_id=1,
-        sha256="0" * 64,
-        source="bundled",
-        loaded_at=datetime(2026, 7, 1, tzinfo=UTC),
-        loaded_by="tests",
-        active=True,
-    )
-    return Snapshot.build(version, dataset, aliases)
+async def _seeded_snapshot(path: Path) -> Snapshot:
+    store = await Store.open(path)
+    try:
+        return store.snapshot
+    finally:
+        await store.close()
 
 
 @cache
 def bundled_snapshot() -> Snapshot:
-    return snapshot_of(load_bundled())
+    """The snapshot a fresh Store seeds from the bundled CSVs (a real SQLite file), built once."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return asyncio.run(_seeded_snapshot(Path(tmp) / "natobot.sqlite3"))
 
 
 @pytest.fixture(scope="module")
@@ -436,7 +430,7 @@ def test_gap_without_gdp_says_why(snap: Snapshot) -> None:
     assert result.money_unknown_reason and "GDP" in result.money_unknown_reason
 
 
-def test_gap_derives_gdp_from_spending_and_share() -> None:
+async def test_gap_derives_gdp_from_spending_and_share(store: Store) -> None:
     # A dataset where one record gives spending and share but no GDP, as some sources do.
     base = load_bundled()
     records = tuple(
@@ -445,8 +439,10 @@ def test_gap_derives_gdp_from_spending_and_share() -> None:
         else r
         for r in base.records
     )
-    snap = snapshot_of(base.model_copy(update={"records": records}))
-    result = analytics.gap(snap, "ESP", release_id="2024-06", year=2024)
+    await store.activate(
+        base.model_copy(update={"records": records}), source="test", loaded_by="tests"
+    )
+    result = analytics.gap(store.snapshot, "ESP", release_id="2024-06", year=2024)
     spend = float(cell("2024-06", "ESP", 2024, "spend_usd_m"))
     share = float(cell("2024-06", "ESP", 2024, "pct_gdp"))
     assert result.gdp_derived
