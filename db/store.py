@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import resources
@@ -216,7 +217,9 @@ class Store:
             except BaseException as exc:
                 if self._conn.in_transaction:
                     await self._conn.execute("ROLLBACK")
-                raise MigrationError(f"migration {number:04d} failed: {exc}") from exc
+                if isinstance(exc, sqlite3.Error):
+                    raise MigrationError(f"migration {number:04d} failed: {exc}") from exc
+                raise
 
     # --- the active dataset -------------------------------------------------------------------
 

@@ -89,9 +89,9 @@ def test_single_file_is_checked_against_the_database_and_never_writes_it(
     files_before = sorted(p.name for p in tmp_path.iterdir())
 
     code = main(["data", "validate", str(DATA / "2024-03.csv"), "--database", str(database)])
-    out = capsys.readouterr().out.splitlines()
+    lines = capsys.readouterr().out.splitlines()
     assert code == 1
-    assert out[0].startswith("2024-03.csv: release 2024-03 is not in releases.csv")
+    assert lines[0].startswith("2024-03.csv: release 2024-03 is not in releases.csv")
 
     code = main(["data", "validate", str(DATA / "2024-06.csv"), "--database", str(database)])
     out = capsys.readouterr().out
