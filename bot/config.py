@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.models import MAX_TARGET, MIN_TARGET
@@ -70,7 +71,7 @@ class Settings(BaseSettings):
         return logging.getLevelNamesMapping()[self.log_level]
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: ErrorDetails) -> str:
     name = str(error["loc"][0]).upper() if error.get("loc") else "setting"
     value = error.get("input")
     if error["type"] == "missing" or (isinstance(value, str) and not value.strip()):

@@ -32,7 +32,7 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):  # not on Windows
-            loop.add_signal_handler(sig, lambda s=sig: _stop(bot, s))
+            loop.add_signal_handler(sig, _stop, bot, sig)
     async with bot:
         await bot.start(settings.discord_token.get_secret_value())
 
