@@ -1,0 +1,126 @@
+"""`natobot preview …` end to end: the real CLI entry point on a real SQLite file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import main
+from tests.test_analytics import cell, release_years
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One database for the module: the first command creates and seeds it."""
+    return tmp_path_factory.mktemp("preview") / "natobot.sqlite3"
+
+
+def run(capsys: pytest.CaptureFixture[str], database: Path, *args: str) -> tuple[int, str, str]:
+    code = main(["preview", *args, "--database", str(database)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_summary_seeds_the_database_and_prints_the_answer(
+    capsys: pytest.CaptureFixture[str], database: Path
+) -> None:
+    code, out, err = run(
+        capsys, database, "summary", "--release", "2024-06", "--year", "2024", "--target", "2"
+    )
+    assert (code, err) == (0, "")
+    assert database.is_file()
+    assert "23 of 31 assessed allies meet 2% in 2024" in out
+    assert "Release 2024-06: total defence expenditure" in out
+    assert "figures for 2024" in out
+
+
+def test_gap_by_name(capsys: pytest.CaptureFixture[str], database: Path) -> None:
+    code, out, _ = run(
+        capsys, database, "gap", "Spain", "--release", "2024-06", "--year", "2024", "--target", "2"
+    )
+    assert code == 0
+    assert "0.72 pts below 2%" in out and "$11.94 bn" in out
+
+
+def test_compare_a_comma_list_or_separate_words(
+    capsys: pytest.CaptureFixture[str], database: Path
+) -> None:
+    for args in (["pl, de, fr"], ["pl", "de", "fr"]):
+        code, out, _ = run(capsys, database, "compare", *args, "--release", "2024-06")
+        assert code == 0
+        header = next(line for line in out.splitlines() if "Poland" in line)
+        assert header.index("Poland") < header.index("Germany") < header.index("France")
+
+
+def test_ranking_by_metric(capsys: pytest.CaptureFixture[str], database: Path) -> None:
+    code, out, _ = run(capsys, database, "ranking", "--metric", "spending", "--release", "2026-07")
+    assert code == 0
+    first = next(line for line in out.splitlines() if line.startswith("1 "))
+    assert "United States" in first
+    assert f"{float(cell('2026-07', 'USA', 2026, 'spend_usd_m')):,.0f}" in first
+
+
+def test_revisions_and_targets(capsys: pytest.CaptureFixture[str], database: Path) -> None:
+    code, out, _ = run(capsys, database, "revisions", "Poland", "--year", "2024")
+    assert code == 0 and "4.12e" in out and "3.75" in out
+    code, out, _ = run(capsys, database, "targets")
+    assert code == 0 and "3.5%" in out
+
+
+def test_country_writes_the_chart(
+    capsys: pytest.CaptureFixture[str], database: Path, tmp_path: Path
+) -> None:
+    chart = tmp_path / "pol.png"
+    code, out, _ = run(capsys, database, "country", "POL", "--chart", str(chart))
+    assert code == 0
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"Chart written to {chart}" in out
+    assert "Poland (POL)" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["gap", "Germny"], "Did you mean Germany?"),
+        (["summary", "--release", "2024-06", "--year", "2030"], "it covers 2014–2024"),
+        (["summary", "--target", "12"], "between 0.5 and 10"),
+        (["summary", "--target", "abc"], "“abc”"),
+        (["summary", "--release", "2019-01"], "Loaded: 2024-03"),
+        (["compare", "pl"], "2 to 5"),
+        (["gap", "Iceland"], "no armed forces"),
+    ],
+)
+def test_user_errors_are_one_line_and_exit_two(
+    capsys: pytest.CaptureFixture[str], database: Path, args: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, database, *args)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("natobot preview: ")
+    assert message in err
+
+
+def test_default_database_from_environment(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "env" / "bot.sqlite3"
+    monkeypatch.setenv("DATABASE_PATH", str(target))
+    code = main(["preview", "summary"])
+    out, _ = capsys.readouterr()
+    assert code == 0 and target.is_file()
+    newest = release_years("2026-07")[-1]
+    assert f"figures for {newest}" in out
+
+
+def test_unopenable_database_exits_one(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    not_sqlite = tmp_path / "junk.sqlite3"
+    not_sqlite.write_bytes(b"this is not a database" * 100)
+    code, out, err = run(capsys, not_sqlite, "summary")
+    assert code == 1
+    assert out == "" and "cannot open the database" in err
+
+
+def test_preview_without_a_query_shows_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["preview"]) == 2
+    assert "summary" in capsys.readouterr().err
