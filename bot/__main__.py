@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.cli import data, preview, run
+from bot.config import ConfigError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,8 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv) or ["run"])
-    handler = args.handler
-    code: int = handler(args)
+    try:
+        code: int = args.handler(args)
+    except ConfigError as exc:
+        print(f"natobot: configuration error:\n{exc}", file=sys.stderr)
+        return 2
     return code
 
 

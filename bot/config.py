@@ -25,7 +25,9 @@ class ConfigError(Exception):
     """Start-up configuration is missing or malformed; the message is meant for the operator."""
 
 
-class Settings(BaseSettings):
+class StoreSettings(BaseSettings):
+    """What the terminal commands (preview, data) need: no Discord token."""
+
     model_config = SettingsConfigDict(
         env_file=".env",
         env_file_encoding="utf-8",
@@ -33,8 +35,13 @@ class Settings(BaseSettings):
         frozen=True,
     )
 
-    discord_token: SecretStr = Field(min_length=1)
     database_path: Path = DEFAULT_DATABASE_PATH
+
+
+class Settings(StoreSettings):
+    """Everything the bot needs to run."""
+
+    discord_token: SecretStr = Field(min_length=1)
     #: Discord user ids allowed to run the owner-only admin commands ("123,456").
     owner_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     #: Sync commands to this one guild only (instant; for development).
@@ -84,5 +91,13 @@ def load_settings(**overrides: Any) -> Settings:
     """Read settings; raise ConfigError naming every bad variable, one per line."""
     try:
         return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError("\n".join(_describe(e) for e in exc.errors())) from None
+
+
+def database_path() -> Path:
+    """DATABASE_PATH from the environment or .env, for the terminal commands."""
+    try:
+        return StoreSettings().database_path
     except ValidationError as exc:
         raise ConfigError("\n".join(_describe(e) for e in exc.errors())) from None

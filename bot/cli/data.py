@@ -7,20 +7,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from bot.config import DEFAULT_DATABASE_PATH
+from bot.config import database_path
 from bot.models import Dataset, DatasetVersion
 from db.loader import DatasetError, load_bundled, validate_path
 from db.store import Store, StoreError
 
 
 def default_database_path() -> Path:
-    """DATABASE_PATH from the environment, else the bot's default (data/natobot.sqlite3)."""
-    return Path(os.environ.get("DATABASE_PATH") or DEFAULT_DATABASE_PATH)
+    """DATABASE_PATH from the environment or .env, else the bot's default."""
+    return database_path()
 
 
 def add_parser(subparsers: Any) -> None:

@@ -7,14 +7,13 @@ import asyncio
 import contextlib
 import logging
 import signal
-import sys
 from typing import Any
 
 import aiohttp
 import discord
 
 from bot.client import NatoBot
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import Settings, load_settings
 
 log = logging.getLogger("natobot")
 
@@ -43,11 +42,7 @@ def _stop(bot: discord.Client, sig: signal.Signals) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(f"natobot: configuration error:\n{exc}", file=sys.stderr)
-        return 2
+    settings = load_settings()  # a ConfigError is reported by main()
     discord.utils.setup_logging(level=settings.log_level_number)
     try:
         asyncio.run(serve(settings))
