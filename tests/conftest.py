@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.client import NatoBot
+from bot.config import Settings
 from db.store import Store
+from tests.fakediscord import FakeDiscord, FakeGuild
+
+pytest_plugins = ["tests.fakediscord.pytest_plugin"]
 
 
 @pytest.fixture
@@ -18,3 +23,30 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
         yield opened
     finally:
         await opened.close()
+
+
+def bot_settings(tmp_path: Path, fake: FakeDiscord, **overrides: object) -> Settings:
+    """Settings for a bot under test: no .env, a database in tmp_path, the fake's owner."""
+    values: dict[str, object] = {
+        "discord_token": "fake-token",
+        "database_path": tmp_path / "bot.sqlite3",
+        "owner_ids": frozenset({fake.owner.id}),
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def guild(fake_discord: FakeDiscord) -> FakeGuild:
+    return fake_discord.add_guild("NATO Watchers")
+
+
+@pytest.fixture
+async def natobot(
+    fake_discord: FakeDiscord, guild: FakeGuild, tmp_path: Path
+) -> AsyncIterator[NatoBot]:
+    """The real bot, logged in to the fake Discord, commands synced, on a fresh SQLite store."""
+    bot = NatoBot(bot_settings(tmp_path, fake_discord))
+    async with fake_discord.running(bot):
+        await fake_discord.wait_for_commands()
+        yield bot

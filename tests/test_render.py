@@ -128,8 +128,8 @@ def every_embed(snap: Snapshot) -> list[tuple[str, discord.Embed]]:
         for start in range(0, len(codes), 5):
             group = codes[start : start + 5]
             if len(group) >= 2:
-                result = analytics.compare(snap, group, release_id=rid, year=years[-1])
-                out.append((f"compare {rid} {group}", embeds.compare_embed(result)))
+                comparison = analytics.compare(snap, group, release_id=rid, year=years[-1])
+                out.append((f"compare {rid} {group}", embeds.compare_embed(comparison)))
     for country in snap.countries.values():
         try:
             revisions = analytics.revisions(snap, country.iso3)
