@@ -1,0 +1,182 @@
+"""End to end: the real bot against the fake Discord, for every /spending command."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.client import NatoBot
+from tests.fakediscord import FakeDiscord
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _text(embed: dict[str, object]) -> str:
+    """Everything a reader sees in an embed, as one string."""
+    parts = [str(embed.get("title", "")), str(embed.get("description", ""))]
+    for f in embed.get("fields", []):  # type: ignore[attr-defined]
+        parts += [f["name"], f["value"]]
+    footer = embed.get("footer") or {}
+    parts.append(str(footer.get("text", "")))  # type: ignore[union-attr]
+    return "\n".join(parts)
+
+
+async def test_commands_are_synced(natobot: NatoBot, fake_discord: FakeDiscord) -> None:
+    names = {c["name"] for c in fake_discord.commands()}
+    assert {
+        "summary",
+        "ranking",
+        "gap",
+        "country",
+        "compare",
+        "revisions",
+        "targets",
+        "about",
+        "settings",
+    } <= names
+
+
+async def test_summary_2024_names_the_eight_below(
+    natobot: NatoBot, fake_discord: FakeDiscord
+) -> None:
+    inter = await fake_discord.invoke("summary", {"year": 2024, "target": 2, "release": "2024-06"})
+    message = await inter.final_message()
+    assert not message.ephemeral
+    text = _text(message.embeds[0])
+    assert "23 of 31" in text
+    assert "Allies in 2024: 32" in text
+    for ally in (
+        "Croatia",
+        "Portugal",
+        "Italy",
+        "Canada",
+        "Belgium",
+        "Luxembourg",
+        "Slovenia",
+        "Spain",
+    ):
+        assert ally in text
+    assert "2024-06" in text
+    assert "Source: NATO" in message.embeds[0]["footer"]["text"]
+
+
+async def test_gap_spain(natobot: NatoBot, fake_discord: FakeDiscord) -> None:
+    inter = await fake_discord.invoke(
+        "gap", {"country": "Spain", "year": 2024, "target": 2, "release": "2024-06"}
+    )
+    text = _text((await inter.final_message()).embeds[0])
+    assert "0.72" in text
+    assert "Spain" in text
+
+
+async def test_country_attaches_a_png_chart(natobot: NatoBot, fake_discord: FakeDiscord) -> None:
+    inter = await fake_discord.invoke("country", {"country": "pl"})
+    message = await inter.final_message()
+    assert "Poland" in _text(message.embeds[0])
+    [chart] = inter.files
+    assert chart.data.startswith(PNG_SIGNATURE)
+    assert chart.filename.endswith(".png")
+    assert message.embeds[0]["image"]["url"] == f"attachment://{chart.filename}"
+
+
+async def test_unknown_country_gets_ephemeral_did_you_mean(
+    natobot: NatoBot, fake_discord: FakeDiscord
+) -> None:
+    inter = await fake_discord.invoke("country", {"country": "narnia"})
+    message = await inter.final_message()
+    assert message.ephemeral
+    assert "narnia" in message.content
+    assert "Did you mean" in message.content or "did you mean" in message.content.lower()
+    assert not inter.files
+
+
+async def test_country_autocomplete(natobot: NatoBot, fake_discord: FakeDiscord) -> None:
+    choices = await fake_discord.autocomplete("gap", {"country": "pol"}, focused="country")
+    assert choices[0] == {"name": "Poland", "value": "POL"}
+    everything = await fake_discord.autocomplete("gap", {"country": ""}, focused="country")
+    assert 0 < len(everything) <= 25
+    alias = await fake_discord.autocomplete("country", {"country": "britain"}, focused="country")
+    assert alias[0]["value"] == "GBR"
+
+
+async def test_release_and_year_autocomplete(natobot: NatoBot, fake_discord: FakeDiscord) -> None:
+    releases = await fake_discord.autocomplete("summary", {"release": ""}, focused="release")
+    assert next(c["value"] for c in releases) == "2026-07"
+    assert {c["value"] for c in releases} >= {"2024-06", "2025-08"}
+    years = await fake_discord.autocomplete(
+        "summary", {"release": "2024-06", "year": 20}, focused="year"
+    )
+    assert next(c["value"] for c in years) == 2024
+    assert 2025 not in [c["value"] for c in years]
+
+
+async def test_year_a_release_does_not_cover_lists_its_years(
+    natobot: NatoBot, fake_discord: FakeDiscord
+) -> None:
+    inter = await fake_discord.invoke("summary", {"year": 2030, "release": "2024-06"})
+    message = await inter.final_message()
+    assert message.ephemeral
+    assert "2014" in message.content and "2024" in message.content
+
+
+async def test_ranking_paginates_with_buttons(natobot: NatoBot, fake_discord: FakeDiscord) -> None:
+    inter = await fake_discord.invoke("ranking", {"release": "2024-06", "year": 2024})
+    message = await inter.final_message()
+    page_one = message.embeds[0]
+    assert "Poland" in _text(page_one)
+    prev_id, counter_id, next_id = message.custom_ids()
+    assert message.component(prev_id)["disabled"] is True
+    pages = int(message.component(counter_id)["label"].split("/")[1])
+    assert pages >= 2
+
+    click = await fake_discord.click(message, next_id)
+    assert (await click.response()).type == 7  # UPDATE_MESSAGE: the same message, edited
+    assert message.embeds[0] != page_one
+    assert message.component(counter_id)["label"] == f"2 / {pages}"
+    assert message.component(prev_id).get("disabled") is not True
+
+    # Someone else cannot turn the pages: an ephemeral refusal, the message unchanged.
+    lurker = fake_discord.add_member(fake_discord.guilds[message.guild_id], name="lurker")
+    edits = message.edits
+    refused = await fake_discord.click(message, prev_id, user=lurker)
+    assert (await refused.response()).ephemeral
+    assert message.edits == edits
+
+
+async def test_ranking_buttons_are_disabled_when_the_view_times_out(
+    natobot: NatoBot, fake_discord: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.views.PAGINATOR_TIMEOUT", 0.2)
+    inter = await fake_discord.invoke("ranking", {"metric": "spending"})
+    message = await inter.final_message()
+    assert "Spending" in _text(message.embeds[0]) or "USD" in _text(message.embeds[0])
+    for _ in range(50):
+        if all(message.component(c).get("disabled") for c in message.custom_ids()):
+            break
+        await asyncio.sleep(0.05)
+    assert all(message.component(c).get("disabled") for c in message.custom_ids())
+
+
+@pytest.mark.parametrize(
+    ("command", "options", "expected"),
+    [
+        ("compare", {"countries": "pl, de, fr"}, ["Poland", "Germany", "France"]),
+        ("revisions", {"country": "Poland", "year": 2024}, ["2024-06", "2025-08", "4.12"]),
+        ("targets", {}, ["3.5", "20", "1.5"]),
+        ("about", {}, ["2026-07"]),
+    ],
+)
+async def test_text_commands(
+    natobot: NatoBot,
+    fake_discord: FakeDiscord,
+    command: str,
+    options: dict[str, object],
+    expected: list[str],
+) -> None:
+    inter = await fake_discord.invoke(command, options)
+    message = await inter.final_message()
+    assert not message.ephemeral
+    text = _text(message.embeds[0])
+    for needle in expected:
+        assert needle in text, (needle, text)
