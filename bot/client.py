@@ -40,6 +40,11 @@ def user_error_of(error: BaseException) -> UserFacingError | None:
     return None
 
 
+def _permission_label(name: str) -> str:
+    """A permission as Discord's UI names it ("manage_guild" is "Manage Server" there)."""
+    return {"manage_guild": "Manage Server"}.get(name, name.replace("_", " ").title())
+
+
 class NatoTree(app_commands.CommandTree["NatoBot"]):
     """The command tree, with the one error handler every command shares."""
 
@@ -62,7 +67,7 @@ class NatoTree(app_commands.CommandTree["NatoBot"]):
         if (user_error := user_error_of(error)) is not None:
             return str(user_error)
         if isinstance(error, app_commands.MissingPermissions):
-            needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+            needed = ", ".join(_permission_label(p) for p in error.missing_permissions)
             return f"You need the {needed} permission to do that."
         if isinstance(error, app_commands.NoPrivateMessage):
             return "That command only works in a server."
@@ -84,6 +89,8 @@ class NatoBot(commands.AutoShardedBot):
     store: Store
 
     def __init__(self, settings: Settings, **options: Any) -> None:
+        # The bot never joins voice: don't warn at every start that voice libraries are missing.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         # Slash commands need no privileged intents; guilds gives us channels for update posts.
         intents = discord.Intents.none()
         intents.guilds = True
