@@ -16,9 +16,9 @@ class Paginator(discord.ui.View):
     """Previous / page x of n / next buttons over a list of embeds. Only the invoker may page."""
 
     def __init__(
-        self, pages: Sequence[discord.Embed], *, owner_id: int, timeout: float = PAGINATOR_TIMEOUT
+        self, pages: Sequence[discord.Embed], *, owner_id: int, timeout: float | None = None
     ) -> None:
-        super().__init__(timeout=timeout)
+        super().__init__(timeout=PAGINATOR_TIMEOUT if timeout is None else timeout)
         self.pages = list(pages)
         self.owner_id = owner_id
         self.index = 0
