@@ -46,7 +46,8 @@ class GatewaySession:
         self.heartbeats = 0
         self._on_message = on_message
         self._heartbeat_interval_ms = heartbeat_interval_ms
-        self._zlib = zlib.compressobj() if compress == "zlib-stream" else None
+        self.compression = compress if compress == "zlib-stream" else None
+        self._zlib = zlib.compressobj() if self.compression else None
         self._send_lock = asyncio.Lock()
 
     @property
