@@ -340,6 +340,13 @@ async def test_sharded_bot_gets_every_guild_and_answers_in_each() -> None:
         assert sorted(p["shard"][0] for p in fake.identify_payloads) == [0, 1]
 
 
+async def test_a_dropped_connection_is_resumed(fake: FakeDiscord, bot: ToyBot) -> None:
+    session_id = fake.sessions[0].session_id
+    await fake.drop_connection(0)
+    assert fake.sessions[0].session_id == session_id
+    assert await answered(await fake.invoke("ping")) == "pong"
+
+
 # ---- responses of every kind ----------------------------------------------------------------
 
 

@@ -1,11 +1,19 @@
 """A fake Discord (gateway + REST API v10) on 127.0.0.1 for end-to-end tests of the real discord.py.
 
-async with FakeDiscord() as fake:
-    guild = fake.add_guild("Test")
-    with fake.patched():
-        async with fake.running(MyBot()) as bot:
-            interaction = await fake.invoke("ping")
-            assert (await interaction.response()).content == "pong"
+    async with FakeDiscord() as fake:               # or the `fake_discord` fixture (pytest_plugin)
+        guild = fake.add_guild("Test")
+        with fake.patched():                        # Route.BASE and DEFAULT_GATEWAY -> the fake
+            async with fake.running(MyBot()):       # login, READY, GUILD_CREATE, on_ready; close
+                interaction = await fake.invoke("gap", {"country": "Spain"})
+                assert (await interaction.response()).content == "…"
+                message = await interaction.final_message()   # after a defer: the follow-up
+                await fake.click(message, "next")             # component interaction
+                await fake.autocomplete("gap", {"country": "po"}, focused="country")
+
+Everything the bot sent is in `fake.requests`; every Discord rule it broke (late or second
+response, over-long message, unknown endpoint, …) is in `fake.violations`, answered with the error
+Discord would give. The fixture fails a test that leaves violations behind; a test expecting one
+takes it with `fake.take_violations(kind)`.
 """
 
 from .interactions import CallbackRecord, FakeInteraction

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
@@ -656,6 +657,17 @@ class FakeDiscord:
         )
         interaction.original = message
         return await self._send_interaction(interaction, guild)
+
+    async def drop_connection(self, shard_id: int = 0, *, timeout: float = 10.0) -> None:
+        """Close a shard's gateway connection (code 4000) and wait until the bot RESUMEs it."""
+        dropped = self.sessions[shard_id]
+        await dropped.close(4000, "fake Discord dropped the connection")
+
+        def resumed() -> bool:
+            current = self.sessions[shard_id]
+            return current is not dropped and not current.closed
+
+        await self._changed.until(resumed, timeout, f"shard {shard_id} resumed")
 
     async def dispatch(self, event: str, data: Any, *, guild: FakeGuild | None = None) -> None:
         """Send any gateway event (to the shard holding `guild`, or shard 0)."""
@@ -1397,12 +1409,12 @@ class FakeDiscord:
         refused = self._check_outgoing(call, body, prefix, creating=False)
         if refused:
             return refused
-        was_loading = message.loading
-        self._apply_body(message, body, call.files, creating=False)
-        if was_loading:
-            message.flags &= ~LOADING_FLAG
-        if not (message.content or message.embeds or message.attachments or message.components):
+        edited = dataclasses.replace(message)  # refused edits must leave the message as it was
+        self._apply_body(edited, body, call.files, creating=False)
+        if not (edited.content or edited.embeds or edited.attachments or edited.components):
             return self._refuse(call, "empty_message", 400, 50006, "Cannot send an empty message")
+        self._apply_body(message, body, call.files, creating=False)
+        message.flags &= ~LOADING_FLAG
         return Reply(200, message.to_payload())
 
     def _interaction_message(self, interaction: FakeInteraction, flags: int) -> FakeMessage:
