@@ -139,6 +139,7 @@ class Store:
         # One connection: a transaction spans awaits, so every use of it takes this lock, and
         # no other coroutine's statement can run inside (or read the middle of) a transaction.
         self._lock = asyncio.Lock()
+        self._closed = False
 
     # --- opening and closing ------------------------------------------------------------------
 
@@ -177,7 +178,12 @@ class Store:
         return store
 
     async def close(self) -> None:
-        await self._conn.close()
+        """Close after any statement in flight (the lock), so shutdown never cuts a transaction."""
+        async with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            await self._conn.close()
 
     async def _configure(self) -> None:
         if not self.readonly:

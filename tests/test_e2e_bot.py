@@ -103,13 +103,30 @@ async def test_run_with_a_rejected_token_says_so_in_one_line(
     assert "Traceback" not in text
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+async def _first_request(fake: FakeDiscord) -> None:
+    async with asyncio.timeout(60):
+        while not fake.requests:
+            await asyncio.sleep(0.01)
+
+
+@pytest.mark.parametrize(
+    ("sig", "when"),
+    [
+        (signal.SIGTERM, "running"),
+        (signal.SIGINT, "running"),
+        # A signal while logging in / opening the store / syncing must not race the close.
+        (signal.SIGTERM, "starting"),
+    ],
+)
 async def test_run_shuts_down_cleanly_on_signal(
-    fake_discord: FakeDiscord, guild: FakeGuild, tmp_path: Path, sig: signal.Signals
+    fake_discord: FakeDiscord, guild: FakeGuild, tmp_path: Path, sig: signal.Signals, when: str
 ) -> None:
     proc = await _natobot_process(fake_discord, tmp_path, "fake-token")
     try:
-        await fake_discord.wait_for_commands(timeout=60)
+        if when == "running":
+            await fake_discord.wait_for_commands(timeout=60)
+        else:
+            await _first_request(fake_discord)
         proc.send_signal(sig)
         _, stderr = await asyncio.wait_for(proc.communicate(), 30)
     finally:

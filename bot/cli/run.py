@@ -26,19 +26,36 @@ def add_parser(subparsers: Any) -> None:
 
 
 async def serve(settings: Settings) -> None:
-    """Run until Discord closes us or SIGINT/SIGTERM arrives; the store is closed either way."""
+    """Run until Discord closes us or SIGINT/SIGTERM arrives; the store is closed either way.
+
+    A signal cancels the running task rather than calling ``bot.close()`` from the handler, so
+    whatever is under way (even start-up, mid-sync) unwinds first and closing happens once.
+    """
     bot = NatoBot(settings)
+    task = asyncio.current_task()
+    assert task is not None
     loop = asyncio.get_running_loop()
+    stopping: list[signal.Signals] = []
+
+    def stop(sig: signal.Signals) -> None:
+        if not stopping:
+            log.info("received %s, shutting down", sig.name)
+            task.cancel()
+        stopping.append(sig)
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):  # not on Windows
-            loop.add_signal_handler(sig, _stop, bot, sig)
-    async with bot:
-        await bot.start(settings.discord_token.get_secret_value())
-
-
-def _stop(bot: discord.Client, sig: signal.Signals) -> None:
-    log.info("received %s, shutting down", sig.name)
-    asyncio.get_running_loop().create_task(bot.close())
+            loop.add_signal_handler(sig, stop, sig)
+    try:
+        async with bot:
+            await bot.start(settings.discord_token.get_secret_value())
+    except asyncio.CancelledError:
+        if not stopping:
+            raise
+        task.uncancel()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
 
 
 def handle(args: argparse.Namespace) -> int:
