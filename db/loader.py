@@ -245,7 +245,7 @@ class _Cells:
             self.fail(column, f"{value} is outside {low:g}–{high:g} {unit}")
             return None
         if low is not None and number < low:
-            self.fail(column, f"{value} is negative; {unit} cannot be")
+            self.fail(column, f"{value} is negative ({unit} cannot be below {low:g})")
             return None
         return number
 
