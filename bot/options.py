@@ -7,14 +7,14 @@ doesn't resolve raises a UserFacingError, which the tree's error handler shows e
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
 from bot import countries
-from bot.errors import UnknownRelease, YearNotCovered
-from bot.models import MAX_TARGET, MIN_TARGET, Country
+from bot.errors import UnknownRelease
+from bot.models import MAX_TARGET, MIN_TARGET, Country, Snapshot
 
 if TYPE_CHECKING:
     from bot.client import NatoBot
@@ -33,7 +33,7 @@ STANDARD_TARGETS: tuple[tuple[float, str], ...] = (
 )
 
 
-def _snapshot(interaction: Interaction) -> Any:
+def _snapshot(interaction: Interaction) -> Snapshot:
     return interaction.client.store.snapshot
 
 
@@ -95,13 +95,6 @@ async def target_autocomplete(
     if MIN_TARGET <= number <= MAX_TARGET and number not in {v for v, _ in STANDARD_TARGETS}:
         choices.insert(0, app_commands.Choice(name=f"{number:g}% of GDP", value=number))
     return choices
-
-
-def check_year(snap: Any, release_id: str, year: int) -> None:
-    """Raise YearNotCovered listing the release's years when ``year`` isn't one of them."""
-    years = snap.years(release_id)
-    if year not in years:
-        raise YearNotCovered(release_id, year, years)
 
 
 CountryArg = app_commands.Transform[Country, CountryOption]

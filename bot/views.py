@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Sequence
 from typing import Any
 
 import discord
+
+log = logging.getLogger(__name__)
 
 #: How long the buttons work; then they are disabled on the message.
 PAGINATOR_TIMEOUT = 300.0
@@ -73,6 +76,21 @@ class Paginator(discord.ui.View):
         self, interaction: discord.Interaction[Any], _: discord.ui.Button[Paginator]
     ) -> None:
         await self._show(interaction, self.index + 1)
+
+    async def on_error(
+        self,
+        interaction: discord.Interaction[Any],
+        error: Exception,
+        item: discord.ui.Item[Any],
+    ) -> None:
+        """A failed click still gets an answer (Discord would otherwise say it failed)."""
+        log.error("paginator click failed (interaction %s)", interaction.id, exc_info=error)
+        with contextlib.suppress(discord.HTTPException):
+            text = f"Sorry, that didn't work. It has been logged (reference {interaction.id})."
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True)
+            else:
+                await interaction.response.send_message(text, ephemeral=True)
 
     async def on_timeout(self) -> None:
         for item in self.children:

@@ -180,3 +180,28 @@ async def test_text_commands(
     text = _text(message.embeds[0])
     for needle in expected:
         assert needle in text, (needle, text)
+
+
+@pytest.mark.parametrize(
+    ("command", "options", "expected"),
+    [
+        ("compare", {"countries": "pl"}, "2 to 5"),
+        ("compare", {"countries": "pl, de, fr, it, es, nl"}, "2 to 5"),
+        ("compare", {"countries": "pl, narnia"}, "narnia"),
+        ("summary", {"release": "1999-01"}, "2024-06"),
+        ("gap", {"country": "Iceland", "release": "2024-06"}, "Iceland"),
+        ("revisions", {"country": "zz"}, "zz"),
+    ],
+)
+async def test_bad_options_get_a_private_helpful_answer(
+    natobot: NatoBot,
+    fake_discord: FakeDiscord,
+    command: str,
+    options: dict[str, object],
+    expected: str,
+) -> None:
+    inter = await fake_discord.invoke(command, options)
+    message = await inter.final_message()
+    assert message.ephemeral
+    assert expected in message.content
+    assert "Sorry" not in message.content  # a user's mistake is not an internal error
