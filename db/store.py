@@ -35,22 +35,14 @@ from bot.models import (
     Snapshot,
     SpendingRecord,
 )
-from db.loader import bundled_aliases, dataset_sha256, load_bundled
+from db.loader import RECORD_COLUMNS, bundled_aliases, dataset_sha256, load_bundled
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 #: How long a write waits for another connection's lock before failing (ms).
 BUSY_TIMEOUT_MS = 5000
 
-_FIGURE_COLUMNS = (
-    "estimate",
-    "pct_gdp",
-    "spend_usd_m",
-    "gdp_usd_bn",
-    "equipment_pct",
-    "personnel_k",
-    "spend_per_capita_usd_2015",
-    "real_change_pct",
-)
+#: The figures table's value columns: a release file's columns after the ally and the year.
+_FIGURE_COLUMNS = RECORD_COLUMNS[2:]
 
 
 class StoreError(Exception):
