@@ -1,0 +1,604 @@
+"""Command latency of the real bot against the fake Discord: ``python -m bench.commands``.
+
+One run, one event loop, the fake Discord on 127.0.0.1:
+
+1. the bare discord.py bot (bench.bare): time to ready, N sequential /ping, a burst of B at once;
+2. NatoBot on a fresh SQLite file: time to ready (seeding included), then for every command N
+   sequential and a burst of B; /country (a PNG chart rendered in a worker thread) is timed to its
+   first response (the defer) and to the final message with the PNG, while a ticker measures how
+   late the event loop wakes it (the loop's stalls);
+3. RSS after each phase; one table; the goals with PASS/MISS.
+
+Latency = gateway dispatch of the interaction -> its first callback reaching the fake. The fake,
+both bots and this script share one process and one event loop, so the fake's own work (JSON,
+zlib, HTTP parsing) is inside every figure, the bare bot's included. Before each measured run
+the fake's records of finished interactions are dropped, so its bookkeeping does not grow the heap
+(and the garbage collector's pauses) under the bot's later figures. Prints figures; asserts
+nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import logging
+import math
+import os
+import resource
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import discord
+from tabulate import tabulate
+
+from bench.bare import BareBot, percentile
+from bot.client import NatoBot
+from bot.config import Settings
+from tests.fakediscord import FakeDiscord, FakeInteraction
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, AUTOCOMPLETE_RESULT = 4, 5, 8  # callback types
+AUTOCOMPLETE = 4  # interaction type
+WARM_UP = 5  # unmeasured invocations of each command first (imports, caches, fonts)
+QUIET_GAP = 0.002  # sequential probes: the bot counts as done after this long without a REST call
+
+TEXT_COMMANDS: list[tuple[str, dict[str, Any]]] = [
+    ("summary", {}),
+    ("ranking", {}),
+    ("gap", {"country": "Spain"}),
+    ("compare", {"countries": "pl, de, fr"}),
+    ("revisions", {"country": "Poland"}),
+    ("targets", {}),
+    ("about", {}),
+]
+# /country takes allies in turn: real users ask about different allies, and a chart cache (should
+# the bot grow one) must not turn the benchmark into a cache-hit benchmark.
+CHART_ALLIES = ["POL", "DEU", "FRA", "ITA", "ESP", "GBR", "USA", "CAN", "NLD", "NOR", "SWE", "FIN"]
+
+# Goals (issue #3 item 7)
+TEXT_P50_VS_BARE = 3.0
+TEXT_P99_MS = 5.0
+CHART_P99_MS = 250.0
+LOOP_STALL_MS = 20.0
+BURST_VS_BARE = 0.5
+
+
+# ---- probes and their timings --------------------------------------------------------------------
+@dataclass
+class Probe:
+    """One interaction sent and awaited: its record at the fake, and when its reply was complete."""
+
+    interaction: FakeInteraction
+    done_at: float | None  # monotonic time the awaited reply was complete at the fake; None: never
+
+
+Sender = Callable[[], Awaitable[Probe]]
+Check = Callable[[FakeInteraction], bool]
+
+
+@dataclass(frozen=True)
+class Timing:
+    count: int
+    failed: int  # no reply, refused by the fake, or not the reply expected
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    per_second: float  # completed / wall time from the first send to the last completion
+
+
+@dataclass(frozen=True)
+class Row:
+    """A command answered at once: N sequential, and a burst."""
+
+    command: str
+    sequential: Timing
+    burst: Timing
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    """A deferred command: first response (the defer) and the final message, same probes."""
+
+    command: str
+    first: Timing
+    final: Timing
+
+
+def _timing(latencies_ms: list[float], count: int, elapsed: float) -> Timing:
+    return Timing(
+        count=count,
+        failed=count - len(latencies_ms),
+        p50_ms=percentile(latencies_ms, 0.50),
+        p99_ms=percentile(latencies_ms, 0.99),
+        max_ms=max(latencies_ms, default=math.nan),
+        per_second=len(latencies_ms) / max(elapsed, 1e-9),
+    )
+
+
+async def quiet(fake: FakeDiscord, gap: float = QUIET_GAP) -> None:
+    """Wait until the bot has made no REST call for `gap` seconds and every call was answered.
+
+    A reply's tail (e.g. /ranking fetching its message after the callback) then never lands in
+    the next sequential probe's latency.
+    """
+    while True:
+        seen = len(fake.requests)
+        await asyncio.sleep(gap)
+        if len(fake.requests) == seen and all(r.status for r in fake.requests[-8:]):
+            return
+
+
+def forget_finished(fake: FakeDiscord) -> None:
+    """Drop the fake's records of finished interactions (call only when the bot is quiet).
+
+    The fake keeps every interaction, request, message and file for tests to inspect. Over
+    thousands of probes that grows the process heap, and with it every full garbage collection
+    (a pause of the whole event loop): the fake's records would slow the bot's later figures.
+    """
+    fake.interactions.clear()
+    fake.requests.clear()
+    fake.messages.clear()
+    fake.files.clear()
+
+
+async def probe(
+    fake: FakeDiscord, send: Sender, n: int, *, burst: bool
+) -> tuple[list[Probe], float]:
+    """`n` probes one at a time (each once the bot is quiet), or all at once; and the start."""
+    await quiet(fake)
+    forget_finished(fake)
+    started = time.monotonic()
+    if burst:
+        return list(await asyncio.gather(*(send() for _ in range(n)))), started
+    probes = []
+    for _ in range(n):
+        probes.append(await send())
+        await quiet(fake)
+    return probes, started
+
+
+async def measure(
+    fake: FakeDiscord, send: Sender, check: Check, *, n: int, burst: bool = False
+) -> Timing:
+    """Dispatch -> first callback of `n` probes; a probe whose reply fails `check` is failed."""
+    probes, started = await probe(fake, send, n, burst=burst)
+    latencies, finished = [], started
+    for p in probes:
+        if check(p.interaction):
+            first = p.interaction.callbacks[0].at
+            latencies.append((first - p.interaction.dispatched_at) * 1000)
+            finished = max(finished, first)
+    return _timing(latencies, n, finished - started)
+
+
+async def measure_deferred(
+    fake: FakeDiscord, command: str, send: Sender, check: Check, *, n: int, burst: bool = False
+) -> ChartRow:
+    """Dispatch -> first callback, and dispatch -> complete final message, of the same probes."""
+    probes, started = await probe(fake, send, n, burst=burst)
+    first, final, first_end, final_end = [], [], started, started
+    for p in probes:
+        if check(p.interaction) and p.done_at is not None:
+            at = p.interaction.callbacks[0].at
+            first.append((at - p.interaction.dispatched_at) * 1000)
+            final.append((p.done_at - p.interaction.dispatched_at) * 1000)
+            first_end, final_end = max(first_end, at), max(final_end, p.done_at)
+    return ChartRow(
+        command, _timing(first, n, first_end - started), _timing(final, n, final_end - started)
+    )
+
+
+def command_sender(
+    fake: FakeDiscord,
+    command: str,
+    options: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    *,
+    to_final: bool = False,
+    timeout: float = 10.0,
+) -> Sender:
+    """Probes invoking `command` with `options` (several: taken in turn); awaits the reply."""
+    variants = itertools.cycle(options if isinstance(options, Sequence) else [options or {}])
+
+    async def send() -> Probe:
+        inter = await fake.invoke(command, next(variants))
+        with contextlib.suppress(AssertionError):  # no reply: the check fails it
+            if to_final:
+                await inter.final_message(timeout)
+            else:
+                await inter.response(timeout)
+            return Probe(inter, time.monotonic())
+        return Probe(inter, None)
+
+    return send
+
+
+def autocomplete_sender(
+    fake: FakeDiscord, command: str, options: Mapping[str, Any], focused: str
+) -> Sender:
+    async def send() -> Probe:
+        # fake.autocomplete() records its interaction before its first await, so this probe's
+        # is the next in the fake's (insertion-ordered) record, even in a burst.
+        index = len(fake.interactions)
+        with contextlib.suppress(AssertionError):  # no reply: the check fails it
+            await fake.autocomplete(command, options, focused=focused)
+        done = time.monotonic()
+        inter = list(fake.interactions.values())[index]
+        if inter.type != AUTOCOMPLETE or inter.label != f"/{command}":
+            raise RuntimeError(f"autocomplete probe took someone else's interaction: {inter}")
+        return Probe(inter, done)
+
+    return send
+
+
+# ---- what counts as the right reply ------------------------------------------------------------
+def _first_is(inter: FakeInteraction, kind: int) -> bool:
+    return bool(inter.callbacks) and inter.callbacks[0].accepted and inter.callbacks[0].type == kind
+
+
+def pong(inter: FakeInteraction) -> bool:
+    return _first_is(inter, CHANNEL_MESSAGE) and inter.callbacks[0].content == "pong"
+
+
+def embed_reply(inter: FakeInteraction) -> bool:
+    """A public message with an embed: an error reply (ephemeral text) does not count."""
+    if not _first_is(inter, CHANNEL_MESSAGE):
+        return False
+    first = inter.callbacks[0]
+    return bool(first.embeds) and not first.ephemeral
+
+
+def poland_first(inter: FakeInteraction) -> bool:
+    if not _first_is(inter, AUTOCOMPLETE_RESULT):
+        return False
+    choices = inter.callbacks[0].choices
+    return bool(choices) and choices[0].get("value") == "POL"
+
+
+def chart_reply(inter: FakeInteraction) -> bool:
+    """Deferred, then a public message with an embed and a PNG attached."""
+    if not _first_is(inter, DEFERRED_CHANNEL_MESSAGE):
+        return False
+    message = inter.message
+    has_png = any(f.data.startswith(PNG_SIGNATURE) for f in inter.files)
+    return message is not None and not message.ephemeral and bool(message.embeds) and has_png
+
+
+# ---- the event loop's stalls, and memory -------------------------------------------------------
+@dataclass
+class LoopLag:
+    """A ticker that sleeps `interval` and records how late it wakes: the loop's stalls."""
+
+    interval: float = 0.005
+    lags_ms: list[float] = field(default_factory=list)
+    _task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> LoopLag:
+        self._task = asyncio.create_task(self._tick(), name="bench-loop-lag")
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _tick(self) -> None:
+        while True:
+            start = time.perf_counter()
+            await asyncio.sleep(self.interval)
+            self.lags_ms.append(max(0.0, time.perf_counter() - start - self.interval) * 1000)
+
+    @property
+    def max_ms(self) -> float:
+        return max(self.lags_ms, default=math.nan)
+
+    def __str__(self) -> str:
+        return (
+            f"ticks={len(self.lags_ms):<5} p50={percentile(self.lags_ms, 0.5):6.2f} ms  "
+            f"p99={percentile(self.lags_ms, 0.99):6.2f} ms  max={self.max_ms:6.2f} ms"
+        )
+
+
+def rss() -> str:
+    """Resident memory now (VmRSS) and the peak so far (ru_maxrss), in MB."""
+    now = math.nan
+    with contextlib.suppress(OSError), open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                now = int(line.split()[1]) / 1024
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return f"RSS {now:6.1f} MB   peak {peak:6.1f} MB"
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} CPUs"
+
+
+# ---- the run -----------------------------------------------------------------------------------
+@dataclass
+class Results:
+    load_before: str = ""
+    load_after: str = ""
+    bare_ready_s: float = math.nan
+    bot_ready_s: float = math.nan
+    ping: Row | None = None
+    rows: list[Row] = field(default_factory=list)
+    charts: list[ChartRow] = field(default_factory=list)
+    cold_chart_ms: float = math.nan
+    lag_idle: LoopLag = field(default_factory=LoopLag)
+    lag_charts: dict[str, LoopLag] = field(default_factory=dict)
+    memory: list[tuple[str, str]] = field(default_factory=list)
+    violations: dict[str, int] = field(default_factory=dict)
+    leftover_tasks: list[str] = field(default_factory=list)
+
+
+async def run(n: int, burst: int, chart_n: int, chart_burst: int) -> Results:
+    results = Results(load_before=load())
+    results.memory.append(("start", rss()))
+    async with FakeDiscord() as fake:
+        fake.add_guild("Bench")
+        with fake.patched():
+            await _bench_bare(fake, results, n, burst)
+            results.memory.append(("bare bot closed", rss()))
+            with tempfile.TemporaryDirectory(prefix="natobot-bench-") as tmp:
+                await _bench_natobot(fake, Path(tmp), results, n, burst, chart_n, chart_burst)
+            results.memory.append(("NatoBot closed", rss()))
+        for violation in fake.take_violations():
+            results.violations[violation.kind] = results.violations.get(violation.kind, 0) + 1
+    results.leftover_tasks = await _reap_leftover_tasks()
+    results.load_after = load()
+    return results
+
+
+async def _bench_bare(fake: FakeDiscord, results: Results, n: int, burst: int) -> None:
+    started = time.monotonic()
+    async with fake.running(BareBot()):
+        results.bare_ready_s = time.monotonic() - started
+        results.memory.append(("bare bot ready", rss()))
+        send = command_sender(fake, "ping")
+        await measure(fake, send, pong, n=WARM_UP)
+        results.ping = Row(
+            "/ping (bare bot)",
+            await measure(fake, send, pong, n=n),
+            await measure(fake, send, pong, n=burst, burst=True),
+        )
+        results.memory.append(("after /ping", rss()))
+
+
+def _settings(folder: Path, fake: FakeDiscord) -> Settings:
+    """As tests/conftest.py builds them: no .env, a fresh database, the fake's owner."""
+    values: dict[str, Any] = {
+        "discord_token": "fake-token",
+        "database_path": folder / "bench.sqlite3",
+        "owner_ids": frozenset({fake.owner.id}),
+    }
+    return Settings(_env_file=None, **values)
+
+
+async def _bench_natobot(
+    fake: FakeDiscord,
+    folder: Path,
+    results: Results,
+    n: int,
+    burst: int,
+    chart_n: int,
+    chart_burst: int,
+) -> None:
+    started = time.monotonic()
+    bot = NatoBot(_settings(folder, fake))
+    async with fake.running(bot):
+        await fake.wait_for_commands()
+        results.bot_ready_s = time.monotonic() - started
+        results.memory.append(("NatoBot ready (DB seeded)", rss()))
+
+        for command, options in TEXT_COMMANDS:
+            send = command_sender(fake, command, options)
+            await measure(fake, send, embed_reply, n=WARM_UP)
+            sequential = await measure(fake, send, embed_reply, n=n)
+            results.rows.append(
+                Row(
+                    f"/{command}",
+                    sequential,
+                    await measure(fake, send, embed_reply, n=burst, burst=True),
+                )
+            )
+        complete = autocomplete_sender(fake, "gap", {"country": "pol"}, "country")
+        await measure(fake, complete, poland_first, n=WARM_UP)
+        sequential = await measure(fake, complete, poland_first, n=n)
+        results.rows.append(
+            Row(
+                "autocomplete country",
+                sequential,
+                await measure(fake, complete, poland_first, n=burst, burst=True),
+            )
+        )
+        results.memory.append(("after text commands", rss()))
+
+        async with results.lag_idle:
+            await asyncio.sleep(0.5)  # the ticker's floor: timer resolution, other processes
+        allies = [{"country": iso3} for iso3 in CHART_ALLIES]
+        chart = command_sender(fake, "country", allies, to_final=True)
+        cold = await measure_deferred(fake, "cold", chart, chart_reply, n=1)
+        results.cold_chart_ms = cold.final.p50_ms
+        await measure_deferred(fake, "warm-up", chart, chart_reply, n=WARM_UP - 1)
+        async with LoopLag() as lag:
+            results.charts.append(
+                await measure_deferred(fake, "/country", chart, chart_reply, n=chart_n)
+            )
+        results.lag_charts[f"{chart_n} sequential"] = lag
+        async with LoopLag() as lag:
+            label = f"/country burst of {chart_burst}"
+            results.charts.append(
+                await measure_deferred(fake, label, chart, chart_reply, n=chart_burst, burst=True)
+            )
+        results.lag_charts[f"burst of {chart_burst}"] = lag
+        results.memory.append(("after /country charts", rss()))
+
+
+async def _reap_leftover_tasks() -> list[str]:
+    """Tasks still pending once bots and fake are closed: named for the report, then cancelled."""
+    await asyncio.sleep(0)  # let cancellations already under way finish
+    current = asyncio.current_task()
+    leftover = [t for t in asyncio.all_tasks() if t is not current]
+    names = [_qualname(t) for t in leftover]
+    counted = [f"{names.count(name)} x {name}" for name in sorted(set(names))]
+    for task in leftover:
+        task.cancel()
+    await asyncio.gather(*leftover, return_exceptions=True)
+    return counted
+
+
+def _qualname(task: asyncio.Task[Any]) -> str:
+    return str(getattr(task.get_coro(), "__qualname__", task.get_coro()))
+
+
+# ---- the report --------------------------------------------------------------------------------
+def _verdict(ok: bool, figure: str) -> str:
+    return f"{'PASS' if ok else 'MISS'} {figure}"
+
+
+def report(results: Results, n: int, burst: int) -> str:
+    assert results.ping is not None, "the bare bot's figures are the reference"
+    ping = results.ping
+    bare_p50, bare_burst = ping.sequential.p50_ms, ping.burst.per_second
+    lines = [
+        f"discord.py {discord.__version__}, fake Discord on 127.0.0.1; {results.load_before}.",
+        "Both bots run in the same process and event loop as the fake: the fake's own work",
+        "(gateway JSON + zlib, HTTP parsing, rule checks) is inside every figure, /ping's too.",
+        f"p50/p99/max: dispatch -> first callback at the fake, {n} one at a time (each once the",
+        f"bot is quiet). burst/s: {burst} sent at once, completed per second of wall time.",
+        "",
+        f"time to ready: bare bot {results.bare_ready_s * 1000:.0f} ms; NatoBot "
+        f"{results.bot_ready_s * 1000:.0f} ms (new database seeded, cogs loaded, commands synced)",
+        "",
+    ]
+    table: list[list[Any]] = []
+    for row in [ping, *results.rows]:
+        seq = row.sequential
+        table.append(
+            [
+                row.command,
+                seq.p50_ms,
+                seq.p99_ms,
+                seq.max_ms,
+                row.burst.per_second,
+                f"{seq.p50_ms / bare_p50:.2f}x",
+                seq.failed + row.burst.failed,
+            ]
+        )
+    for chart in results.charts:
+        for timing, what in ((chart.first, "first response (defer)"), (chart.final, "final + PNG")):
+            table.append(
+                [
+                    f"{chart.command}: {what}",
+                    timing.p50_ms,
+                    timing.p99_ms,
+                    timing.max_ms,
+                    timing.per_second if timing is chart.final else None,
+                    f"{timing.p50_ms / bare_p50:.2f}x",
+                    timing.failed,
+                ]
+            )
+    headers = ["command", "p50 ms", "p99 ms", "max ms", "burst/s", "p50 vs bare", "failed"]
+    lines.append(tabulate(table, headers=headers, floatfmt=".2f", missingval="-"))
+    lines += [
+        f"/country: {len(CHART_ALLIES)} allies in turn; burst/s on its rows = charts completed",
+        "per second (the sequential row: one at a time). First /country after start (cold): "
+        f"{results.cold_chart_ms:.0f} ms to its final message.",
+        "",
+        "event-loop lag (how late a 5 ms sleep wakes):",
+        f"  idle, for reference            {results.lag_idle}",
+    ]
+    lines += [f"  during /country {name:<14} {lag}" for name, lag in results.lag_charts.items()]
+    lines += ["", "memory:"]
+    lines += [f"  {phase:<28} {figure}" for phase, figure in results.memory]
+    lines += ["", "goals:", _goals_table(results, bare_p50, bare_burst)]
+    lines += _chart_goals(results)
+    failed = sum(t.failed for r in results.rows for t in (r.sequential, r.burst))
+    failed += sum(c.final.failed for c in results.charts)
+    lines.append(
+        _verdict(failed == 0, f"every reply arrived and was the one expected ({failed} not)")
+    )
+    if results.violations:
+        listed = ", ".join(f"{kind} x{count}" for kind, count in results.violations.items())
+        lines.append(f"Discord rules broken (as the fake judged them): {listed}")
+    if results.leftover_tasks:
+        lines.append(
+            "LEAK: tasks still pending after the bots and the fake closed (cancelled here): "
+            + "; ".join(results.leftover_tasks)
+        )
+    lines.append(f"after the run: {results.load_after}")
+    return "\n".join(lines)
+
+
+def _goals_table(results: Results, bare_p50: float, bare_burst: float) -> str:
+    rows = []
+    for row in results.rows:
+        seq, rate = row.sequential, row.burst.per_second
+        rows.append(
+            [
+                row.command,
+                _verdict(seq.p50_ms <= TEXT_P50_VS_BARE * bare_p50, f"{seq.p50_ms:.2f} ms"),
+                _verdict(seq.p99_ms <= TEXT_P99_MS, f"{seq.p99_ms:.2f} ms"),
+                _verdict(rate >= BURST_VS_BARE * bare_burst, f"{rate:.0f}/s"),
+            ]
+        )
+    headers = [
+        "text command",
+        f"p50 <= {TEXT_P50_VS_BARE:g}x bare ({TEXT_P50_VS_BARE * bare_p50:.2f} ms)",
+        f"p99 <= {TEXT_P99_MS:g} ms",
+        f"burst >= {BURST_VS_BARE:g}x bare ({BURST_VS_BARE * bare_burst:.0f}/s)",
+    ]
+    return str(tabulate(rows, headers=headers))
+
+
+def _chart_goals(results: Results) -> list[str]:
+    lines = []
+    if results.charts:
+        final = results.charts[0].final
+        lines.append(
+            _verdict(
+                final.p99_ms <= CHART_P99_MS,
+                f"/country final message p99 {final.p99_ms:.0f} ms <= {CHART_P99_MS:g} ms "
+                "(one at a time)",
+            )
+        )
+    for name, lag in results.lag_charts.items():
+        lines.append(
+            _verdict(
+                lag.max_ms <= LOOP_STALL_MS,
+                f"event loop never stalled > {LOOP_STALL_MS:g} ms during /country {name}: "
+                f"max {lag.max_ms:.1f} ms",
+            )
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.commands", description=__doc__)
+    parser.add_argument("--n", type=int, default=200, help="sequential runs per command")
+    parser.add_argument("--burst", type=int, default=200, help="interactions sent at once")
+    parser.add_argument("--chart-n", type=int, default=30, help="sequential /country runs")
+    parser.add_argument("--chart-burst", type=int, default=6, help="/country sent at once")
+    args = parser.parse_args(argv)
+    # The fake logs every rule broken (late replies in a burst); the report counts them instead.
+    logging.getLogger("tests.fakediscord").setLevel(logging.ERROR)
+    results = asyncio.run(run(args.n, args.burst, args.chart_n, args.chart_burst))
+    print(report(results, args.n, args.burst))
+
+
+if __name__ == "__main__":
+    main()
