@@ -5,14 +5,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .models import EPHEMERAL_FLAG, JSON, FakeFile, FakeMessage, RecordedRequest
+from .waiting import Waiters
 
 T = TypeVar("T")
 
@@ -86,7 +84,7 @@ class FakeInteraction:
     followups: list[FakeMessage] = field(default_factory=list)
     acknowledged: CallbackRecord | None = None
     original_edits_at_ack: int = 0
-    _waiters: list[asyncio.Future[None]] = field(default_factory=list, repr=False)
+    _waiters: Waiters = field(default_factory=Waiters, repr=False)
 
     # ---- what tests read -------------------------------------------------------------------
     @property
@@ -172,25 +170,11 @@ class FakeInteraction:
 
     # ---- the fake's side ---------------------------------------------------------------------
     def notify(self) -> None:
-        for waiter in self._waiters:
-            if not waiter.done():
-                waiter.set_result(None)
-        self._waiters.clear()
+        self._waiters.notify()
 
     async def _wait(self, found: Callable[[], T | None], timeout: float, what: str) -> T:
-        deadline = time.monotonic() + timeout
-        loop = asyncio.get_running_loop()
-        while True:
-            value = found()
-            if value:
-                return value
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"{self.label}: {what} within {timeout} s. {self.describe()}")
-            waiter: asyncio.Future[None] = loop.create_future()
-            self._waiters.append(waiter)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(waiter, remaining)
+        failure = f"{self.label}: {what} within {timeout} s. {self.describe()}"
+        return await self._waiters.until(found, timeout, failure)
 
     def describe(self) -> str:
         calls = ", ".join(f"{r.method} {r.path} -> {r.status}" for r in self.requests) or "none"

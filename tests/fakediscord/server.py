@@ -19,7 +19,7 @@ import logging
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import discord
@@ -76,6 +76,7 @@ from .models import (
     snowflake,
     walk_components,
 )
+from .waiting import Waiters
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -116,32 +117,6 @@ class Reply:
 Handler = Callable[[Call], Awaitable[Reply]]
 
 
-@dataclass
-class _Waiters:
-    futures: list[asyncio.Future[None]] = field(default_factory=list)
-
-    def notify(self) -> None:
-        for future in self.futures:
-            if not future.done():
-                future.set_result(None)
-        self.futures.clear()
-
-    async def until(self, found: Callable[[], T | None], timeout: float, what: str) -> T:
-        deadline = time.monotonic() + timeout
-        loop = asyncio.get_running_loop()
-        while True:
-            value = found()
-            if value:
-                return value
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"fake Discord: {what} within {timeout} s")
-            future: asyncio.Future[None] = loop.create_future()
-            self.futures.append(future)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(future, remaining)
-
-
 class FakeDiscord:
     """A fake Discord on 127.0.0.1: `async with FakeDiscord() as fake:`, then `fake.patched()`."""
 
@@ -178,7 +153,7 @@ class FakeDiscord:
         self.identify_payloads: list[JSON] = []
         self.presence: JSON | None = None
 
-        self._changed = _Waiters()
+        self._changed = Waiters()
         self._websockets: set[web.WebSocketResponse] = set()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -300,7 +275,9 @@ class FakeDiscord:
             live = [s for s in self.sessions.values() if not s.closed]
             return bool(live) and all(s.shard_count == len(live) for s in live)
 
-        await self._changed.until(connected, timeout, "bot connected to the gateway")
+        await self._changed.until(
+            connected, timeout, f"fake Discord: bot connected to the gateway within {timeout} s"
+        )
 
     async def wait_for_commands(
         self, guild: FakeGuild | None = None, timeout: float = 5.0
@@ -308,7 +285,9 @@ class FakeDiscord:
         """Wait until the bot has synced at least one command in that scope (None = global)."""
         guild_id = guild.id if guild else None
         return await self._changed.until(
-            lambda: self.command_store.in_scope(guild_id), timeout, "commands synced"
+            lambda: self.command_store.in_scope(guild_id),
+            timeout,
+            f"fake Discord: commands synced within {timeout} s",
         )
 
     # ---- the world -----------------------------------------------------------------------------
@@ -667,7 +646,9 @@ class FakeDiscord:
             current = self.sessions[shard_id]
             return current is not dropped and not current.closed
 
-        await self._changed.until(resumed, timeout, f"shard {shard_id} resumed")
+        await self._changed.until(
+            resumed, timeout, f"fake Discord: shard {shard_id} resumed within {timeout} s"
+        )
 
     async def dispatch(self, event: str, data: Any, *, guild: FakeGuild | None = None) -> None:
         """Send any gateway event (to the shard holding `guild`, or shard 0)."""
