@@ -8,7 +8,11 @@ Domain rules kept here, in one place:
 - compliance is judged as NATO does, on the share rounded half-up to two decimals;
 - an ally counts from its accession year; Iceland (no armed forces) is listed, not assessed;
 - every result names its release, that release's basis (total / core) and the year, and every
-  figure carries NATO's estimate flag.
+  figure carries NATO's estimate flag;
+- each target has its own basis (2%: total, 3.5%: core, 5%: total plus defence-related) and
+  deadline (2%: 2024, 3.5% and 5%: 2035). A share on another basis is judged for what it can
+  prove (``BasisFit``, ``Verdict``): core <= total, so reaching 2% on core proves 2% is met,
+  but falling short on core proves nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import statistics
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -49,11 +54,35 @@ HAGUE_TOTAL_TARGET = 5.0
 EQUIPMENT_GUIDELINE = 20.0
 #: The targets a profile is checked against.
 NAMED_TARGETS: tuple[float, ...] = (WALES_TARGET, HAGUE_CORE_TARGET, HAGUE_TOTAL_TARGET)
+#: Wales 2014: allies agreed to move towards 2% "within a decade", i.e. by 2024.
+WALES_TARGET_YEAR = 2024
+#: The year each standard target is to be met by. Custom targets have none agreed.
+TARGET_YEARS: dict[float, int] = {
+    WALES_TARGET: WALES_TARGET_YEAR,
+    HAGUE_CORE_TARGET: HAGUE_TARGET_YEAR,
+    HAGUE_TOTAL_TARGET: HAGUE_TARGET_YEAR,
+}
+#: The deadline assumed for a custom target (said so in replies).
+DEFAULT_TARGET_YEAR = HAGUE_TARGET_YEAR
+
+#: What a target is measured on. 5% counts total defence spending plus the 1.5% of
+#: defence-related spending (infrastructure, resilience, industry) that NATO does not publish.
+TargetBasis = Literal["core", "total", "total_and_related"]
+TARGET_BASES: dict[float, TargetBasis] = {
+    WALES_TARGET: "total",
+    HAGUE_CORE_TARGET: "core",
+    HAGUE_TOTAL_TARGET: "total_and_related",
+}
+#: Each basis contains the one before it: core <= total <= total + defence-related.
+_BASIS_RANK: dict[str, int] = {"core": 0, "total": 1, "total_and_related": 2}
 
 NATO_TOTAL = "NATO_TOTAL"
 NATO_EUR_CAN = "NATO_EUR_CAN"
 #: Years over which an ally's recent pace of change is averaged.
 PACE_YEARS = 3
+#: A pace that needs longer than this to reach a target is "not at this pace": extrapolating a
+#: three-year trend further says nothing.
+PACE_HORIZON_YEARS = 50
 MIN_COMPARE = 2
 MAX_COMPARE = 5
 
@@ -116,36 +145,58 @@ def target_name(target: float) -> str:
     return f"{label} ({names[target]})" if target in names else label
 
 
-class Caveat(StrEnum):
-    """Notes a reply must carry; the value is the sentence shown to the reader."""
-
-    CORE_BASIS = (
-        "This release reports core defence expenditure (the basis of the Hague 3.5% commitment), "
-        "not the total defence expenditure behind the 2% guideline; shares are lower than on the "
-        "total basis, so compare with care."
-    )
-    TOTAL_BASIS = (
-        "This release reports total defence expenditure (the 2% guideline's basis); the Hague "
-        "3.5% commitment is measured on core defence expenditure, which is somewhat lower."
-    )
-    DEFENCE_RELATED_UNPUBLISHED = (
-        "NATO publishes no per-ally figure for the 1.5% defence-related part of the 5% "
-        "commitment; the gap to 5% is computed on this release's own share."
-    )
+def target_basis(target: float) -> TargetBasis | None:
+    """What a standard target is measured on; None for a custom target."""
+    return TARGET_BASES.get(target)
 
 
-def caveats_for(basis: Basis, target: float | None) -> tuple[Caveat, ...]:
-    """The notes a figure judged against ``target`` on a release of ``basis`` needs."""
-    if target is None:
-        return (Caveat.CORE_BASIS,) if basis == "core" else ()
-    notes: list[Caveat] = []
-    if basis == "core" and target != HAGUE_CORE_TARGET:
-        notes.append(Caveat.CORE_BASIS)
-    if basis == "total" and target == HAGUE_CORE_TARGET:
-        notes.append(Caveat.TOTAL_BASIS)
-    if target == HAGUE_TOTAL_TARGET:
-        notes.append(Caveat.DEFENCE_RELATED_UNPUBLISHED)
-    return tuple(notes)
+def target_year(target: float) -> tuple[int, bool]:
+    """The year ``target`` is to be met by, and whether that year was agreed (False = assumed)."""
+    if target in TARGET_YEARS:
+        return TARGET_YEARS[target], True
+    return DEFAULT_TARGET_YEAR, False
+
+
+class BasisFit(StrEnum):
+    """How a release's share relates to what a target is measured on."""
+
+    #: The release publishes the target's own basis: the share settles it.
+    SAME = "same"
+    #: A custom target: judged on the release's own basis, which the reply names.
+    CUSTOM = "custom"
+    #: The share is part of what the target counts (core vs 2%, anything vs 5%): reaching the
+    #: target on it proves the target is met; falling short proves nothing.
+    PART = "part"
+    #: The share counts more than the target does (total vs 3.5% core): falling short on it
+    #: proves the target is missed; reaching it proves nothing.
+    MORE = "more"
+
+
+def basis_fit(basis: Basis, target: float) -> BasisFit:
+    wanted = target_basis(target)
+    if wanted is None:
+        return BasisFit.CUSTOM
+    if wanted == basis:
+        return BasisFit.SAME
+    return BasisFit.PART if _BASIS_RANK[basis] < _BASIS_RANK[wanted] else BasisFit.MORE
+
+
+class Verdict(StrEnum):
+    """Whether a target is met on its own basis, as far as the release can tell."""
+
+    MEETS = "meets"
+    BELOW = "below"
+    #: The release's basis cannot settle it (see ``BasisFit``).
+    UNKNOWN = "unknown"
+
+
+def verdict(meets_on_release: bool, fit: BasisFit) -> Verdict:
+    """What reaching (or not) the target on the release's basis proves on the target's basis."""
+    if fit is BasisFit.PART and not meets_on_release:
+        return Verdict.UNKNOWN
+    if fit is BasisFit.MORE and meets_on_release:
+        return Verdict.UNKNOWN
+    return Verdict.MEETS if meets_on_release else Verdict.BELOW
 
 
 # --------------------------------------------------------------------------- models
@@ -160,7 +211,6 @@ class _Result(_Frozen):
 
     release: Release
     year: int
-    caveats: tuple[Caveat, ...] = ()
 
     @property
     def release_id(self) -> str:
@@ -207,6 +257,8 @@ class PreviousYear(_Frozen):
 
 class ComplianceSummary(_Result):
     target: float
+    #: How the release's basis relates to the target's: what ``meeting`` and ``below`` prove.
+    fit: BasisFit
     #: Allies of that year (Finland from 2023, Sweden from 2024), by name.
     allies: tuple[Country, ...]
     #: Members of today's alliance not yet allies in that year (not counted).
@@ -233,6 +285,16 @@ class ComplianceSummary(_Result):
     def assessed_count(self) -> int:
         return len(self.meeting) + len(self.below)
 
+    @property
+    def meeting_verdict(self) -> Verdict:
+        """What reaching the target on this release's basis proves."""
+        return verdict(True, self.fit)
+
+    @property
+    def below_verdict(self) -> Verdict:
+        """What falling short on this release's basis proves."""
+        return verdict(False, self.fit)
+
 
 class Metric(StrEnum):
     SHARE = "share"
@@ -255,26 +317,30 @@ class Metric(StrEnum):
         return _METRIC_INFO[self][2]
 
     def value_of(self, record: SpendingRecord) -> float | None:
-        value: float | None = getattr(record, _METRIC_INFO[self][3])
-        return value
+        _, _, _, name, scale = _METRIC_INFO[self]
+        value: float | None = getattr(record, name)
+        return None if value is None else value * scale
 
 
-# label, unit, decimals, SpendingRecord field
-_METRIC_INFO: dict[Metric, tuple[str, str, int, str]] = {
-    Metric.SHARE: ("Defence spending, % of GDP", "% of GDP", 2, "pct_gdp"),
-    Metric.SPENDING: ("Defence spending, USD", "USD million", 0, "spend_usd_m"),
+# label, unit, decimals, SpendingRecord field, scale (spending is kept in USD million but
+# shown in USD bn, like every other sum of money the bot shows)
+_METRIC_INFO: dict[Metric, tuple[str, str, int, str, float]] = {
+    Metric.SHARE: ("Defence spending, % of GDP", "% of GDP", 2, "pct_gdp", 1),
+    Metric.SPENDING: ("Defence spending, USD bn", "USD bn", 2, "spend_usd_m", 1e-3),
     Metric.EQUIPMENT: (
         "Major equipment, % of defence spending",
         "% of defence spending",
         2,
         "equipment_pct",
+        1,
     ),
-    Metric.REAL_CHANGE: ("Real change on previous year", "%", 2, "real_change_pct"),
+    Metric.REAL_CHANGE: ("Real change on previous year, %", "%", 2, "real_change_pct", 1),
     Metric.PER_CAPITA: (
-        "Defence spending per head",
+        "Defence spending per head, USD at 2015 prices",
         "USD, 2015 prices",
         0,
         "spend_per_capita_usd_2015",
+        1,
     ),
 }
 
@@ -298,30 +364,47 @@ class Ranking(_Result):
     nato_total: float | None
 
 
-class PathTo2035(_Frozen):
-    target_year: int
+class PathToTarget(_Frozen):
+    """How an ally below a target (on the release's basis) gets there, at its recent pace."""
+
+    #: The year the target is to be met by: 2024 for 2%, 2035 for 3.5% and 5%.
+    deadline: int
+    #: False for a custom target: no deadline was agreed, ``DEFAULT_TARGET_YEAR`` is assumed.
+    deadline_agreed: bool
+    #: Years from the figures to the deadline; 0 or less once the deadline has come.
     years_left: int
-    #: Points a year needed to close the gap by the target year.
-    yearly_rise_needed: float
+    #: Points a year needed to close the gap by the deadline (None once it has passed).
+    yearly_rise_needed: float | None
     #: Average change a year over the last three years (None if a year is missing).
     pace_per_year: float | None
     pace_from_year: int
-    #: Year the target is reached at that pace; None = not at this pace. May be after 2035.
+    #: Year the target is reached at that pace (may be after the deadline); None = not at this
+    #: pace: falling, flat, or more than ``PACE_HORIZON_YEARS`` away.
     reach_year: int | None
 
     @property
+    def overdue(self) -> bool:
+        """The figures' year is the deadline or later, and the target is not reached."""
+        return self.years_left <= 0
+
+    @property
     def on_track(self) -> bool:
-        return self.reach_year is not None and self.reach_year <= self.target_year
+        return not self.overdue and self.reach_year is not None and self.reach_year <= self.deadline
 
 
 class Gap(_Result):
     country: Country
     is_ally: bool
     target: float
+    #: How the release's basis relates to the target's.
+    fit: BasisFit
     share: float
     share_rounded: float
     estimate: bool
+    #: Reaches the target on the release's own basis.
     meets: bool
+    #: Whether that settles the target on its own basis.
+    verdict: Verdict
     #: Distance to the target on the rounded share: shortfall if below, surplus if it meets it.
     points: float
     #: USD bn the ``points`` are worth (the shortfall, or the surplus); None when GDP is unknown.
@@ -331,13 +414,18 @@ class Gap(_Result):
     gdp_usd_bn: float | None
     #: True when GDP was derived as spending ÷ share (the release gives no GDP).
     gdp_derived: bool
-    #: How to get there by 2035 (None when it meets the target or the year is 2035 or later).
-    path: PathTo2035 | None
+    #: How to get there (None when it meets the target on the release's basis).
+    path: PathToTarget | None
 
 
 class TargetCheck(_Frozen):
     target: float
+    #: How the release's basis relates to the target's.
+    fit: BasisFit
+    #: Reaches the target on the release's own basis.
     meets: bool
+    #: Whether that settles the target on its own basis.
+    verdict: Verdict
     #: Rounded share minus target: negative = below.
     difference_points: float
 
@@ -387,14 +475,17 @@ class Profile(_Result):
 
 class ComparisonRow(_Frozen):
     figures: AllyFigures
-    #: None when no share is published.
+    #: On the release's own basis; None when no share is published.
     meets: bool | None
+    #: Whether that settles the target on its own basis; None when no share is published.
+    verdict: Verdict | None
     #: Rounded share minus target (None when no share).
     difference_points: float | None
 
 
 class Comparison(_Result):
     target: float
+    fit: BasisFit
     #: In the order asked.
     rows: tuple[ComparisonRow, ...]
 
@@ -404,6 +495,16 @@ class RevisionRow(_Frozen):
     share: float | None
     share_rounded: float | None
     estimate: bool
+
+
+class RevisionChange(_Frozen):
+    """How far one basis's figure moved from its first release to its last."""
+
+    basis: Basis
+    first: RevisionRow
+    last: RevisionRow
+    #: ``last`` minus ``first``, rounded shares.
+    points: float
 
 
 class Revisions(_Frozen):
@@ -419,14 +520,27 @@ class Revisions(_Frozen):
         return tuple(r for r in self.rows if r.share is not None)
 
     @property
-    def change_points(self) -> float | None:
-        """Newest minus oldest published share (rounded), None with fewer than two."""
-        shown = self.published_rows
-        if len(shown) < 2:
-            return None
-        first, last = shown[0].share_rounded, shown[-1].share_rounded
-        assert first is not None and last is not None
-        return float(Decimal(str(last)) - Decimal(str(first)))
+    def bases(self) -> tuple[Basis, ...]:
+        """The bases of the rows, in order of first appearance."""
+        return tuple(dict.fromkeys(r.release.basis for r in self.rows))
+
+    @property
+    def changes(self) -> tuple[RevisionChange, ...]:
+        """Newest minus oldest published share, per basis with at least two published rows.
+
+        Never across bases: core is a narrower measure than total, so a step from a total to a
+        core release is mostly the change of definition, not a revision.
+        """
+        out = []
+        for basis in self.bases:
+            shown = [r for r in self.published_rows if r.release.basis == basis]
+            if len(shown) < 2:
+                continue
+            first, last = shown[0], shown[-1]
+            assert first.share_rounded is not None and last.share_rounded is not None
+            points = Decimal(str(last.share_rounded)) - Decimal(str(first.share_rounded))
+            out.append(RevisionChange(basis=basis, first=first, last=last, points=float(points)))
+        return tuple(out)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -581,8 +695,8 @@ def summary(
     return ComplianceSummary(
         release=release,
         year=year,
-        caveats=caveats_for(release.basis, target),
         target=target,
+        fit=basis_fit(release.basis, target),
         allies=tuple(allies),
         not_yet_allies=tuple(c for c in snap.countries.values() if not c.is_ally_in(year)),
         no_armed_forces=no_forces,
@@ -649,7 +763,6 @@ def ranking(
     return Ranking(
         release=release,
         year=year,
-        caveats=caveats_for(release.basis, None),
         metric=metric,
         rows=tuple(
             RankingRow(
@@ -674,7 +787,8 @@ def gap(
     year: int | None = None,
     target: float = WALES_TARGET,
 ) -> Gap:
-    """How far one ally is from ``target``, in points and dollars, and its path to 2035."""
+    """How far one ally is from ``target``, in points and dollars, and its path to the target's
+    deadline (overdue once the deadline has come)."""
     target = validate_target(target)
     country = _country(snap, iso3)
     release = _release(snap, release_id)
@@ -689,23 +803,25 @@ def gap(
     points = abs(below_by)
     gdp, derived = _gdp_bn(rec)
     money = None if gdp is None else points / 100 * gdp
+    fit = basis_fit(release.basis, target)
     return Gap(
         release=release,
         year=year,
-        caveats=caveats_for(release.basis, target),
         country=country,
         is_ally=country.is_ally_in(year),
         target=target,
+        fit=fit,
         share=rec.pct_gdp,
         share_rounded=rounded_share(rec.pct_gdp),
         estimate=rec.estimate,
         meets=is_met,
+        verdict=verdict(is_met, fit),
         points=points,
         money_usd_bn=money,
         money_unknown_reason=None if gdp is not None else _money_note(release, country, rec),
         gdp_usd_bn=gdp,
         gdp_derived=derived,
-        path=None if is_met else _path(snap, rid, country.iso3, year, points),
+        path=None if is_met else _path(snap, rid, country.iso3, year, target, points),
     )
 
 
@@ -715,21 +831,24 @@ def _no_share_message(release: Release, country: Country, year: int) -> str:
     return f"Release {release.release_id} publishes no share of GDP for {country.name} in {year}."
 
 
-def _path(snap: Snapshot, rid: str, iso3: str, year: int, points: float) -> PathTo2035 | None:
-    years_left = HAGUE_TARGET_YEAR - year
-    if years_left <= 0:
-        return None
+def _path(
+    snap: Snapshot, rid: str, iso3: str, year: int, target: float, points: float
+) -> PathToTarget:
+    deadline, agreed = target_year(target)
+    years_left = deadline - year
     now = _share(snap, rid, iso3, year)
     then = _share(snap, rid, iso3, year - PACE_YEARS)
     pace = None if now is None or then is None else (now - then) / PACE_YEARS
     reach = None
     if pace is not None and pace > 0:
         # A tiny tolerance so 0.6 / 0.2 counts as 3 years, not 4.
-        reach = year + math.ceil(points / pace - 1e-9)
-    return PathTo2035(
-        target_year=HAGUE_TARGET_YEAR,
+        years_to_go = math.ceil(points / pace - 1e-9)
+        reach = year + years_to_go if years_to_go <= PACE_HORIZON_YEARS else None
+    return PathToTarget(
+        deadline=deadline,
+        deadline_agreed=agreed,
         years_left=years_left,
-        yearly_rise_needed=points / years_left,
+        yearly_rise_needed=points / years_left if years_left > 0 else None,
         pace_per_year=pace,
         pace_from_year=year - PACE_YEARS,
         reach_year=reach,
@@ -763,13 +882,25 @@ def _figures(snap: Snapshot, release: Release, country: Country, year: int) -> A
     )
 
 
-def _target_checks(share: float | None, targets: Iterable[float]) -> tuple[TargetCheck, ...]:
+def _target_checks(
+    share: float | None, basis: Basis, targets: Iterable[float]
+) -> tuple[TargetCheck, ...]:
     if share is None:
         return ()
-    return tuple(
-        TargetCheck(target=t, meets=meets(share, t), difference_points=-_points_below(share, t))
-        for t in targets
-    )
+    checks = []
+    for target in targets:
+        fit = basis_fit(basis, target)
+        reached = meets(share, target)
+        checks.append(
+            TargetCheck(
+                target=target,
+                fit=fit,
+                meets=reached,
+                verdict=verdict(reached, fit),
+                difference_points=-_points_below(share, target),
+            )
+        )
+    return tuple(checks)
 
 
 def profile(snap: Snapshot, iso3: str, *, release_id: str | None = None) -> Profile:
@@ -787,9 +918,8 @@ def profile(snap: Snapshot, iso3: str, *, release_id: str | None = None) -> Prof
     return Profile(
         release=release,
         year=year,
-        caveats=caveats_for(release.basis, None),
         figures=figures,
-        targets=_target_checks(figures.share, NAMED_TARGETS),
+        targets=_target_checks(figures.share, release.basis, NAMED_TARGETS),
         series=series,
     )
 
@@ -812,19 +942,20 @@ def compare(
     rows = []
     for country in countries:
         figures = _figures(snap, release, country, year)
-        check = _target_checks(figures.share, (target,))
+        check = _target_checks(figures.share, release.basis, (target,))
         rows.append(
             ComparisonRow(
                 figures=figures,
                 meets=check[0].meets if check else None,
+                verdict=check[0].verdict if check else None,
                 difference_points=check[0].difference_points if check else None,
             )
         )
     return Comparison(
         release=release,
         year=year,
-        caveats=caveats_for(release.basis, target),
         target=target,
+        fit=basis_fit(release.basis, target),
         rows=tuple(rows),
     )
 

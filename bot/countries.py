@@ -20,8 +20,10 @@ def normalise(text: str) -> str:
 
 # --------------------------------------------------------------------------- lookups
 
-#: How alike (0-100, rapidfuzz WRatio) a name must be to be suggested or offered.
-_FUZZY_CUTOFF = 60.0
+#: How alike (0-100, rapidfuzz WRatio) a name must be to be suggested or offered. Typos of a
+#: real name score 80 or more ("spian" 80, "polnad" 83, "germny" 92, "untied kingdom" 92);
+#: other places stay below ("narnia" 72 for Lithuania, "greenland" 72, "atlantis" 67).
+FUZZY_CUTOFF = 80.0
 _SUGGESTIONS = 3
 _CODE_LENGTH = 3
 #: What separates allies in a list like "pl, de, fr".
@@ -40,8 +42,9 @@ def resolve(snap: Snapshot, query: str) -> Country:
 
 
 def suggest(snap: Snapshot, query: str, limit: int = _SUGGESTIONS) -> list[str]:
-    """Display names of the allies closest to ``query``, best first."""
-    return [c.name for c in _fuzzy(snap, normalise(query), limit)]
+    """Display names of the allies ``query`` may mean, best first: names and aliases it begins,
+    then close spellings. Empty when nothing is close: better no suggestion than a wild one."""
+    return [c.name for c in _candidates(snap, normalise(query), limit)]
 
 
 def resolve_many(snap: Snapshot, text: str) -> list[Country]:
@@ -63,11 +66,17 @@ def autocomplete(snap: Snapshot, current: str, limit: int = 25) -> list[Country]
     if limit <= 0:
         return []
     key = normalise(current)
-    countries = sorted(snap.countries.values(), key=lambda c: c.name)
     if not key:
-        return countries[:limit]
+        return sorted(snap.countries.values(), key=lambda c: c.name)[:limit]
+    return _candidates(snap, key, limit)
+
+
+def _candidates(snap: Snapshot, key: str, limit: int) -> list[Country]:
+    """Allies for a normalised ``key``: name prefixes, then alias prefixes, then close spellings."""
+    if not key or limit <= 0:
+        return []
     chosen: dict[str, Country] = {}
-    for country in countries:
+    for country in sorted(snap.countries.values(), key=lambda c: c.name):
         if normalise(country.name).startswith(key):
             chosen.setdefault(country.iso3, country)
     for alias, iso3 in sorted(snap.aliases.items()):
@@ -81,7 +90,9 @@ def autocomplete(snap: Snapshot, current: str, limit: int = 25) -> list[Country]
 
 def _fuzzy(snap: Snapshot, key: str, limit: int) -> list[Country]:
     """Allies whose name or alias is close to the normalised ``key``, best first, each once."""
-    if not key:
+    # A key of three letters or fewer scores 90 inside almost any name (WRatio matches
+    # substrings): such keys get prefixes only.
+    if len(key) <= _CODE_LENGTH:
         return []
     # Extract more than needed: several aliases may point at the same ally.
     # Two- and three-letter codes only match exactly: fuzzed, they match almost anything.
@@ -90,7 +101,7 @@ def _fuzzy(snap: Snapshot, key: str, limit: int) -> list[Country]:
         [alias for alias in snap.aliases if len(alias) > _CODE_LENGTH],
         scorer=fuzz.WRatio,
         limit=limit * 4,
-        score_cutoff=_FUZZY_CUTOFF,
+        score_cutoff=FUZZY_CUTOFF,
     )
     found: dict[str, Country] = {}
     for alias, _score, _index in matches:

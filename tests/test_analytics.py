@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from bot import analytics
-from bot.analytics import Caveat, InvalidComparison, Metric, NoFigures
+from bot.analytics import BasisFit, InvalidComparison, Metric, NoFigures, Verdict
 from bot.errors import InvalidTarget, UnknownCountry, UnknownRelease, YearNotCovered
-from bot.models import Snapshot, SpendingRecord
+from bot.models import Basis, Snapshot, SpendingRecord
 from db.loader import load_bundled
 from db.store import Store
 
@@ -212,7 +212,8 @@ def test_hague_core_2026_meeting_allies(snap: Snapshot) -> None:
         "Lithuania",
         "Poland",
     ]
-    assert result.caveats == ()
+    assert result.fit is BasisFit.SAME
+    assert (result.meeting_verdict, result.below_verdict) == (Verdict.MEETS, Verdict.BELOW)
 
 
 def test_unpublished_2025_estimates_are_listed_not_hidden(snap: Snapshot) -> None:
@@ -291,20 +292,69 @@ def test_defaults_are_the_newest_release_and_its_latest_year(snap: Snapshot) -> 
 
 
 @pytest.mark.parametrize(
-    ("release", "target", "caveats"),
+    ("basis", "target", "fit"),
     [
-        ("2024-06", 2.0, ()),
-        ("2024-06", 3.5, (Caveat.TOTAL_BASIS,)),
-        ("2024-06", 5.0, (Caveat.DEFENCE_RELATED_UNPUBLISHED,)),
-        ("2026-07", 3.5, ()),
-        ("2026-07", 2.0, (Caveat.CORE_BASIS,)),
-        ("2026-07", 5.0, (Caveat.CORE_BASIS, Caveat.DEFENCE_RELATED_UNPUBLISHED)),
+        ("total", 2.0, BasisFit.SAME),
+        ("core", 3.5, BasisFit.SAME),
+        # core is part of total, and both are part of 5% (total plus defence-related)
+        ("core", 2.0, BasisFit.PART),
+        ("core", 5.0, BasisFit.PART),
+        ("total", 5.0, BasisFit.PART),
+        # total counts more than the core 3.5% is measured on
+        ("total", 3.5, BasisFit.MORE),
+        ("core", 2.5, BasisFit.CUSTOM),
+        ("total", 0.5, BasisFit.CUSTOM),
     ],
 )
-def test_basis_and_five_percent_caveats(
-    snap: Snapshot, release: str, target: float, caveats: tuple[Caveat, ...]
+def test_basis_fit_of_each_target(basis: Basis, target: float, fit: BasisFit) -> None:
+    assert analytics.basis_fit(basis, target) is fit
+
+
+@pytest.mark.parametrize(
+    ("fit", "reached", "expected"),
+    [
+        (BasisFit.SAME, True, Verdict.MEETS),
+        (BasisFit.SAME, False, Verdict.BELOW),
+        (BasisFit.CUSTOM, True, Verdict.MEETS),
+        (BasisFit.CUSTOM, False, Verdict.BELOW),
+        # 2% reached on core alone is reached on total; short on core proves nothing.
+        (BasisFit.PART, True, Verdict.MEETS),
+        (BasisFit.PART, False, Verdict.UNKNOWN),
+        # short of 3.5% on total is short on core; reaching it on total proves nothing.
+        (BasisFit.MORE, True, Verdict.UNKNOWN),
+        (BasisFit.MORE, False, Verdict.BELOW),
+    ],
+)
+def test_verdict_claims_only_what_the_basis_proves(
+    fit: BasisFit, reached: bool, expected: Verdict
 ) -> None:
-    assert analytics.summary(snap, release_id=release, target=target).caveats == caveats
+    assert analytics.verdict(reached, fit) is expected
+
+
+def test_default_summary_on_core_does_not_claim_two_percent_for_those_below(
+    snap: Snapshot,
+) -> None:
+    # The newest release is core; 2% is judged on total.
+    result = analytics.summary(snap)
+    assert (result.basis, result.target) == ("core", 2.0)
+    assert result.fit is BasisFit.PART
+    assert result.meeting_verdict is Verdict.MEETS
+    assert result.below_verdict is Verdict.UNKNOWN
+
+
+def test_summary_three_and_a_half_on_total(snap: Snapshot) -> None:
+    result = analytics.summary(snap, release_id="2024-06", year=2024, target=3.5)
+    assert result.fit is BasisFit.MORE
+    assert result.meeting_verdict is Verdict.UNKNOWN
+    assert result.below_verdict is Verdict.BELOW
+
+
+@pytest.mark.parametrize(
+    ("target", "year", "agreed"),
+    [(2.0, 2024, True), (3.5, 2035, True), (5.0, 2035, True), (2.5, 2035, False)],
+)
+def test_each_target_has_its_own_deadline(target: float, year: int, agreed: bool) -> None:
+    assert analytics.target_year(target) == (year, agreed)
 
 
 def test_unknown_release_and_uncovered_year(snap: Snapshot) -> None:
@@ -365,39 +415,90 @@ def test_ranking_metric_accepts_its_string_value(snap: Snapshot) -> None:
     result = analytics.ranking(snap, metric="spending", release_id="2026-07", year=2026)
     assert result.metric is Metric.SPENDING
     assert result.rows[0].country.iso3 == "USA"
+    # Money is in USD bn everywhere; the release files hold spending in USD million.
+    assert result.rows[0].value == pytest.approx(
+        float(cell("2026-07", "USA", 2026, "spend_usd_m")) / 1000
+    )
+    assert result.metric.unit == "USD bn"
     assert all(m.label and m.unit for m in Metric)
 
 
 # --------------------------------------------------------------------------- gap
 
 
-def test_gap_spain_2024(snap: Snapshot) -> None:
+def test_gap_spain_2024_is_overdue_for_two_percent(snap: Snapshot) -> None:
+    # Wales 2014: 2% within a decade, so by 2024; Spain's 2024 share is below it.
     result = analytics.gap(snap, "ESP", release_id="2024-06", year=2024, target=2)
     gdp = float(cell("2024-06", "ESP", 2024, "gdp_usd_bn"))
     assert not result.meets
+    assert (result.fit, result.verdict) == (BasisFit.SAME, Verdict.BELOW)
     assert result.points == pytest.approx(0.72)
     assert result.money_usd_bn == pytest.approx(0.72 / 100 * gdp)
     assert round(result.money_usd_bn or 0, 2) == 11.94
     assert result.estimate is True
     path = result.path
     assert path is not None
-    assert path.years_left == 2035 - 2024
-    assert path.yearly_rise_needed == pytest.approx(0.72 / 11)
+    assert (path.deadline, path.deadline_agreed, path.years_left) == (2024, True, 0)
+    assert path.overdue and not path.on_track
+    assert path.yearly_rise_needed is None  # no "per year to the deadline" once it has passed
     pace = (
         float(cell("2024-06", "ESP", 2024, "pct_gdp"))
         - float(cell("2024-06", "ESP", 2021, "pct_gdp"))
     ) / 3
     assert path.pace_per_year == pytest.approx(pace)
     assert path.reach_year == 2024 + math.ceil(0.72 / pace)
-    assert path.on_track
 
 
-def test_gap_beyond_2035_still_gives_the_year(snap: Snapshot) -> None:
+def test_gap_before_the_deadline_gives_the_yearly_rise_needed(snap: Snapshot) -> None:
+    share = half_up(cell("2024-06", "ESP", 2018, "pct_gdp"))
+    result = analytics.gap(snap, "ESP", release_id="2024-06", year=2018, target=2)
+    path = result.path
+    assert path is not None
+    assert (path.deadline, path.years_left, path.overdue) == (2024, 6, False)
+    assert path.yearly_rise_needed == pytest.approx(float(2 - share) / 6)
+
+
+def test_gap_to_hague_targets_runs_to_2035(snap: Snapshot) -> None:
     result = analytics.gap(snap, "ESP", release_id="2024-06", year=2024, target=3.5)
+    path = result.path
+    assert path is not None
+    assert (path.deadline, path.years_left) == (2035, 11)
+    assert path.yearly_rise_needed == pytest.approx(2.22 / 11)
+    # Beyond the deadline, the year at this pace is still given.
+    assert path.reach_year is not None and path.reach_year > 2035
+    assert not path.on_track
+    # Below 3.5% on total, so below it on core (the 3.5% basis) too.
+    assert (result.fit, result.verdict) == (BasisFit.MORE, Verdict.BELOW)
+
+
+def test_gap_to_a_custom_target_assumes_2035(snap: Snapshot) -> None:
+    result = analytics.gap(snap, "ESP", release_id="2024-06", year=2024, target=2.5)
     assert result.path is not None
-    assert result.path.reach_year is not None and result.path.reach_year > 2035
-    assert not result.path.on_track
-    assert result.caveats == (Caveat.TOTAL_BASIS,)
+    assert (result.path.deadline, result.path.deadline_agreed) == (2035, False)
+    assert result.fit is BasisFit.CUSTOM
+
+
+def test_gap_on_core_below_two_percent_is_not_a_verdict(snap: Snapshot) -> None:
+    below = [iso3 for iso3, text in shares("2026-07", 2026).items() if half_up(text) < Decimal(2)]
+    assert below, "the bundled data should hold an ally below 2% on core"
+    result = analytics.gap(snap, below[0], release_id="2026-07", year=2026, target=2)
+    assert not result.meets
+    assert result.verdict is Verdict.UNKNOWN
+    assert result.path is not None and result.path.overdue
+
+
+def test_gap_pace_beyond_the_horizon_is_not_a_year(snap: Snapshot) -> None:
+    # Spain 2015-18 barely moved: at that pace 2% is centuries away, which says nothing.
+    pace = (
+        float(cell("2024-06", "ESP", 2018, "pct_gdp"))
+        - float(cell("2024-06", "ESP", 2015, "pct_gdp"))
+    ) / 3
+    points = float(2 - half_up(cell("2024-06", "ESP", 2018, "pct_gdp")))
+    assert pace > 0 and points / pace > analytics.PACE_HORIZON_YEARS
+    result = analytics.gap(snap, "ESP", release_id="2024-06", year=2018, target=2)
+    assert result.path is not None
+    assert result.path.pace_per_year == pytest.approx(pace)
+    assert result.path.reach_year is None
 
 
 def test_gap_not_at_this_pace_when_share_fell(snap: Snapshot) -> None:
@@ -489,6 +590,11 @@ def test_profile_poland_newest_release(snap: Snapshot) -> None:
     ]
     checks = {c.target: c.meets for c in result.targets}
     assert checks == {2.0: own >= 2, 3.5: own >= Decimal("3.5"), 5.0: own >= 5}
+    assert result.basis == "core"
+    verdicts = {c.target: c.verdict for c in result.targets}
+    assert verdicts[2.0] is (Verdict.MEETS if own >= 2 else Verdict.UNKNOWN)
+    assert verdicts[3.5] is (Verdict.MEETS if own >= Decimal("3.5") else Verdict.BELOW)
+    assert verdicts[5.0] is (Verdict.MEETS if own >= 5 else Verdict.UNKNOWN)
     assert result.country.iso3 == "POL"
 
 
@@ -518,10 +624,22 @@ def test_compare_keeps_order_and_drops_duplicates(snap: Snapshot) -> None:
         snap, ["POL", "DEU", "pol", "FRA"], release_id="2024-06", year=2024, target=2
     )
     assert [r.figures.country.iso3 for r in result.rows] == ["POL", "DEU", "FRA"]
+    assert result.fit is BasisFit.SAME
     for row in result.rows:
         text = cell("2024-06", row.figures.country.iso3, 2024, "pct_gdp")
         assert row.meets is (half_up(text) >= 2)
+        assert row.verdict is (Verdict.MEETS if half_up(text) >= 2 else Verdict.BELOW)
         assert row.difference_points == pytest.approx(float(half_up(text) - 2))
+
+
+def test_compare_on_core_against_two_percent(snap: Snapshot) -> None:
+    published = shares("2026-07", 2026)
+    low = min(published, key=lambda iso3: half_up(published[iso3]))
+    high = max(published, key=lambda iso3: half_up(published[iso3]))
+    assert half_up(published[low]) < 2 <= half_up(published[high])
+    result = analytics.compare(snap, [high, low], release_id="2026-07", year=2026, target=2)
+    assert result.fit is BasisFit.PART
+    assert [r.verdict for r in result.rows] == [Verdict.MEETS, Verdict.UNKNOWN]
 
 
 @pytest.mark.parametrize(
@@ -535,7 +653,7 @@ def test_compare_needs_two_to_five_distinct_allies(snap: Snapshot, codes: list[s
 def test_compare_with_iceland_lists_it_without_share(snap: Snapshot) -> None:
     result = analytics.compare(snap, ["ISL", "NOR"], release_id="2024-06")
     iceland = result.rows[0]
-    assert iceland.meets is None and iceland.figures.share is None
+    assert iceland.meets is None and iceland.verdict is None and iceland.figures.share is None
 
 
 # --------------------------------------------------------------------------- revisions
@@ -553,7 +671,15 @@ def test_revisions_poland_2024_as_each_release_published_it(snap: Snapshot) -> N
     # SOURCES.md: 4.12 -> 4.07 -> 3.79 -> 3.75 core.
     assert [r.share_rounded for r in result.rows] == [4.12, 4.07, 3.79, 3.75]
     assert result.rows[-1].release.basis == "core"
-    assert result.change_points == pytest.approx(3.75 - 4.12)
+    assert result.bases == ("total", "core")
+    # Changes only within a basis: first to last total release; core has one release only.
+    [change] = result.changes
+    assert change.basis == "total"
+    assert (change.first.release.release_id, change.last.release.release_id) == (
+        "2024-06",
+        "2025-08",
+    )
+    assert change.points == pytest.approx(3.79 - 4.12)
 
 
 def test_revisions_default_year_is_latest_in_two_releases(snap: Snapshot) -> None:

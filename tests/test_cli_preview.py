@@ -31,7 +31,7 @@ def test_summary_seeds_the_database_and_prints_the_answer(
     assert (code, err) == (0, "")
     assert database.is_file()
     assert "23 of 31 assessed allies meet 2% in 2024" in out
-    assert "Release 2024-06: total defence expenditure" in out
+    assert "Release 2024-06: total defence spending" in out
     assert "figures for 2024" in out
 
 
@@ -40,7 +40,8 @@ def test_gap_by_name(capsys: pytest.CaptureFixture[str], database: Path) -> None
         capsys, database, "gap", "Spain", "--release", "2024-06", "--year", "2024", "--target", "2"
     )
     assert code == 0
-    assert "0.72 pts below 2%" in out and "$11.94 bn" in out
+    assert "0.72 pts below 2%" in out and "$11.9 bn" in out
+    assert "2% was due by 2024: overdue" in out
 
 
 def test_compare_a_comma_list_or_separate_words(
@@ -58,7 +59,9 @@ def test_ranking_by_metric(capsys: pytest.CaptureFixture[str], database: Path) -
     assert code == 0
     first = next(line for line in out.splitlines() if line.startswith("1 "))
     assert "United States" in first
-    assert f"{float(cell('2026-07', 'USA', 2026, 'spend_usd_m')):,.0f}" in first
+    # USD bn, like every sum of money the bot shows.
+    assert f"{float(cell('2026-07', 'USA', 2026, 'spend_usd_m')) / 1000:,.2f}" in first
+    assert "USD bn" in out
 
 
 def test_revisions_and_targets(capsys: pytest.CaptureFixture[str], database: Path) -> None:
@@ -83,6 +86,7 @@ def test_country_writes_the_chart(
     ("args", "message"),
     [
         (["gap", "Germny"], "Did you mean Germany?"),
+        (["gap", "narnia"], "No NATO ally matches “narnia”.\n"),
         (["summary", "--release", "2024-06", "--year", "2030"], "it covers 2014–2024"),
         (["summary", "--target", "12"], "between 0.5 and 10"),
         (["summary", "--target", "abc"], "“abc”"),

@@ -49,21 +49,44 @@ def test_every_member_resolves_by_name_and_code(snap: Snapshot) -> None:
 
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [("Germny", "Germany"), ("Polnad", "Poland"), ("Lithuana", "Lithuania"), ("Estnia", "Estonia")],
+    [
+        ("Germny", "Germany"),
+        ("polnad", "Poland"),
+        ("Polnad", "Poland"),
+        ("turky", "Türkiye"),
+        ("untied kingdom", "United Kingdom"),
+        ("Lithuana", "Lithuania"),
+        ("Estnia", "Estonia"),
+        ("spian", "Spain"),
+        ("germ", "Germany"),  # a prefix
+    ],
 )
-def test_unknown_name_suggests_close_allies(snap: Snapshot, query: str, expected: str) -> None:
+def test_typo_suggests_the_ally_meant_and_only_it(
+    snap: Snapshot, query: str, expected: str
+) -> None:
     with pytest.raises(UnknownCountry) as caught:
         resolve(snap, query)
-    assert caught.value.suggestions[0] == expected
-    assert len(caught.value.suggestions) <= 3
-    assert f"Did you mean {expected}" in str(caught.value)
+    # Weak matches are dropped, so the ally meant is the only suggestion.
+    assert caught.value.suggestions == [expected]
+    assert str(caught.value).endswith(f"Did you mean {expected}?")
 
 
-def test_nonsense_gets_no_suggestions(snap: Snapshot) -> None:
+@pytest.mark.parametrize(
+    "query", ["narnia", "qqqqzzzz", "atlantis", "greenland", "mordor", "hello", "an", "ukraine"]
+)
+def test_a_place_that_is_no_ally_gets_no_suggestion(snap: Snapshot, query: str) -> None:
     with pytest.raises(UnknownCountry) as caught:
-        resolve(snap, "qqqqzzzz")
+        resolve(snap, query)
     assert caught.value.suggestions == []
+    # Still a clear answer: what was not found, and no "Did you mean" with nothing after it.
+    assert str(caught.value) == f"No NATO ally matches “{query}”."
+    assert autocomplete(snap, query) == []
+
+
+def test_suggestions_from_prefixes_and_empty_input(snap: Snapshot) -> None:
+    assert suggest(snap, "po") == ["Poland", "Portugal"]
     assert suggest(snap, "") == []
+    assert suggest(snap, "x") == []
 
 
 def test_resolve_does_not_accept_aggregates(snap: Snapshot) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import struct
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -23,9 +24,27 @@ def snap() -> Snapshot:
     return bundled_snapshot()
 
 
+def published_words(published: str) -> str:
+    """'2024-06-17' -> '17 June 2024', '2026-07' -> 'July 2026' (the oracle: strptime)."""
+    if len(published) == 10:
+        day = datetime.strptime(published, "%Y-%m-%d")
+        return f"{day.day} {day:%B %Y}"
+    return f"{datetime.strptime(published, '%Y-%m'):%B %Y}"
+
+
 def footer_for(release_id: str, year: int) -> str:
     row = next(r for r in csv_rows("releases.csv") if r["release"] == release_id)
-    return f"Source: NATO, {row['title']} ({row['published']}) · figures for {year}"
+    published = published_words(row["published"])
+    return f"Source: NATO, {row['title']}, published {published} · figures for {year}"
+
+
+def embed_text(embed: discord.Embed) -> str:
+    """Everything a reader sees in an embed."""
+    parts = [embed.title or "", embed.description or ""]
+    for f in embed.fields:
+        parts += [f.name or "", f.value or ""]
+    parts.append(embed.footer.text or "")
+    return "\n".join(parts)
 
 
 # --------------------------------------------------------------------------- text
@@ -33,7 +52,7 @@ def footer_for(release_id: str, year: int) -> str:
 
 def test_text_summary_names_release_basis_marks_and_source(snap: Snapshot) -> None:
     out = text.render(analytics.summary(snap, release_id="2024-06", year=2024, target=2))
-    assert "Release 2024-06" in out and "total defence expenditure" in out
+    assert "Release 2024-06" in out and "total defence spending" in out
     assert footer_for("2024-06", 2024) in out
     assert "e = NATO estimate" in out
     assert "Spain       1.28e" in out  # a table row, with its estimate mark
@@ -41,11 +60,24 @@ def test_text_summary_names_release_basis_marks_and_source(snap: Snapshot) -> No
     assert "23 of 31 assessed allies meet 2% in 2024" in out
 
 
-def test_text_gap_spain(snap: Snapshot) -> None:
+def test_text_gap_spain_is_overdue(snap: Snapshot) -> None:
     out = text.render(analytics.gap(snap, "ESP", release_id="2024-06", year=2024, target=2))
     assert "0.72 pts below 2%" in out
-    assert "$11.94 bn" in out
-    assert "2033" in out  # the year its 2021-24 pace reaches 2%
+    assert "$11.9 bn" in out
+    # 2% was due by 2024: overdue, with the pace and the year it would get there.
+    assert "2% was due by 2024: overdue" in out
+    assert "pace since 2021 is +0.09 pts a year, which would reach 2% in 2033" in out
+    assert "2035" not in out and "a year for" not in out
+
+
+def test_text_gap_before_the_deadline_and_to_hague_targets(snap: Snapshot) -> None:
+    early = text.render(analytics.gap(snap, "ESP", release_id="2024-06", year=2018, target=2))
+    assert "To reach 2% by 2024 it needs +0.18 pts a year for 6 years" in early
+    assert "not within 50 years at this pace" in early
+    hague = text.render(analytics.gap(snap, "ESP", release_id="2024-06", year=2024, target=3.5))
+    assert "by 2035" in hague and "overdue" not in hague
+    custom = text.render(analytics.gap(snap, "ESP", release_id="2024-06", year=2024, target=2.5))
+    assert "no deadline was agreed for 2.5%; 2035 assumed" in custom
 
 
 def test_text_gap_to_five_carries_the_defence_related_caveat(snap: Snapshot) -> None:
@@ -59,7 +91,8 @@ def test_text_ranking_lists_every_ally(snap: Snapshot) -> None:
     out = text.render(result)
     for row in csv_rows("members.csv"):
         assert row["name"] in out
-    assert "core defence expenditure" in out
+    assert "core defence spending" in out
+    assert "Unit:" not in out and "% of GDP (% of GDP)" not in out
 
 
 def test_text_revisions_show_every_release(snap: Snapshot) -> None:
@@ -72,6 +105,9 @@ def test_text_revisions_show_every_release(snap: Snapshot) -> None:
     ]:
         assert rid in out and share in out
     assert "releases 2024-06 to 2026-07 · figures for 2024" in out
+    # The change is within one basis (total), never total -> core.
+    assert "Change on total, 2024-06 → 2025-08: −0.33 pts" in out
+    assert "−0.37" not in out
 
 
 def test_text_profile_and_comparison(snap: Snapshot) -> None:
@@ -97,13 +133,16 @@ def test_render_refuses_unknown_results() -> None:
 # --------------------------------------------------------------------------- embeds
 
 
+TARGETS = (0.5, 2.0, 3.5, 5.0, 10.0)
+
+
 def every_embed(snap: Snapshot) -> list[tuple[str, discord.Embed]]:
     """An embed of every kind for every release, year, metric and target the data has."""
     out: list[tuple[str, discord.Embed]] = []
     for rid in snap.releases:
         years = snap.years(rid)
         for year in years:
-            for target in (0.5, 2.0, 3.5, 5.0, 10.0):
+            for target in TARGETS:
                 result = analytics.summary(snap, release_id=rid, year=year, target=target)
                 out.append((f"summary {rid} {year} {target}", embeds.summary_embed(result)))
             for metric in Metric:
@@ -118,7 +157,7 @@ def every_embed(snap: Snapshot) -> list[tuple[str, discord.Embed]]:
                     embeds.profile_embed(analytics.profile(snap, country.iso3, release_id=rid)),
                 )
             )
-            for target in (2.0, 5.0):
+            for target in (2.0, 2.5, 3.5, 5.0):
                 try:
                     gap = analytics.gap(snap, country.iso3, release_id=rid, target=target)
                 except NoFigures:
@@ -148,15 +187,21 @@ def every_embed(snap: Snapshot) -> list[tuple[str, discord.Embed]]:
     return out
 
 
-def test_every_embed_stays_within_discord_limits(snap: Snapshot) -> None:
-    built = every_embed(snap)
+@pytest.fixture(scope="module")
+def built(snap: Snapshot) -> list[tuple[str, discord.Embed]]:
+    return every_embed(snap)
+
+
+def test_every_embed_stays_within_discord_limits(built: list[tuple[str, discord.Embed]]) -> None:
     assert len(built) > 1000
     problems = {name: p for name, embed in built if (p := embeds.limit_problems(embed))}
     assert problems == {}
 
 
-def test_every_result_embed_cites_release_basis_and_year(snap: Snapshot) -> None:
-    for name, embed in every_embed(snap):
+def test_every_result_embed_cites_release_basis_and_year(
+    snap: Snapshot, built: list[tuple[str, discord.Embed]]
+) -> None:
+    for name, embed in built:
         kind = name.split()[0]
         if kind in {"targets", "about", "revisions"}:
             continue
@@ -166,15 +211,200 @@ def test_every_result_embed_cites_release_basis_and_year(snap: Snapshot) -> None
         assert "e = NATO estimate" in footer, name
         assert f"Release {rid}: " in (embed.description or ""), name
         basis = snap.releases[rid].basis
-        assert f"{basis} defence expenditure" in (embed.description or ""), name
+        assert f"{basis} defence spending" in (embed.description or ""), name
+        # The basis is said once, briefly: no long notes repeated under every reply.
+        assert "Note:" not in (embed.description or ""), name
+        assert (embed.description or "").count("core defence spending") <= 1, name
+        assert "page" not in footer, name  # the paginator's button shows the page
+
+
+def test_every_footer_says_when_the_release_was_published(
+    snap: Snapshot, built: list[tuple[str, discord.Embed]]
+) -> None:
+    for name, embed in built:
+        footer = embed.footer.text or ""
+        assert ") (" not in footer, name
+        kind = name.split()[0]
+        if kind in {"targets", "about", "revisions"}:
+            continue
+        row = next(r for r in csv_rows("releases.csv") if r["release"] == name.split()[1])
+        assert f", published {published_words(row['published'])} · " in footer, name
+
+
+# Money: three significant figures, $ m below $1 bn ("$523 m", "$5.11 bn", "$44.9 bn", "$1,135 bn").
+_MONEY = re.compile(r"\$([\d,]+(?:\.(\d+))?) (m|bn)\b")
+
+
+def money_problems(text_: str) -> list[str]:
+    problems = []
+    for match in _MONEY.finditer(text_):
+        amount = float(match.group(1).replace(",", ""))
+        decimals = len(match.group(2) or "")
+        expected = 0 if amount >= 100 else 1 if amount >= 10 else 2
+        if decimals != expected or (match.group(3) == "m" and amount >= 1000):
+            problems.append(match.group(0))
+        if match.group(3) == "bn" and amount < 1:
+            problems.append(match.group(0))
+    return problems
+
+
+@pytest.mark.parametrize(
+    ("value_bn", "shown"),
+    [
+        (None, "–"),
+        (0.0, "$0"),
+        (0.0523, "$52.3 m"),
+        (0.3372, "$337 m"),
+        (0.9996, "$1.00 bn"),
+        (5.114, "$5.11 bn"),
+        (9.996, "$10.0 bn"),
+        (44.86, "$44.9 bn"),
+        (107.4, "$107 bn"),
+        (1134.8, "$1,135 bn"),
+        (0.0052, "$5.20 m"),
+    ],
+)
+def test_one_money_format(value_bn: float | None, shown: str) -> None:
+    assert text.fmt_usd_bn(value_bn) == shown
+    assert money_problems(shown) == []
+
+
+def test_every_sum_of_money_reads_the_same_way(
+    snap: Snapshot, built: list[tuple[str, discord.Embed]]
+) -> None:
+    found = 0
+    for name, embed in built:
+        shown = embed_text(embed)
+        found += len(_MONEY.findall(shown))
+        assert money_problems(shown) == [], name
+    assert found > 1000
+    # The terminal renders use the same helper.
+    for result in (
+        analytics.summary(snap, release_id="2024-06", year=2024, target=5),
+        analytics.profile(snap, "POL"),
+        analytics.compare(snap, ["POL", "DEU", "MNE"]),
+        analytics.gap(snap, "ESP", release_id="2024-06", year=2024),
+    ):
+        out = text.render(result)
+        assert _MONEY.search(out) and money_problems(out) == []
+    # Spending and GDP side by side in the same unit: no "$53,080 m" next to "$1,134.8 bn".
+    profile = embeds.profile_embed(analytics.profile(snap, "POL", release_id="2026-07"))
+    fields = {f.name: f.value or "" for f in profile.fields}
+    assert fields["Spending"].endswith(" bn") and fields["GDP"].endswith(" bn")
 
 
 def test_summary_embed_footer_is_exact(snap: Snapshot) -> None:
     embed = embeds.summary_embed(analytics.summary(snap, release_id="2024-06", year=2024))
     assert (embed.footer.text or "").splitlines()[0] == footer_for("2024-06", 2024)
     values = " ".join(f.value or "" for f in embed.fields)
-    assert "Spain 1.28e (−0.72, $11.94 bn)" in values
+    assert "Spain 1.28e (−0.72 pts, $11.9 bn)" in values
     assert "Iceland (no armed forces)" in values
+    fields = {f.name: f.value for f in embed.fields}
+    assert fields["Combined shortfall"] == "$44.9 bn a year (8 allies below 2%)"
+
+
+# --------------------------------------------------------------------------- basis honesty
+
+
+def test_default_summary_on_core_names_the_basis_of_its_claim(snap: Snapshot) -> None:
+    result = analytics.summary(snap)  # newest release (core), target 2 (a total-basis target)
+    assert result.basis == "core"
+    embed = embeds.summary_embed(result)
+    description = embed.description or ""
+    met, of = len(result.meeting), result.assessed_count
+    assert (
+        f"**{met} of {of} assessed allies spend at least 2% of GDP on core defence in "
+        f"{result.year} (total spending, the 2% basis, is not in this release).**"
+    ) in description
+    assert f"meet 2% in {result.year}" not in description  # never the bare claim
+    # What it proves: meeting 2% on core means meeting it; below on core means nothing yet.
+    assert f"so the {met} at or above meet 2%" in description
+    assert "may still meet it" in description
+    names = [f.name for f in embed.fields]
+    assert f"At least 2% on core ({met})" in names
+    assert f"Below 2% on core ({len(result.below)})" in names
+    assert "on core spending" in (embed.title or "")
+    # The terminal says the same.
+    assert f"{met} of {of} assessed allies spend at least 2% of GDP on core defence" in (
+        text.render(result)
+    )
+
+
+def test_summary_on_total_against_the_core_target(snap: Snapshot) -> None:
+    result = analytics.summary(snap, release_id="2024-06", year=2024, target=3.5)
+    description = embeds.summary_embed(result).description or ""
+    assert "spend at least 3.5% of GDP on defence in total" in description
+    assert "core spending, the 3.5% basis, is not in this release" in description
+    assert f"the {len(result.below)} below on total are below it on core too" in description
+
+
+def test_summary_on_its_own_basis_is_a_plain_claim(snap: Snapshot) -> None:
+    core = embeds.summary_embed(analytics.summary(snap, release_id="2026-07", target=3.5))
+    assert "assessed allies meet 3.5% in 2026" in (core.description or "")
+    assert "not in this release" not in (core.description or "")
+    custom = embeds.summary_embed(analytics.summary(snap, release_id="2026-07", target=2.5))
+    assert "spend at least 2.5% of GDP on core defence in 2026." in (custom.description or "")
+
+
+def test_every_summary_names_its_basis_when_it_is_not_the_targets(snap: Snapshot) -> None:
+    for rid, release in snap.releases.items():
+        for year in snap.years(rid):
+            for target in TARGETS:
+                result = analytics.summary(snap, release_id=rid, year=year, target=target)
+                headline = text.summary_headline(result)
+                if result.fit is analytics.BasisFit.SAME:
+                    assert " meet " in headline
+                    continue
+                assert f"{target:g}% of GDP on " in headline, (rid, year, target)
+                assert ("core defence" if release.basis == "core" else "in total") in headline
+                if result.fit is not analytics.BasisFit.CUSTOM:
+                    assert f"({text.unpublished_basis(target)})" in headline
+
+
+def test_profile_targets_on_core_say_what_is_proven(snap: Snapshot) -> None:
+    embed = embeds.profile_embed(analytics.profile(snap, "POL", release_id="2026-07"))
+    targets = next(f.value for f in embed.fields if f.name == "Targets")
+    assert targets is not None
+    lines = targets.splitlines()
+    assert lines[0] == "✅ 2% (+2.68 pts on core alone)"
+    assert lines[1] == "✅ 3.5% (+1.18 pts)"
+    assert lines[2] == "❔ 5% (−0.32 pts on core; defence-related part unpublished)"
+    on_total = embeds.profile_embed(analytics.profile(snap, "POL", release_id="2024-06"))
+    targets = next(f.value for f in on_total.fields if f.name == "Targets") or ""
+    assert "✅ 2% (+2.12 pts)" in targets
+    assert "❔ 3.5% (+0.62 pts on total; core not in this release)" in targets
+    spain = embeds.profile_embed(analytics.profile(snap, "ESP", release_id="2024-06"))
+    targets = next(f.value for f in spain.fields if f.name == "Targets") or ""
+    assert "❌ 3.5% (−2.22 pts on total, so below on core too)" in targets
+
+
+def test_compare_on_core_says_what_is_proven(snap: Snapshot) -> None:
+    embed = embeds.compare_embed(analytics.compare(snap, ["POL", "SVN"], release_id="2026-07"))
+    fields = {f.name: f.value or "" for f in embed.fields}
+    assert "**vs 2%:** meets (+2.68 pts on core alone)" in fields["Poland"]
+    assert (
+        "**vs 2%:** not known (−0.39 pts on core; total not in this release)" in fields["Slovenia"]
+    )
+
+
+def test_gap_embed_on_core_below_two_percent(snap: Snapshot) -> None:
+    embed = embeds.gap_embed(analytics.gap(snap, "SVN", release_id="2026-07", year=2026))
+    description = embed.description or ""
+    assert "Slovenia spends 1.61% of GDP (estimate) on core defence" in description
+    assert "total spending, the 2% basis, is not in this release, so it may still meet it" in (
+        description
+    )
+    assert "2% was due by 2024; on core alone it is still short." in description
+    assert "overdue" not in description  # not proven on total
+    assert {f.name: f.value for f in embed.fields}["Target"] == "2% by 2024"
+
+
+def test_gap_embed_overdue_gives_pace_not_yearly_need(snap: Snapshot) -> None:
+    embed = embeds.gap_embed(analytics.gap(snap, "ESP", release_id="2024-06", year=2024, target=2))
+    shown = embed_text(embed)
+    assert "2% was due by 2024: overdue" in shown
+    assert "would reach 2% in 2033" in shown
+    assert "2035" not in shown and "Needed" not in shown
 
 
 def test_ranking_pages_cover_every_row_once(snap: Snapshot) -> None:
@@ -184,22 +414,81 @@ def test_ranking_pages_cover_every_row_once(snap: Snapshot) -> None:
     body = "\n".join(p.description or "" for p in pages)
     for row in result.rows:
         assert body.count(f" {row.country.name} ") == 1
-    assert "page 4/4" in (pages[-1].footer.text or "")
-    assert any(f.name == "Not published" and f.value == "Iceland" for f in pages[-1].fields)
+    assert all("page" not in (p.footer.text or "") for p in pages)
+    assert all("Unit:" not in (p.description or "") for p in pages)
+    assert any(f.name == "Not in this release" and f.value == "Iceland" for f in pages[-1].fields)
 
 
-def test_revisions_embed_cites_the_span_of_releases(snap: Snapshot) -> None:
+#: ", " between list items, not the one inside "(−0.72 pts, $11.9 bn)".
+_OUTSIDE_BRACKETS = re.compile(r", (?![^()]*\))")
+
+
+def test_every_list_keeps_every_ally(snap: Snapshot) -> None:
+    """Long lists are split across fields, never clipped: every ally of every list is shown,
+    for every release, year and target, and the embed still passes Discord's limits."""
+    longest = 0
+    for rid in snap.releases:
+        for year in snap.years(rid):
+            for target in TARGETS:
+                result = analytics.summary(snap, release_id=rid, year=year, target=target)
+                embed = embeds.summary_embed(result)
+                case = (rid, year, target)
+                assert embeds.limit_problems(embed) == [], case
+                assert "…" not in embed_text(embed), case
+                groups = {
+                    text.meeting_label(result): [s.country.name for s in result.meeting],
+                    text.below_label(result): [s.country.name for s in result.below],
+                    "Not published in this release": [c.name for c in result.not_published],
+                }
+                for label, names in groups.items():
+                    # "Below 2% (8)", "Below 2% (cont.)": one or more fields per list.
+                    values = [
+                        f.value or ""
+                        for f in embed.fields
+                        if (f.name or "").startswith(f"{label} (")
+                    ]
+                    items = [i for v in values for i in _OUTSIDE_BRACKETS.split(v)]
+                    items = items if names else []  # an empty list reads "none"
+                    assert len(items) == len(names), (case, label)
+                    for item, name in zip(items, names, strict=True):
+                        assert item.startswith(name), (case, label, item, name)
+                longest = max([longest, *(len(f.value or "") for f in embed.fields)])
+            for metric in Metric:
+                ranking = analytics.ranking(snap, metric=metric, release_id=rid, year=year)
+                pages = embeds.ranking_pages(ranking)
+                body = "\n".join(embed_text(p) for p in pages)
+                for row in ranking.rows:
+                    assert f" {row.country.name} " in body, (rid, year, metric)
+                for country in ranking.missing:
+                    assert country.name in body, (rid, year, metric)
+    assert longest <= embeds.FIELD_VALUE_LIMIT
+
+
+def test_revisions_embed_changes_within_a_basis_only(snap: Snapshot) -> None:
     embed = embeds.revisions_embed(analytics.revisions(snap, "POL", year=2024))
     assert "releases 2024-06 to 2026-07 · figures for 2024" in (embed.footer.text or "")
-    assert "core" in (embed.description or "")
+    fields = {f.name: f.value or "" for f in embed.fields}
+    total = fields["Total defence spending, the 2% basis"]
+    core = fields["Core defence spending, the 3.5% basis"]
+    assert "**2024-06** (published 17 June 2024): 4.12% of GDP (estimate)" in total
+    # The day of 2025-04 is unknown: the release id already says the month.
+    assert "**2025-04**: 4.07% of GDP (estimate)" in total
+    assert "Change 2024-06 → 2025-08: −0.33 pts" in total
+    assert "**2026-07**: 3.75% of GDP" in core and "Change" not in core
+    shown = embed_text(embed)
+    assert "−0.37" not in shown  # total 2024-06 vs core 2026-07: not a revision
+    assert "within one basis" in (embed.description or "")
 
 
 def test_targets_embed_explains_each_target_and_basis(snap: Snapshot) -> None:
     embed = embeds.targets_embed(snap)
     description = embed.description or ""
-    for phrase in ("2% of GDP", "3.5% of GDP", "5% of GDP", "20% of defence expenditure"):
+    for phrase in ("2% of GDP", "3.5% of GDP", "5% of GDP", "20% of defence spending"):
         assert phrase in description
     assert "no per-ally figure for the 1.5%" in description
+    # The details the short basis line in other replies points to.
+    assert "by 2024" in description and "by 2035" in description
+    assert "falling short on core proves nothing about total" in description
     releases = " ".join(f.value or "" for f in embed.fields)
     for rid, release in snap.releases.items():
         assert f"**{rid}**" in releases and release.basis in releases
@@ -286,7 +575,12 @@ def test_about_embed_reports_the_dataset(snap: Snapshot) -> None:
     assert fields["Uptime"] == "1 day, 1:01:01"
     assert fields["Gateway latency"] == "42 ms"
     assert fields["Releases loaded"] == str(len(csv_rows("releases.csv")))
-    assert str(release_years(snap.newest_release.release_id)[-1]) in (
-        fields["Newest release"] or ""
+    newest = fields["Newest release"] or ""
+    years = release_years(snap.newest_release.release_id)
+    assert f"figures for {years[0]}–{years[-1]}" in newest
+    assert "((" not in newest and "))" not in newest
+    row = next(
+        r for r in csv_rows("releases.csv") if r["release"] == snap.newest_release.release_id
     )
+    assert f"published {published_words(row['published'])}" in newest
     assert snap.version.loaded_at < datetime.now(UTC)

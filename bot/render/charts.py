@@ -38,7 +38,8 @@ def trend_chart(
     if isinstance(source, Profile):
         series = list(source.series)
         title = title or (
-            f"{source.country.name}: defence spending, % of GDP (NATO release {source.release_id})"
+            f"{source.country.name}: {source.basis} defence spending, % of GDP "
+            f"(NATO release {source.release_id})"
         )
         basis = basis or source.basis
     else:
@@ -79,6 +80,8 @@ def trend_chart(
     notes = ["Hollow markers, dashed line: NATO estimates."]
     if basis is not None:
         notes.insert(0, f"Basis: {BASIS_LABEL[basis]}.")
+    if basis == "core" and WALES_TARGET in targets:
+        notes.insert(1, "The 2% line is judged on total spending, of which core is a part.")
     figure.text(0.01, 0.01, " ".join(notes), fontsize=7, color="#555555")
     figure.subplots_adjust(left=0.08, right=0.93, top=0.9, bottom=0.2)
 

@@ -15,6 +15,7 @@ import discord
 
 from bot.analytics import (
     AllyShare,
+    BasisFit,
     Comparison,
     ComplianceSummary,
     Gap,
@@ -30,26 +31,40 @@ from bot.render.text import (
     ESTIMATE_LEGEND,
     ESTIMATE_MARK,
     MISSING,
+    REVISIONS_BASIS_NOTE,
     SHARE_LABEL,
+    VERDICT_MARK,
     allies_line,
     ally_note,
-    caveat_lines,
+    below_label,
+    check_note,
+    combined_gap_line,
+    comparison_verdict,
     country_list,
+    deadline_phrase,
     figures_rows,
     fmt_metric,
+    fmt_metric_with_unit,
+    fmt_published,
     fmt_share,
     fmt_share_sentence,
-    fmt_signed_points,
     fmt_target,
     fmt_usd_bn,
     gap_sentence,
+    median_line,
+    meeting_label,
     not_yet_ally_note,
     path_sentence,
     previous_line,
     release_line,
+    revision_change_line,
+    revision_published,
+    revision_value,
     revisions_source_line,
     source_line,
+    summary_consequence,
     summary_headline,
+    summary_title,
     targets_lines,
 )
 
@@ -154,9 +169,14 @@ def chunked_fields(
         flush()
 
 
-def _footer(embed: discord.Embed, release: Release, year: int, extra: str = "") -> None:
-    text = f"{source_line(release, year)}{extra}\n{ESTIMATE_LEGEND}"
-    embed.set_footer(text=text)
+def _footer(embed: discord.Embed, release: Release, year: int) -> None:
+    embed.set_footer(text=f"{source_line(release, year)}\n{ESTIMATE_LEGEND}")
+
+
+def _release_line(release: Release) -> str:
+    """The release and its basis; a core release points to /targets for what core means."""
+    line = release_line(release)
+    return f"{line}; see /targets" if release.basis == "core" else line
 
 
 def _present(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -175,31 +195,30 @@ def _ally_share(item: AllyShare, *, with_gap: bool) -> str:
     text = f"{item.country.name} {fmt_share(item.share_rounded, item.estimate)}"
     if with_gap:
         money = f", {fmt_usd_bn(item.gap_usd_bn)}" if item.gap_usd_bn is not None else ""
-        text += f" (−{item.gap_points:.2f}{money})"
+        text += f" (−{item.gap_points:.2f} pts{money})"
     return text
 
 
 def summary_embed(result: ComplianceSummary) -> discord.Embed:
     everyone_meets = not result.below and bool(result.meeting)
     embed = discord.Embed(
-        title=f"Who meets {target_name(result.target)} in {result.year}",
+        title=summary_title(result),
         description=_description(
             f"**{summary_headline(result)}.**",
-            release_line(result.release),
+            summary_consequence(result),
+            _release_line(result.release),
             allies_line(result),
-            *caveat_lines(result.caveats),
         ),
-        colour=MEETS_GREEN if everyone_meets else NATO_BLUE,
+        colour=MEETS_GREEN if everyone_meets and result.fit is BasisFit.SAME else NATO_BLUE,
     )
-    target = fmt_target(result.target)
     chunked_fields(
         embed,
-        f"Meeting {target} ({len(result.meeting)})",
+        f"{meeting_label(result)} ({len(result.meeting)})",
         [_ally_share(s, with_gap=False) for s in result.meeting],
     )
     chunked_fields(
         embed,
-        f"Below {target} ({len(result.below)})",
+        f"{below_label(result)} ({len(result.below)})",
         [_ally_share(s, with_gap=True) for s in result.below],
     )
     if result.no_armed_forces:
@@ -209,32 +228,33 @@ def summary_embed(result: ComplianceSummary) -> discord.Embed:
             inline=False,
         )
     if result.not_published:
-        embed.add_field(
-            name="Not published in this release",
-            value=country_list(result.not_published),
-            inline=False,
+        chunked_fields(
+            embed,
+            f"Not published in this release ({len(result.not_published)})",
+            [c.name for c in result.not_published],
         )
     if result.nato_total is not None:
         agg = result.nato_total
         embed.add_field(
             name="NATO total", value=fmt_share_sentence(agg.share_rounded, agg.estimate)
         )
-    if result.median_share is not None:
-        embed.add_field(name="Median ally", value=f"{result.median_share:.2f}% of GDP")
+    median = median_line(result)
+    if median:
+        embed.add_field(name="Median ally", value=median)
     previous = previous_line(result)
     if previous and result.previous is not None:
         embed.add_field(name=f"A year earlier ({result.previous.year})", value=previous)
     if result.below:
-        gap = fmt_usd_bn(result.alliance_gap_usd_bn)
-        if result.gap_unknown:
-            gap += f" (GDP unknown for {country_list(result.gap_unknown)})"
-        embed.add_field(name="Alliance gap (allies below, a year)", value=gap)
+        embed.add_field(name="Combined shortfall", value=combined_gap_line(result), inline=False)
     _footer(embed, result.release, result.year)
     return fit(embed)
 
 
 def ranking_pages(result: Ranking, per_page: int = RANKING_PER_PAGE) -> list[discord.Embed]:
-    """The ranking split into pages (32 allies read badly in one embed); missing allies last."""
+    """The ranking split into pages (32 allies read badly in one embed); missing allies last.
+
+    The page number is on the paginator's button, so not repeated in the embed.
+    """
     metric = result.metric
     per_page = max(1, per_page)
     chunks = [result.rows[i : i + per_page] for i in range(0, len(result.rows), per_page)] or [()]
@@ -254,21 +274,17 @@ def ranking_pages(result: Ranking, per_page: int = RANKING_PER_PAGE) -> list[dis
         body = f"```\n{table}\n```" if chunk else "No ally has this figure in this release."
         embed = discord.Embed(
             title=f"{metric.label}, {result.year}",
-            description=_description(
-                f"Unit: {metric.unit}",
-                release_line(result.release),
-                body,
-                *caveat_lines(result.caveats),
-            ),
+            description=_description(_release_line(result.release), body),
             colour=NATO_BLUE,
         )
         last = number == len(chunks)
         if last and result.nato_total is not None:
-            embed.add_field(name="NATO total", value=f"{fmt_metric(metric, result.nato_total)}")
+            embed.add_field(
+                name="NATO total", value=fmt_metric_with_unit(metric, result.nato_total)
+            )
         if last and result.missing:
-            chunked_fields(embed, "Not published", [c.name for c in result.missing])
-        page = f" · page {number}/{len(chunks)}" if len(chunks) > 1 else ""
-        _footer(embed, result.release, result.year, page)
+            chunked_fields(embed, "Not in this release", [c.name for c in result.missing])
+        _footer(embed, result.release, result.year)
         pages.append(fit(embed))
     return pages
 
@@ -283,38 +299,23 @@ def gap_embed(result: Gap) -> discord.Embed:
         title=f"{result.country.name}: gap to {target_name(result.target)} in {result.year}",
         description=_description(
             gap_sentence(result),
+            path_sentence(result),
             result.money_unknown_reason if result.money_usd_bn is None else None,
             "GDP derived from spending ÷ share." if result.gdp_derived else None,
             None if result.is_ally else not_yet_ally_note(result.country, result.year),
-            release_line(result.release),
-            *caveat_lines(result.caveats),
+            _release_line(result.release),
         ),
         colour=MEETS_GREEN if result.meets else BELOW_RED,
     )
-    embed.add_field(name="% of GDP", value=fmt_share(result.share_rounded, result.estimate))
-    embed.add_field(name="Target", value=fmt_target(result.target))
+    on_basis = "" if result.fit is BasisFit.SAME else f" ({result.basis})"
+    embed.add_field(
+        name=f"{SHARE_LABEL}{on_basis}", value=fmt_share(result.share_rounded, result.estimate)
+    )
+    embed.add_field(name="Target", value=deadline_phrase(result.target))
     embed.add_field(
         name="Surplus" if result.meets else "Gap",
         value=f"{result.points:.2f} pts · {fmt_usd_bn(result.money_usd_bn)}",
     )
-    path = result.path
-    if path is not None:
-        embed.add_field(
-            name=f"Needed to {path.target_year}", value=f"+{path.yearly_rise_needed:.2f} pts/yr"
-        )
-        embed.add_field(
-            name=f"Pace since {path.pace_from_year}",
-            value=MISSING
-            if path.pace_per_year is None
-            else f"{fmt_signed_points(path.pace_per_year)} pts/yr",
-        )
-        embed.add_field(
-            name="Reaches target",
-            value="not at this pace" if path.reach_year is None else str(path.reach_year),
-        )
-        sentence = path_sentence(result)
-        if sentence:
-            embed.add_field(name="Path to 2035", value=sentence, inline=False)
     _footer(embed, result.release, result.year)
     return fit(embed)
 
@@ -323,9 +324,7 @@ def profile_embed(result: Profile) -> discord.Embed:
     fig = result.figures
     embed = discord.Embed(
         title=f"{fig.country.name} ({fig.country.iso3}), {result.year}",
-        description=_description(
-            ally_note(fig), release_line(result.release), *caveat_lines(result.caveats)
-        ),
+        description=_description(ally_note(fig), _release_line(result.release)),
         colour=NATO_BLUE,
     )
     for label, value in _present(figures_rows(fig)):
@@ -334,8 +333,7 @@ def profile_embed(result: Profile) -> discord.Embed:
         embed.add_field(
             name="Targets",
             value="\n".join(
-                f"{'✅' if t.meets else '❌'} {fmt_target(t.target)} "
-                f"({fmt_signed_points(t.difference_points)} pts)"
+                f"{VERDICT_MARK[t.verdict]} {fmt_target(t.target)} ({check_note(t, result.basis)})"
                 for t in result.targets
             ),
             inline=False,
@@ -357,21 +355,15 @@ def compare_embed(result: Comparison) -> discord.Embed:
     embed = discord.Embed(
         title=f"{names}, {result.year}",
         description=_description(
-            f"Against {target_name(result.target)}.",
-            release_line(result.release),
-            *caveat_lines(result.caveats),
+            f"Against {target_name(result.target)}.", _release_line(result.release)
         ),
         colour=NATO_BLUE,
     )
-    for row in result.rows:
+    for index, row in enumerate(result.rows):
         fig = row.figures
         lines = [f"**{label}:** {value}" for label, value in _present(figures_rows(fig))]
-        if row.difference_points is not None:
-            verdict = "meets" if row.meets else "below"
-            lines.append(
-                f"**vs {fmt_target(result.target)}:** {verdict} "
-                f"({fmt_signed_points(row.difference_points)} pts)"
-            )
+        if row.verdict is not None:
+            lines.append(f"**vs {fmt_target(result.target)}:** {comparison_verdict(result, index)}")
         note = ally_note(fig)
         if note:
             lines.append(f"_{note}_")
@@ -381,27 +373,29 @@ def compare_embed(result: Comparison) -> discord.Embed:
 
 
 def revisions_embed(result: Revisions) -> discord.Embed:
-    lines = [
-        f"**{row.release.release_id}** ({row.release.published}, {row.release.basis}): "
-        + (
-            fmt_share_sentence(row.share_rounded, row.estimate)
-            if row.share_rounded is not None
-            else "not published"
-        )
-        for row in result.rows
-    ]
-    change = result.change_points
+    """One field per basis, each with its own change: core and total are never subtracted."""
     embed = discord.Embed(
         title=f"{result.country.name} {result.year}: as each NATO release published it",
         description=_description(
-            *lines,
-            None if change is None else f"Change, first to last: {fmt_signed_points(change)} pts",
-            "NATO revises past years in every release; since 2026 it publishes core spending."
-            if len({row.release.basis for row in result.rows}) > 1
-            else None,
+            "NATO revises past years in every release.",
+            REVISIONS_BASIS_NOTE if len(result.bases) > 1 else None,
         ),
         colour=NATO_BLUE,
     )
+    changes = {c.basis: revision_change_line(c) for c in result.changes}
+    for basis in result.bases:
+        lines = [
+            f"**{row.release.release_id}**{revision_published(row)}: {revision_value(row)}"
+            for row in result.rows
+            if row.release.basis == basis
+        ]
+        if basis in changes:
+            lines.append(changes[basis])
+        embed.add_field(
+            name=BASIS_LABEL[basis][0].upper() + BASIS_LABEL[basis][1:],
+            value="\n".join(lines),
+            inline=False,
+        )
     embed.set_footer(text=f"{revisions_source_line(result)}\n{ESTIMATE_LEGEND}")
     return fit(embed)
 
@@ -424,7 +418,8 @@ def targets_embed(source: Snapshot | Iterable[Release]) -> discord.Embed:
     newest = releases[-1] if releases else None
     footer = "Source: NATO"
     if newest is not None:
-        footer += f", {newest.title} ({newest.published}) and earlier releases"
+        published = fmt_published(newest.published)
+        footer += f", {newest.title}, published {published}, and earlier releases"
     embed.set_footer(text=footer)
     return fit(embed)
 
@@ -436,6 +431,7 @@ def about_embed(
     version = snap.version
     newest = snap.newest_release
     years = snap.years(newest.release_id)
+    span = f"{years[0]}–{years[-1]}" if years else MISSING
     embed = discord.Embed(
         title="About this bot",
         description=(
@@ -449,8 +445,8 @@ def about_embed(
     embed.add_field(name="From", value=_clip(version.source, FIELD_VALUE_LIMIT) or MISSING)
     embed.add_field(
         name="Newest release",
-        value=f"{newest.release_id} ({BASIS_LABEL[newest.basis]}), "
-        f"{years[0] if years else MISSING}–{years[-1] if years else MISSING}",
+        value=f"{newest.release_id}, published {fmt_published(newest.published)}: "
+        f"{BASIS_LABEL[newest.basis]}; figures for {span}",
         inline=False,
     )
     embed.add_field(name="Releases loaded", value=str(len(snap.releases)))
@@ -458,5 +454,7 @@ def about_embed(
     latency = f"{latency_seconds * 1000:.0f} ms" if math.isfinite(latency_seconds) else MISSING
     embed.add_field(name="Gateway latency", value=latency)
     embed.add_field(name="Servers", value=str(guild_count))
-    embed.set_footer(text=f"Source: NATO, {newest.title} ({newest.published})")
+    embed.set_footer(
+        text=f"Source: NATO, {newest.title}, published {fmt_published(newest.published)}"
+    )
     return fit(embed)
