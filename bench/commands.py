@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import itertools
 import logging
 import math
@@ -311,6 +312,42 @@ class LoopLag:
         )
 
 
+@dataclass
+class GcPauses:
+    """Full (generation 2) garbage collections while active: each holds the GIL throughout."""
+
+    pauses_ms: list[float] = field(default_factory=list)
+    collected: int = 0
+    tracked: int = 0  # objects the collector tracked when the phase ended
+    _started: float = 0.0
+
+    def __enter__(self) -> GcPauses:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        gc.callbacks.remove(self._callback)
+        self.tracked = len(gc.get_objects())
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses_ms.append((time.perf_counter() - self._started) * 1000)
+            self.collected += info["collected"]
+
+    def __str__(self) -> str:
+        if not self.pauses_ms:
+            return "none"
+        shown = ", ".join(f"{p:.0f}" for p in sorted(self.pauses_ms, reverse=True)[:5])
+        return (
+            f"{len(self.pauses_ms)}, longest {shown} ms; {self.collected} objects freed "
+            f"({self.tracked} tracked at the end)"
+        )
+
+
 def rss() -> str:
     """Resident memory now (VmRSS) and the peak so far (ru_maxrss), in MB."""
     now = math.nan
@@ -340,6 +377,8 @@ class Results:
     cold_chart_ms: float = math.nan
     lag_idle: LoopLag = field(default_factory=LoopLag)
     lag_charts: dict[str, LoopLag] = field(default_factory=dict)
+    gc_text: GcPauses = field(default_factory=GcPauses)
+    gc_charts: GcPauses = field(default_factory=GcPauses)
     memory: list[tuple[str, str]] = field(default_factory=list)
     violations: dict[str, int] = field(default_factory=dict)
     leftover_tasks: list[str] = field(default_factory=list)
@@ -404,48 +443,58 @@ async def _bench_natobot(
         results.bot_ready_s = time.monotonic() - started
         results.memory.append(("NatoBot ready (DB seeded)", rss()))
 
-        for command, options in TEXT_COMMANDS:
-            send = command_sender(fake, command, options)
-            await measure(fake, send, embed_reply, n=WARM_UP)
-            sequential = await measure(fake, send, embed_reply, n=n)
-            results.rows.append(
-                Row(
-                    f"/{command}",
-                    sequential,
-                    await measure(fake, send, embed_reply, n=burst, burst=True),
-                )
-            )
-        complete = autocomplete_sender(fake, "gap", {"country": "pol"}, "country")
-        await measure(fake, complete, poland_first, n=WARM_UP)
-        sequential = await measure(fake, complete, poland_first, n=n)
-        results.rows.append(
-            Row(
-                "autocomplete country",
-                sequential,
-                await measure(fake, complete, poland_first, n=burst, burst=True),
-            )
-        )
+        with results.gc_text:
+            await _bench_text_commands(fake, results, n, burst)
         results.memory.append(("after text commands", rss()))
 
-        async with results.lag_idle:
-            await asyncio.sleep(0.5)  # the ticker's floor: timer resolution, other processes
-        allies = [{"country": iso3} for iso3 in CHART_ALLIES]
-        chart = command_sender(fake, "country", allies, to_final=True)
-        cold = await measure_deferred(fake, "cold", chart, chart_reply, n=1)
-        results.cold_chart_ms = cold.final.p50_ms
-        await measure_deferred(fake, "warm-up", chart, chart_reply, n=WARM_UP - 1)
-        async with LoopLag() as lag:
-            results.charts.append(
-                await measure_deferred(fake, "/country", chart, chart_reply, n=chart_n)
-            )
-        results.lag_charts[f"{chart_n} sequential"] = lag
-        async with LoopLag() as lag:
-            label = f"/country burst of {chart_burst}"
-            results.charts.append(
-                await measure_deferred(fake, label, chart, chart_reply, n=chart_burst, burst=True)
-            )
-        results.lag_charts[f"burst of {chart_burst}"] = lag
+        with results.gc_charts:
+            await _bench_chart(fake, results, chart_n, chart_burst)
         results.memory.append(("after /country charts", rss()))
+
+
+async def _bench_text_commands(fake: FakeDiscord, results: Results, n: int, burst: int) -> None:
+    for command, options in TEXT_COMMANDS:
+        send = command_sender(fake, command, options)
+        await measure(fake, send, embed_reply, n=WARM_UP)
+        sequential = await measure(fake, send, embed_reply, n=n)
+        results.rows.append(
+            Row(
+                f"/{command}",
+                sequential,
+                await measure(fake, send, embed_reply, n=burst, burst=True),
+            )
+        )
+    complete = autocomplete_sender(fake, "gap", {"country": "pol"}, "country")
+    await measure(fake, complete, poland_first, n=WARM_UP)
+    sequential = await measure(fake, complete, poland_first, n=n)
+    results.rows.append(
+        Row(
+            "autocomplete country",
+            sequential,
+            await measure(fake, complete, poland_first, n=burst, burst=True),
+        )
+    )
+
+
+async def _bench_chart(fake: FakeDiscord, results: Results, chart_n: int, chart_burst: int) -> None:
+    async with results.lag_idle:
+        await asyncio.sleep(0.5)  # the ticker's floor: timer resolution, other processes
+    allies = [{"country": iso3} for iso3 in CHART_ALLIES]
+    chart = command_sender(fake, "country", allies, to_final=True)
+    cold = await measure_deferred(fake, "cold", chart, chart_reply, n=1)
+    results.cold_chart_ms = cold.final.p50_ms
+    await measure_deferred(fake, "warm-up", chart, chart_reply, n=WARM_UP - 1)
+    async with LoopLag() as lag:
+        results.charts.append(
+            await measure_deferred(fake, "/country", chart, chart_reply, n=chart_n)
+        )
+    results.lag_charts[f"{chart_n} sequential"] = lag
+    async with LoopLag() as lag:
+        label = f"/country burst of {chart_burst}"
+        results.charts.append(
+            await measure_deferred(fake, label, chart, chart_reply, n=chart_burst, burst=True)
+        )
+    results.lag_charts[f"burst of {chart_burst}"] = lag
 
 
 async def _reap_leftover_tasks() -> list[str]:
@@ -523,6 +572,11 @@ def report(results: Results, n: int, burst: int) -> str:
         f"  idle, for reference            {results.lag_idle}",
     ]
     lines += [f"  during /country {name:<14} {lag}" for name, lag in results.lag_charts.items()]
+    lines += [
+        "full garbage collections (each pauses every thread, the event loop's included):",
+        f"  during the text commands       {results.gc_text}",
+        f"  during the /country runs       {results.gc_charts}",
+    ]
     lines += ["", "memory:"]
     lines += [f"  {phase:<28} {figure}" for phase, figure in results.memory]
     lines += ["", "goals:", _goals_table(results, bare_p50, bare_burst)]
