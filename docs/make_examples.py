@@ -77,6 +77,7 @@ class Reply:
 
 INVOCATIONS: Sequence[Invocation] = (
     Invocation("summary", "summary", {"year": 2024, "target": 2, "release": "2024-06"}),
+    Invocation("summary-core", "summary"),  # the newest release is core; the default target 2%
     Invocation("summary-3.5", "summary", {"target": 3.5}),
     Invocation("ranking", "ranking"),
     Invocation("gap", "gap", {"country": "Spain", "year": 2024, "target": 2, "release": "2024-06"}),
@@ -85,7 +86,7 @@ INVOCATIONS: Sequence[Invocation] = (
     Invocation("revisions", "revisions", {"country": "Poland", "year": 2024}),
     Invocation("targets", "targets"),
     Invocation("about", "about"),
-    Invocation("country-unknown", "country", {"country": "narnia"}),
+    Invocation("country-unknown", "country", {"country": "polnad"}),
 )
 
 

@@ -230,7 +230,7 @@ _QUERIES: dict[str, tuple[str, Query, tuple[str, ...]]] = {
     "summary": ("who meets the target, who doesn't", _summary, ("release", "year", "target")),
     "ranking": ("allies ranked by a measure", _ranking, ("metric", "release", "year")),
     "gap": (
-        "how far an ally is from the target, and its path to 2035",
+        "how far an ally is from the target, and its path to the target's deadline",
         _gap,
         ("country", "release", "year", "target"),
     ),

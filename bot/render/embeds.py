@@ -1,8 +1,10 @@
 """Discord embeds for analytics results.
 
 Every embed names its release and basis, marks estimates and cites the source in its footer
-("Source: NATO, <release title> (<published>) · figures for <year>"). Every builder passes its
-embed through ``fit`` so Discord's limits hold whatever the data (see ``limit_problems``).
+("Source: NATO, <release title>, published <date> · figures for <year>"). The words come from
+``bot.render.text``, so a claim reads the same here and in the terminal. Long lists spill into
+further fields (``chunked_fields``), never clipped; every builder passes its embed through
+``fit`` so Discord's limits hold whatever the data (see ``limit_problems``).
 """
 
 from __future__ import annotations

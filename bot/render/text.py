@@ -478,8 +478,8 @@ def revision_change_line(change: RevisionChange, *, with_basis: bool = False) ->
 
 
 REVISIONS_BASIS_NOTE = (
-    "Changes are given within one basis only: core is part of total, so a step from a total "
-    "release to a core one is mostly the change of definition, not a revision."
+    "Changes are given within one basis only: core and total are different measures, so a step "
+    "from a total release to a core one mixes the change of definition with revisions."
 )
 
 
