@@ -12,6 +12,7 @@ transaction at open and counted by ``PRAGMA user_version``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import sqlite3
 from collections.abc import Sequence
@@ -118,6 +119,21 @@ def _version_from_row(row: Sequence[Any]) -> DatasetVersion:
 _VERSION_COLUMNS = "id, sha256, source, loaded_at, loaded_by, active, record_count"
 
 
+async def _connect(database: str | Path, *, uri: bool = False) -> aiosqlite.Connection:
+    """aiosqlite.connect that closes what it opened if the caller is cancelled meanwhile.
+
+    The connection is made in aiosqlite's own thread; a cancelled plain ``await`` would leave
+    that thread and its connection running with nobody to close them.
+    """
+    opening = asyncio.ensure_future(aiosqlite.connect(database, uri=uri, isolation_level=None))
+    try:
+        return await asyncio.shield(opening)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await (await opening).close()
+        raise
+
+
 class Store:
     """Async access to the bot's SQLite database. Open with ``await Store.open(path)``."""
 
@@ -147,12 +163,10 @@ class Store:
         if readonly:
             if not path.is_file():
                 raise FileNotFoundError(f"no database at {path}")
-            conn = await aiosqlite.connect(
-                f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None
-            )
+            conn = await _connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = await aiosqlite.connect(path, isolation_level=None)
+            conn = await _connect(path)
         store = cls(conn, path, readonly=readonly)
         try:
             await store._configure()
@@ -212,12 +226,13 @@ class Store:
             script = f"BEGIN IMMEDIATE;\n{sql}\n;PRAGMA user_version = {number:d};\nCOMMIT;"
             try:
                 await self._conn.executescript(script)
-            except BaseException as exc:
+            except sqlite3.Error as exc:
+                # The script stopped part-way: undo what it did.
                 if self._conn.in_transaction:
                     await self._conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.Error):
-                    raise MigrationError(f"migration {number:04d} failed: {exc}") from exc
-                raise
+                raise MigrationError(f"migration {number:04d} failed: {exc}") from exc
+            # On cancellation the script still runs to its end in aiosqlite's thread (COMMIT
+            # included), so no ROLLBACK here: closing the connection undoes any unfinished one.
 
     # --- the active dataset -------------------------------------------------------------------
 
