@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import weakref
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import discord
 
@@ -18,6 +19,14 @@ PAGINATOR_TIMEOUT = 300.0
 class Paginator(discord.ui.View):
     """Previous / page x of n / next buttons over a list of embeds. Only the invoker may page."""
 
+    _live: ClassVar[weakref.WeakSet[Paginator]] = weakref.WeakSet()
+
+    @classmethod
+    def stop_all(cls) -> None:
+        """discord.py's close() leaves views' timeout tasks pending: stop them at shutdown."""
+        for view in list(cls._live):
+            view.stop()
+
     def __init__(
         self, pages: Sequence[discord.Embed], *, owner_id: int, timeout: float | None = None
     ) -> None:
@@ -26,6 +35,7 @@ class Paginator(discord.ui.View):
         self.owner_id = owner_id
         self.index = 0
         self.message: discord.InteractionMessage | None = None
+        Paginator._live.add(self)
         self._refresh_buttons()
 
     @classmethod

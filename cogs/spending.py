@@ -5,7 +5,6 @@ Each command is a thin layer: parse options -> snapshot from the Store -> analyt
 
 from __future__ import annotations
 
-import asyncio
 import io
 from typing import TYPE_CHECKING
 
@@ -23,7 +22,7 @@ from bot.options import (
     target_autocomplete,
     year_autocomplete,
 )
-from bot.render import charts, embeds
+from bot.render import embeds
 from bot.views import Paginator
 
 if TYPE_CHECKING:
@@ -115,10 +114,10 @@ class SpendingCog(commands.Cog):
     async def country(
         self, interaction: Interaction, country: CountryArg, release: ReleaseArg | None = None
     ) -> None:
-        result = analytics.profile(self.bot.store.snapshot, country.iso3, release_id=release)
+        snap = self.bot.store.snapshot
+        result = analytics.profile(snap, country.iso3, release_id=release)
         await interaction.response.defer(thinking=True)
-        # matplotlib is CPU-bound: render in a worker thread so the event loop never stalls.
-        png = await asyncio.to_thread(charts.trend_chart, result)
+        png = await self.bot.charts.trend_chart(result, version_id=snap.version.version_id)
         filename = f"{result.country.iso3.lower()}-{result.release_id}.png"
         embed = embeds.profile_embed(result).set_image(url=f"attachment://{filename}")
         await interaction.followup.send(

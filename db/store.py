@@ -147,6 +147,7 @@ class Store:
         # One connection: a transaction spans awaits, so every use of it takes this lock, and
         # no other coroutine's statement can run inside (or read the middle of) a transaction.
         self._lock = asyncio.Lock()
+        self._guild_targets: dict[int, float | None] = {}
         self._closed = False
 
     # --- opening and closing ------------------------------------------------------------------
@@ -518,6 +519,8 @@ class Store:
 
     async def guild_target(self, guild_id: int) -> float | None:
         """The server's default target (% of GDP), or None when it has not set one."""
+        if guild_id in self._guild_targets:
+            return self._guild_targets[guild_id]
         async with (
             self._lock,
             self._conn.execute(
@@ -525,7 +528,9 @@ class Store:
             ) as cursor,
         ):
             row = await cursor.fetchone()
-        return float(row[0]) if row and row[0] is not None else None
+        target = float(row[0]) if row and row[0] is not None else None
+        self._guild_targets[guild_id] = target
+        return target
 
     async def set_guild_target(self, guild_id: int, target: float | None, *, by: int) -> None:
         """Set (or, with None, clear) a server's default target. Raises InvalidTarget."""
@@ -541,6 +546,7 @@ class Store:
             )
             shown = "cleared" if target is None else f"{target:g}"
             await self._insert_audit(str(by), "guild.target", f"guild {guild_id}: {shown}")
+        self._guild_targets[guild_id] = target  # only once committed
 
     async def get_meta(self, key: str) -> str | None:
         async with (

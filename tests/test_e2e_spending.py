@@ -80,6 +80,20 @@ async def test_country_attaches_a_png_chart(natobot: NatoBot, fake_discord: Fake
     assert message.embeds[0]["image"]["url"] == f"attachment://{chart.filename}"
 
 
+async def test_charts_are_cached_per_dataset_version(
+    natobot: NatoBot, fake_discord: FakeDiscord
+) -> None:
+    first = await fake_discord.invoke("country", {"country": "Poland"})
+    await first.final_message()
+    again = await fake_discord.invoke("country", {"country": "POL"})
+    await again.final_message()
+    other_release = await fake_discord.invoke("country", {"country": "pl", "release": "2024-06"})
+    await other_release.final_message()
+    assert first.files[0].data == again.files[0].data
+    assert first.files[0].data != other_release.files[0].data
+    assert natobot.charts.rendered == 2
+
+
 async def test_unknown_country_gets_ephemeral_did_you_mean(
     natobot: NatoBot, fake_discord: FakeDiscord
 ) -> None:

@@ -87,29 +87,32 @@ def trend_chart(
 
     buffer = io.BytesIO()
     # No timestamp or software metadata: the same data gives the same bytes.
-    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    figure.savefig(
+        buffer, format="png", dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 1}
+    )
     return buffer.getvalue()
 
 
 def _plot_series(axes: Axes, series: list[SeriesPoint]) -> None:
-    """Solid line through published figures, dashed into and between estimates."""
-    for before, after in pairwise(series):
-        dashed = before.estimate or after.estimate
+    """Solid line through published figures, dashed into and between estimates: 4 artists."""
+    nan = float("nan")
+    solid = [nan] * len(series)
+    dashed = [nan] * len(series)
+    for i, (before, after) in enumerate(pairwise(series)):
+        line = dashed if before.estimate or after.estimate else solid
+        line[i], line[i + 1] = before.share, after.share
+    years = [p.year for p in series]
+    axes.plot(years, solid, color=LINE_COLOUR, linewidth=2, linestyle="-", zorder=2)
+    axes.plot(years, dashed, color=LINE_COLOUR, linewidth=2, linestyle="--", zorder=2)
+    for estimate in (False, True):
+        points = [p for p in series if p.estimate == estimate]
         axes.plot(
-            [before.year, after.year],
-            [before.share, after.share],
-            color=LINE_COLOUR,
-            linewidth=2,
-            linestyle="--" if dashed else "-",
-            zorder=2,
-        )
-    for point in series:
-        axes.plot(
-            [point.year],
-            [point.share],
+            [p.year for p in points],
+            [p.share for p in points],
+            linestyle="none",
             marker="o",
             markersize=6,
             color=LINE_COLOUR,
-            markerfacecolor="white" if point.estimate else LINE_COLOUR,
+            markerfacecolor="white" if estimate else LINE_COLOUR,
             zorder=3,
         )

@@ -1,0 +1,100 @@
+"""Charts for the bot: rendered in worker processes, cached per dataset version.
+
+Why processes and not a thread: matplotlib holds the GIL for most of a render (~150-250 ms
+here) and leaves thousands of cyclic objects behind, so even in a worker thread it stalled the
+event loop (measured: 40-380 ms pauses with a few charts at once). A process keeps both its
+CPU time and its garbage away from the loop, and the bot's own process never imports
+matplotlib at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from collections import OrderedDict
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from bot.analytics import Profile
+
+log = logging.getLogger(__name__)
+
+#: Distinct (version, ally, release) charts kept; a PNG is ~40-60 KB, so a few MB at most.
+CACHE_SIZE = 128
+
+
+def default_workers() -> int:
+    """One core stays with the event loop; at most 4 renderers."""
+    return max(1, min(4, (os.cpu_count() or 2) - 1))
+
+
+def _warm_up() -> None:
+    """Runs in each worker as it starts, so the first chart doesn't pay for the imports."""
+    import bot.render.charts  # noqa: F401
+
+
+def _render_trend_chart(profile: Profile) -> bytes:
+    from bot.render.charts import trend_chart  # imported in the worker, never in the bot
+
+    return trend_chart(profile)
+
+
+class ChartRenderer:
+    """Trend charts as PNG bytes, made in a pool of worker processes started on first use.
+
+    A chart only changes when the data does, so PNGs are cached by dataset version, ally and
+    release: a reload (a new version) makes every cached chart unreachable, and they age out.
+    """
+
+    def __init__(self, *, workers: int | None = None, cache_size: int = CACHE_SIZE) -> None:
+        self._workers = workers or default_workers()
+        self._pool: ProcessPoolExecutor | None = None
+        self._cache: OrderedDict[tuple[int, str, str], bytes] = OrderedDict()
+        self._cache_size = cache_size
+        #: Charts rendered (not served from the cache) since start.
+        self.rendered = 0
+
+    def start(self) -> None:
+        """Start one worker now, in the background, so the first chart doesn't wait for it."""
+        self._pool_now().submit(_warm_up)
+
+    async def trend_chart(self, profile: Profile, *, version_id: int) -> bytes:
+        key = (version_id, profile.country.iso3, profile.release_id)
+        if (png := self._cache.get(key)) is not None:
+            self._cache.move_to_end(key)
+            return png
+        png = await self._render(profile)
+        self.rendered += 1
+        self._cache[key] = png
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return png
+
+    async def _render(self, profile: Profile) -> bytes:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool_now(), _render_trend_chart, profile)
+        except BrokenProcessPool:
+            # A worker died (killed for memory, say): start a fresh pool and try once more.
+            log.warning("chart worker process died; restarting the chart pool")
+            self.close()
+            return await loop.run_in_executor(self._pool_now(), _render_trend_chart, profile)
+
+    def _pool_now(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # forkserver, not fork: forking a process that runs threads (aiosqlite's, asyncio's
+            # executors) can copy a lock held by another thread into the child.
+            self._pool = ProcessPoolExecutor(
+                max_workers=self._workers,
+                mp_context=multiprocessing.get_context("forkserver"),
+                initializer=_warm_up,
+            )
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the workers; a chart being drawn is abandoned, queued ones are cancelled."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
