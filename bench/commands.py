@@ -4,7 +4,7 @@ One run, one event loop, the fake Discord on 127.0.0.1:
 
 1. the bare discord.py bot (bench.bare): time to ready, N sequential /ping, a burst of B at once;
 2. NatoBot on a fresh SQLite file: time to ready (seeding included), then for every command N
-   sequential and a burst of B; /country (a PNG chart rendered in a worker thread) is timed to its
+   sequential and a burst of B; /country (a PNG chart rendered in a worker process) is timed to its
    first response (the defer) and to the final message with the PNG, while a ticker measures how
    late the event loop wakes it (the loop's stalls);
 3. RSS after each phase; one table; the goals with PASS/MISS.

@@ -1,7 +1,7 @@
 """Trend charts as PNG bytes.
 
 matplotlib's object API on the Agg canvas only, never pyplot: pyplot keeps global state and is
-not thread-safe, and the bot renders charts in a worker thread (``asyncio.to_thread``).
+not thread-safe (the bot renders charts in worker processes: see bot/chart_renderer.py).
 """
 
 from __future__ import annotations
