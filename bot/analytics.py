@@ -17,6 +17,7 @@ Domain rules kept here, in one place:
 
 from __future__ import annotations
 
+import functools
 import math
 import statistics
 from collections.abc import Iterable, Sequence
@@ -109,6 +110,7 @@ class InvalidComparison(UserFacingError):
 # --------------------------------------------------------------------------- rules
 
 
+@functools.cache  # a dataset holds ~1,300 distinct figures; Decimal is immutable
 def round_half_up(value: float, places: int = 2) -> Decimal:
     """NATO's presentation rounding: 1.995 -> 2.00 (not banker's rounding, not binary artefacts)."""
     return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)

@@ -149,6 +149,8 @@ class Snapshot:
     releases: dict[str, Release]
     #: release_id -> (iso3, year) -> record
     records: dict[str, dict[tuple[str, int], SpendingRecord]] = field(repr=False)
+    #: release_id -> the years it covers, ascending (asked on every command and keystroke)
+    years_by_release: dict[str, tuple[int, ...]] = field(repr=False, default_factory=dict)
 
     @classmethod
     def build(
@@ -168,6 +170,10 @@ class Snapshot:
             aliases=dict(aliases),
             releases={r.release_id: r for r in sorted(dataset.releases, key=_release_key)},
             records=records,
+            years_by_release={
+                rid: tuple(sorted({year for (_, year) in by_key}))
+                for rid, by_key in records.items()
+            },
         )
 
     @property
@@ -176,7 +182,7 @@ class Snapshot:
 
     def years(self, release_id: str) -> list[int]:
         """Years the release covers, ascending."""
-        return sorted({year for (_, year) in self.records.get(release_id, {})})
+        return list(self.years_by_release.get(release_id, ()))
 
     def record(self, release_id: str, iso3: str, year: int) -> SpendingRecord | None:
         return self.records.get(release_id, {}).get((iso3, year))
