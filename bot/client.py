@@ -97,7 +97,7 @@ class NatoBot(commands.AutoShardedBot):
     def __init__(self, settings: Settings, **options: Any) -> None:
         # The bot never joins voice: don't warn at every start that voice libraries are missing.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
-        # Slash commands need no privileged intents; guilds gives us channels for update posts.
+        # Slash commands need no privileged intents; guilds keeps the server list and channels.
         intents = discord.Intents.none()
         intents.guilds = True
         super().__init__(
@@ -151,7 +151,8 @@ class NatoBot(commands.AutoShardedBot):
     async def sync_commands_if_changed(self, *, force: bool = False) -> bool:
         """Sync the tree when it differs from the last sync (Discord rate-limits syncing)."""
         guild = self._sync_scope()
-        key = f"command_tree_hash:{guild.id if guild else 'global'}"
+        # Per application too: the same database behind another bot token must still sync.
+        key = f"command_tree_hash:{self.application_id}:{guild.id if guild else 'global'}"
         digest = self.command_tree_hash(guild)
         if not force and await self.store.get_meta(key) == digest:
             log.info("command tree unchanged since last sync; not syncing")
