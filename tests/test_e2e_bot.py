@@ -16,6 +16,7 @@ from discord import app_commands
 from bot.client import NatoBot, discover_extensions
 from tests.conftest import bot_settings
 from tests.fakediscord import FakeDiscord, FakeGuild
+from tests.fakediscord.pytest_plugin import running_fake
 
 ROOT = Path(__file__).resolve().parent.parent
 MANAGE_GUILD = discord.Permissions(manage_guild=True)
@@ -50,6 +51,19 @@ async def test_commands_sync_only_when_the_tree_changed(
         assert await bot.sync_commands_if_changed() is True  # type: ignore[attr-defined]
     assert _command_syncs(fake_discord) == 2
     assert "extra" in {c["name"] for c in fake_discord.commands()}
+
+
+async def test_another_application_on_the_same_database_syncs(
+    fake_discord: FakeDiscord, guild: FakeGuild, tmp_path: Path
+) -> None:
+    settings = bot_settings(tmp_path, fake_discord)
+    async with fake_discord.running(NatoBot(settings)):
+        await fake_discord.wait_for_commands()
+    async with running_fake() as other_app:  # a new application id, the same database file
+        other_app.add_guild("Elsewhere")
+        async with other_app.running(NatoBot(settings)):
+            commands = await other_app.wait_for_commands()
+    assert "summary" in {c["name"] for c in commands}
 
 
 async def test_sync_guild_id_syncs_to_that_guild_only(
