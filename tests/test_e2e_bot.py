@@ -14,6 +14,7 @@ import pytest
 from discord import app_commands
 
 from bot.client import NatoBot, discover_extensions
+from bot.config import Settings
 from tests.conftest import bot_settings
 from tests.fakediscord import FakeDiscord, FakeGuild
 from tests.fakediscord.pytest_plugin import running_fake
@@ -26,8 +27,25 @@ def _command_syncs(fake: FakeDiscord) -> int:
     return sum(1 for r in fake.requests if r.method == "PUT" and r.path.endswith("/commands"))
 
 
-def test_every_cog_is_an_extension_and_names_are_unique() -> None:
+async def test_every_extension_loads_and_every_command_is_described(tmp_path: Path) -> None:
+    """A cheap guard over all cogs: names unique, every command and option described."""
     assert {"cogs.spending", "cogs.settings"} <= set(discover_extensions())
+    settings = Settings(_env_file=None, discord_token="unused", database_path=tmp_path / "x")  # type: ignore[call-arg]
+    async with NatoBot(settings) as bot:  # set up, never logged in
+        for extension in discover_extensions():
+            await bot.load_extension(extension)  # duplicate names would raise here
+        names: list[str] = []
+        for command in bot.tree.walk_commands():
+            names.append(command.qualified_name)
+            assert 1 <= len(command.description) <= 100, command.qualified_name
+            if isinstance(command, app_commands.Command):
+                for param in command.parameters:
+                    assert param.description and param.description != "…", (
+                        command.qualified_name,
+                        param.name,
+                    )
+        assert len(names) == len(set(names))
+        assert len([n for n in names if " " not in n]) <= 100  # Discord's global command cap
 
 
 async def test_commands_sync_only_when_the_tree_changed(
