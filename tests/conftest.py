@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,15 +26,15 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
         await opened.close()
 
 
-def bot_settings(tmp_path: Path, fake: FakeDiscord, **overrides: object) -> Settings:
+def bot_settings(tmp_path: Path, fake: FakeDiscord, **overrides: Any) -> Settings:
     """Settings for a bot under test: no .env, a database in tmp_path, the fake's owner."""
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "discord_token": "fake-token",
         "database_path": tmp_path / "bot.sqlite3",
         "owner_ids": frozenset({fake.owner.id}),
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @pytest.fixture

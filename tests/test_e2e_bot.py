@@ -30,7 +30,7 @@ def _command_syncs(fake: FakeDiscord) -> int:
 async def test_every_extension_loads_and_every_command_is_described(tmp_path: Path) -> None:
     """A cheap guard over all cogs: names unique, every command and option described."""
     assert {"cogs.spending", "cogs.settings"} <= set(discover_extensions())
-    settings = Settings(_env_file=None, discord_token="unused", database_path=tmp_path / "x")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, discord_token="unused", database_path=tmp_path / "x")
     async with NatoBot(settings) as bot:  # set up, never logged in
         for extension in discover_extensions():
             await bot.load_extension(extension)  # duplicate names would raise here
@@ -57,7 +57,8 @@ async def test_commands_sync_only_when_the_tree_changed(
     assert _command_syncs(fake_discord) == 1
 
     # Same database, same commands: a restart does not sync again (Discord rate-limits it).
-    async with fake_discord.running(NatoBot(settings)) as bot:
+    bot = NatoBot(settings)
+    async with fake_discord.running(bot):
         assert _command_syncs(fake_discord) == 1
 
         # A changed tree is synced.
@@ -65,8 +66,8 @@ async def test_commands_sync_only_when_the_tree_changed(
         async def extra(interaction: discord.Interaction) -> None:
             await interaction.response.send_message("hi")
 
-        bot.tree.add_command(extra)  # type: ignore[union-attr]
-        assert await bot.sync_commands_if_changed() is True  # type: ignore[attr-defined]
+        bot.tree.add_command(extra)
+        assert await bot.sync_commands_if_changed() is True
     assert _command_syncs(fake_discord) == 2
     assert "extra" in {c["name"] for c in fake_discord.commands()}
 

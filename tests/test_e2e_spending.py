@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -12,13 +13,13 @@ from tests.fakediscord import FakeDiscord
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def _text(embed: dict[str, object]) -> str:
+def _text(embed: dict[str, Any]) -> str:
     """Everything a reader sees in an embed, as one string."""
     parts = [str(embed.get("title", "")), str(embed.get("description", ""))]
-    for f in embed.get("fields", []):  # type: ignore[attr-defined]
+    for f in embed.get("fields", []):
         parts += [f["name"], f["value"]]
     footer = embed.get("footer") or {}
-    parts.append(str(footer.get("text", "")))  # type: ignore[union-attr]
+    parts.append(str(footer.get("text", "")))
     return "\n".join(parts)
 
 
@@ -152,6 +153,7 @@ async def test_ranking_paginates_with_buttons(natobot: NatoBot, fake_discord: Fa
     assert message.component(prev_id).get("disabled") is not True
 
     # Someone else cannot turn the pages: an ephemeral refusal, the message unchanged.
+    assert message.guild_id is not None
     lurker = fake_discord.add_member(fake_discord.guilds[message.guild_id], name="lurker")
     edits = message.edits
     refused = await fake_discord.click(message, prev_id, user=lurker)
