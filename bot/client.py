@@ -77,6 +77,8 @@ class NatoTree(app_commands.CommandTree["NatoBot"]):
             return f"You need the {needed} permission to do that."
         if isinstance(error, app_commands.NoPrivateMessage):
             return "That command only works in a server."
+        if isinstance(error, app_commands.CommandOnCooldown):
+            return f"You're going fast: try that again in {error.retry_after:.0f} s."
         if isinstance(error, app_commands.CheckFailure):
             return str(error) or "You are not allowed to use that command."
         if isinstance(error, app_commands.TransformerError):

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 else:
     Interaction = discord.Interaction
 
+#: /country uses per person: CHART_RATE within CHART_PER_SECONDS.
+CHART_RATE, CHART_PER_SECONDS = 5, 30.0
+
 METRIC_CHOICES = [
     app_commands.Choice(name=metric.label, value=metric.value) for metric in analytics.Metric
 ]
@@ -111,6 +114,8 @@ class SpendingCog(commands.Cog):
     @app_commands.describe(
         country="Ally: name, ISO code or alias", release="NATO release (default: the newest)"
     )
+    # A new chart costs ~200 ms of a worker's CPU: one person cannot queue dozens of them.
+    @app_commands.checks.cooldown(CHART_RATE, CHART_PER_SECONDS, key=lambda i: i.user.id)
     async def country(
         self, interaction: Interaction, country: CountryArg, release: ReleaseArg | None = None
     ) -> None:

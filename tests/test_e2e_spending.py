@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bot.client import NatoBot
+from cogs.spending import CHART_RATE
 from tests.fakediscord import FakeDiscord
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -93,6 +94,22 @@ async def test_charts_are_cached_per_dataset_version(
     assert first.files[0].data == again.files[0].data
     assert first.files[0].data != other_release.files[0].data
     assert natobot.charts.rendered == 2
+
+
+async def test_chart_command_has_a_per_person_cooldown(
+    natobot: NatoBot, fake_discord: FakeDiscord
+) -> None:
+    for _ in range(CHART_RATE):
+        inter = await fake_discord.invoke("country", {"country": "Poland"})
+        assert inter.files or (await inter.final_message()).embeds
+    refused = await fake_discord.invoke("country", {"country": "Poland"})
+    message = await refused.final_message()
+    assert message.ephemeral
+    assert "try that again in" in message.content
+    # Someone else is not held back.
+    other = fake_discord.add_member(next(iter(fake_discord.guilds.values())), name="other")
+    theirs = await fake_discord.invoke("country", {"country": "Poland"}, user=other)
+    assert not (await theirs.final_message()).ephemeral
 
 
 async def test_unknown_country_gets_ephemeral_did_you_mean(
