@@ -6,6 +6,7 @@ import gc
 import hashlib
 import json
 import logging
+import math
 import pkgutil
 import time
 from typing import Any
@@ -17,11 +18,14 @@ from discord.ext import commands
 import cogs
 from bot.chart_renderer import ChartRenderer
 from bot.config import Settings
-from bot.errors import UserFacingError
+from bot.errors import UserFacingError, echo
 from bot.views import Paginator
 from db.store import Store
 
 log = logging.getLogger(__name__)
+
+#: Discord's limit on a message's content.
+MESSAGE_LIMIT = 2000
 
 #: Allocations between young-generation collections (Python's default is 700).
 GC_YOUNG_THRESHOLD = 10_000
@@ -57,7 +61,8 @@ class NatoTree(app_commands.CommandTree["NatoBot"]):
     async def on_error(
         self, interaction: discord.Interaction[NatoBot], error: app_commands.AppCommandError
     ) -> None:
-        message = self._message_for(interaction, error)
+        # Discord refuses content over 2,000 characters, which would leave the user unanswered.
+        message = self._message_for(interaction, error)[:MESSAGE_LIMIT]
         try:
             if interaction.response.is_done():
                 await interaction.followup.send(message, ephemeral=True)
@@ -78,11 +83,11 @@ class NatoTree(app_commands.CommandTree["NatoBot"]):
         if isinstance(error, app_commands.NoPrivateMessage):
             return "That command only works in a server."
         if isinstance(error, app_commands.CommandOnCooldown):
-            return f"You're going fast: try that again in {error.retry_after:.0f} s."
+            return f"You're going fast: try that again in {math.ceil(error.retry_after)} s."
         if isinstance(error, app_commands.CheckFailure):
             return str(error) or "You are not allowed to use that command."
         if isinstance(error, app_commands.TransformerError):
-            return f"“{error.value}” is not a valid value for that option."
+            return f"“{echo(str(error.value))}” is not a valid value for that option."
         command = interaction.command.qualified_name if interaction.command else "?"
         log.error("command /%s failed (interaction %s)", command, interaction.id, exc_info=error)
         return (

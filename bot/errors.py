@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from bot.models import MAX_TARGET, MIN_TARGET
+
+#: How much of what someone typed an error message repeats back.
+ECHO_LIMIT = 60
+
 
 class UserFacingError(Exception):
     """An error whose message is safe and useful to show to the person who asked."""
+
+
+def echo(text: str) -> str:
+    """What the user typed, quoted back at most ECHO_LIMIT characters long."""
+    text = " ".join(text.split())
+    return text if len(text) <= ECHO_LIMIT else text[: ECHO_LIMIT - 1] + "…"
 
 
 class UnknownCountry(UserFacingError):
@@ -13,14 +24,14 @@ class UnknownCountry(UserFacingError):
         #: Display names of the closest allies, best first (may be empty).
         self.suggestions = suggestions
         hint = f" Did you mean {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(f"No NATO ally matches “{query}”.{hint}")
+        super().__init__(f"No NATO ally matches “{echo(query)}”.{hint}")
 
 
 class UnknownRelease(UserFacingError):
     def __init__(self, release_id: str, known: list[str]) -> None:
         self.release_id = release_id
         self.known = known
-        super().__init__(f"No release “{release_id}” is loaded. Loaded: {', '.join(known)}.")
+        super().__init__(f"No release “{echo(release_id)}” is loaded. Loaded: {', '.join(known)}.")
 
 
 class YearNotCovered(UserFacingError):
@@ -35,4 +46,6 @@ class YearNotCovered(UserFacingError):
 class InvalidTarget(UserFacingError):
     def __init__(self, value: float) -> None:
         self.value = value
-        super().__init__(f"A target must be between 0.5 and 10 % of GDP; got {value:g}.")
+        super().__init__(
+            f"A target must be between {MIN_TARGET:g} and {MAX_TARGET:g} % of GDP; got {value:g}."
+        )

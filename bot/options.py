@@ -40,6 +40,10 @@ def _snapshot(interaction: Interaction) -> Snapshot:
 class CountryOption(app_commands.Transformer):
     """An ally by name, ISO code or alias; autocompletes from the alias table."""
 
+    @property
+    def max_value(self) -> int:  # for a string option: Discord's max_length
+        return 100
+
     async def transform(self, interaction: Interaction, value: str) -> Country:  # type: ignore[override]
         return countries.resolve(_snapshot(interaction), value)
 
@@ -52,6 +56,10 @@ class CountryOption(app_commands.Transformer):
 
 class ReleaseOption(app_commands.Transformer):
     """A loaded NATO release id (YYYY-MM); autocompletes newest first."""
+
+    @property
+    def max_value(self) -> int:  # for a string option: Discord's max_length
+        return 20
 
     async def transform(self, interaction: Interaction, value: str) -> str:  # type: ignore[override]
         releases = _snapshot(interaction).releases

@@ -225,6 +225,10 @@ async def test_text_commands(
         ("summary", {"release": "1999-01"}, "2024-06"),
         ("gap", {"country": "Iceland", "release": "2024-06"}, "Iceland"),
         ("revisions", {"country": "zz"}, "zz"),
+        # The longest values Discord lets through are quoted back clipped, never refused.
+        ("gap", {"country": "x" * 100}, "xxx…"),
+        ("summary", {"release": "2" * 20}, "Loaded:"),
+        ("compare", {"countries": ", ".join(["narnia"] * 25)}, "narnia"),
     ],
 )
 async def test_bad_options_get_a_private_helpful_answer(
