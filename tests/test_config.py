@@ -107,3 +107,18 @@ def test_run_without_token_exits_nonzero_naming_env_example(tmp_path: Path) -> N
     assert "DISCORD_TOKEN" in done.stderr
     assert ".env.example" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("argv", [["preview", "targets"], ["data", "history"]])
+def test_terminal_commands_use_database_path_from_dotenv(
+    tmp_path: Path, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.__main__ import main
+
+    (tmp_path / ".env").write_text("DATABASE_PATH=custom/here.sqlite3\n")
+    if argv[0] == "data":  # history reads an existing database: let preview create it first
+        assert main(["preview", "targets"]) == 0
+    assert main(argv) == 0
+    assert (tmp_path / "custom" / "here.sqlite3").exists()
+    assert not (tmp_path / "data").exists()
+    capsys.readouterr()

@@ -17,11 +17,6 @@ from db.loader import DatasetError, load_bundled, validate_path
 from db.store import Store, StoreError
 
 
-def default_database_path() -> Path:
-    """DATABASE_PATH from the environment or .env, else the bot's default."""
-    return database_path()
-
-
 def add_parser(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "data", help="check dataset files and list the database's dataset versions"
@@ -77,7 +72,7 @@ async def _active_dataset(database: Path) -> tuple[Dataset, str]:
 
 def _validate(args: argparse.Namespace) -> int:
     target: Path = args.file
-    database: Path = args.database or default_database_path()
+    database: Path = args.database or database_path()
     try:
         if target.is_dir():
             base, against = load_bundled(), ""  # a directory is a whole dataset on its own
@@ -116,7 +111,7 @@ async def _versions(database: Path) -> list[DatasetVersion]:
 
 
 def _history(args: argparse.Namespace) -> int:
-    database: Path = args.database or default_database_path()
+    database: Path = args.database or database_path()
     if not database.is_file():
         print(f"No database at {database}; the bot creates it on first start.", file=sys.stderr)
         return 1

@@ -26,7 +26,7 @@ from typing import Any
 
 from bot import analytics, countries
 from bot.analytics import Metric
-from bot.config import DEFAULT_DATABASE_PATH
+from bot.config import database_path
 from bot.errors import UserFacingError
 from bot.models import Snapshot
 from bot.render import text
@@ -35,10 +35,6 @@ from db.store import Store, StoreError
 PROG = "natobot preview"
 
 Query = Callable[[Snapshot, argparse.Namespace], str]
-
-
-def default_database_path() -> Path:
-    return Path(os.environ.get("DATABASE_PATH") or DEFAULT_DATABASE_PATH)
 
 
 def add_parser(subparsers: Any) -> None:
@@ -72,7 +68,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 def _handler(query: Query) -> Callable[[argparse.Namespace], int]:
     def handle(args: argparse.Namespace) -> int:
-        database: Path = args.database or default_database_path()
+        database: Path = args.database or database_path()
         try:
             snap = asyncio.run(_open_snapshot(database))
         except (StoreError, OSError, sqlite3.Error) as exc:
