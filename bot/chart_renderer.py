@@ -53,6 +53,7 @@ class ChartRenderer:
         self._pool: ProcessPoolExecutor | None = None
         self._cache: OrderedDict[tuple[int, str, str], bytes] = OrderedDict()
         self._cache_size = cache_size
+        self._rendering: dict[tuple[int, str, str], asyncio.Future[bytes]] = {}
         #: Charts rendered (not served from the cache) since start.
         self.rendered = 0
 
@@ -65,21 +66,30 @@ class ChartRenderer:
         if (png := self._cache.get(key)) is not None:
             self._cache.move_to_end(key)
             return png
-        png = await self._render(profile)
-        self.rendered += 1
-        self._cache[key] = png
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        # Several people asking for the same new chart at once share one render.
+        if (pending := self._rendering.get(key)) is None:
+            pending = asyncio.ensure_future(self._render(profile))
+            self._rendering[key] = pending
+            pending.add_done_callback(lambda _: self._rendering.pop(key, None))
+        png = await asyncio.shield(pending)
+        if key not in self._cache:
+            self.rendered += 1
+            self._cache[key] = png
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
         return png
 
     async def _render(self, profile: Profile) -> bytes:
         loop = asyncio.get_running_loop()
+        pool = self._pool_now()
         try:
-            return await loop.run_in_executor(self._pool_now(), _render_trend_chart, profile)
+            return await loop.run_in_executor(pool, _render_trend_chart, profile)
         except BrokenProcessPool:
             # A worker died (killed for memory, say): start a fresh pool and try once more.
-            log.warning("chart worker process died; restarting the chart pool")
-            self.close()
+            # Only the broken pool is replaced: another render may already have replaced it.
+            if self._pool is pool:
+                log.warning("chart worker process died; restarting the chart pool")
+                self.close()
             return await loop.run_in_executor(self._pool_now(), _render_trend_chart, profile)
 
     def _pool_now(self) -> ProcessPoolExecutor:
