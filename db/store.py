@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 import sqlite3
 from collections.abc import Sequence
@@ -38,7 +39,12 @@ from bot.models import (
 )
 from db.loader import RECORD_COLUMNS, bundled_aliases, dataset_sha256, load_bundled
 
+log = logging.getLogger(__name__)
+
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+#: ``source`` of a dataset version that came with the code (db/data).
+BUNDLED_SOURCE = "bundled"
+
 #: How long a write waits for another connection's lock before failing (ms).
 BUSY_TIMEOUT_MS = 5000
 
@@ -175,14 +181,41 @@ class Store:
                 await store._check_schema_current()
             else:
                 await store._migrate()
-                if seed and not await store._has_versions():
-                    await store.activate(load_bundled(), source="bundled", loaded_by="seed")
+                if seed:
+                    await store._seed_or_upgrade_bundled()
             if store._snapshot is None:
                 await store._load_snapshot()
         except BaseException:
             await conn.close()
             raise
         return store
+
+    async def _seed_or_upgrade_bundled(self) -> None:
+        """Seed an empty database from the bundled dataset, and follow the bundled dataset when
+        it changed (a new release of the bot) while the active data is still the bundled one.
+
+        Data an owner loaded from elsewhere is never replaced this way.
+        """
+        active = await self._active_version()
+        if active is not None and active.source != BUNDLED_SOURCE:
+            return
+        bundled = load_bundled()
+        if active is not None and active.sha256 == dataset_sha256(bundled):
+            return
+        try:
+            version = await self.activate(
+                bundled,
+                source=BUNDLED_SOURCE,
+                loaded_by="seed" if active is None else "upgrade",
+            )
+        except NothingToChange:  # another process got there first
+            return
+        if active is not None:
+            log.info(
+                "bundled dataset changed: version %d replaces %d",
+                version.version_id,
+                active.version_id,
+            )
 
     async def close(self) -> None:
         """Close after any statement in flight (the lock), so shutdown never cuts a transaction."""

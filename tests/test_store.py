@@ -405,3 +405,44 @@ async def test_readonly_open_of_a_missing_file_creates_nothing(tmp_path: Path) -
     with pytest.raises(FileNotFoundError):
         await Store.open(tmp_path / "nope.sqlite3", readonly=True)
     assert files_in(tmp_path) == []
+
+
+async def test_a_new_bundled_dataset_replaces_an_older_bundled_one(tmp_path: Path) -> None:
+    path = tmp_path / "upgrade.sqlite3"
+    current = load_bundled()
+    older = current.model_copy(update={"records": current.records[1:]})  # one figure fewer
+    store = await Store.open(path, seed=False)
+    await store.activate(older, source="bundled", loaded_by="seed")
+    await store.close()
+
+    store = await Store.open(path)  # the bot starts with newer code and data
+    try:
+        versions = await store.versions()
+        assert [v.loaded_by for v in versions] == ["upgrade", "seed"]
+        assert versions[0].active and versions[0].sha256 == dataset_sha256(current)
+        assert sum(len(r) for r in store.snapshot.records.values()) == len(current.records)
+    finally:
+        await store.close()
+
+    store = await Store.open(path)  # and again: nothing more to do
+    try:
+        assert len(await store.versions()) == 2
+    finally:
+        await store.close()
+
+
+async def test_data_loaded_from_elsewhere_is_not_replaced_by_the_bundled(tmp_path: Path) -> None:
+    path = tmp_path / "owner.sqlite3"
+    current = load_bundled()
+    owners = current.model_copy(update={"records": current.records[1:]})
+    store = await Store.open(path)
+    await store.activate(owners, source="upload:2026-07.csv", loaded_by="owner 42")
+    await store.close()
+
+    store = await Store.open(path)
+    try:
+        versions = await store.versions()
+        assert versions[0].source == "upload:2026-07.csv" and versions[0].active
+        assert len(versions) == 2
+    finally:
+        await store.close()
