@@ -25,8 +25,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from bot.errors import (
     InvalidTarget,
     UnknownCountry,
@@ -38,8 +36,11 @@ from bot.models import (
     HAGUE_TARGET_YEAR,
     MAX_TARGET,
     MIN_TARGET,
+    NATO_EUR_CAN,
+    NATO_TOTAL,
     Basis,
     Country,
+    FrozenModel,
     Release,
     Snapshot,
     SpendingRecord,
@@ -77,8 +78,6 @@ TARGET_BASES: dict[float, TargetBasis] = {
 #: Each basis contains the one before it: core <= total <= total + defence-related.
 _BASIS_RANK: dict[str, int] = {"core": 0, "total": 1, "total_and_related": 2}
 
-NATO_TOTAL = "NATO_TOTAL"
-NATO_EUR_CAN = "NATO_EUR_CAN"
 #: Years over which an ally's recent pace of change is averaged.
 PACE_YEARS = 3
 #: A pace that needs longer than this to reach a target is "not at this pace": extrapolating a
@@ -204,11 +203,7 @@ def verdict(meets_on_release: bool, fit: BasisFit) -> Verdict:
 # --------------------------------------------------------------------------- models
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class _Result(_Frozen):
+class _Result(FrozenModel):
     """What every result carries: the release (id, title, published, basis) and the year."""
 
     release: Release
@@ -223,7 +218,7 @@ class _Result(_Frozen):
         return self.release.basis
 
 
-class AllyShare(_Frozen):
+class AllyShare(FrozenModel):
     """One ally's share in a summary, judged against the summary's target."""
 
     country: Country
@@ -236,7 +231,7 @@ class AllyShare(_Frozen):
     gap_usd_bn: float | None
 
 
-class AggregateShare(_Frozen):
+class AggregateShare(FrozenModel):
     """NATO's own aggregate row (all allies, or European allies and Canada)."""
 
     code: str
@@ -245,7 +240,7 @@ class AggregateShare(_Frozen):
     estimate: bool
 
 
-class PreviousYear(_Frozen):
+class PreviousYear(FrozenModel):
     """The same summary one year earlier, in the same release."""
 
     year: int
@@ -253,7 +248,8 @@ class PreviousYear(_Frozen):
     assessed_count: int
     meeting_count: int
     nato_total: AggregateShare | None
-    #: Change of NATO's aggregate share from the previous year, points (None if either missing).
+    #: Change of NATO's aggregate share from the previous year, points, on the rounded shares
+    #: (None if either is missing).
     nato_total_change: float | None
 
 
@@ -275,8 +271,9 @@ class ComplianceSummary(_Result):
     below: tuple[AllyShare, ...]
     nato_total: AggregateShare | None
     europe_canada: AggregateShare | None
-    #: Median share of the assessed allies.
+    #: Median share of the assessed allies, and as shown (rounded half-up, two decimals).
     median_share: float | None
+    median_share_rounded: float | None
     previous: PreviousYear | None
     #: Sum over below-target allies of their gap in USD bn (None if no GDP is known for any).
     alliance_gap_usd_bn: float | None
@@ -347,10 +344,20 @@ _METRIC_INFO: dict[Metric, tuple[str, str, int, str, float]] = {
 }
 
 
-class RankingRow(_Frozen):
+class RankingRow(FrozenModel):
     #: Competition rank on the displayed (rounded) value: 1, 2, 2, 4.
     rank: int
     country: Country
+    value: float
+    #: The value as displayed, rounded half-up to ``metric.decimals``.
+    value_rounded: float
+    estimate: bool
+
+
+class AggregateValue(FrozenModel):
+    """NATO's own aggregate row for a ranking's metric, on the release's basis."""
+
+    code: str
     value: float
     #: The value as displayed, rounded half-up to ``metric.decimals``.
     value_rounded: float
@@ -363,10 +370,10 @@ class Ranking(_Result):
     #: Allies of that year for whom this release publishes no such figure (Iceland among them).
     missing: tuple[Country, ...]
     #: NATO's own all-allies figure for the metric, when published.
-    nato_total: float | None
+    nato_total: AggregateValue | None
 
 
-class PathToTarget(_Frozen):
+class PathToTarget(FrozenModel):
     """How an ally below a target (on the release's basis) gets there, at its recent pace."""
 
     #: The year the target is to be met by: 2024 for 2%, 2035 for 3.5% and 5%.
@@ -388,10 +395,6 @@ class PathToTarget(_Frozen):
     def overdue(self) -> bool:
         """The figures' year is the deadline or later, and the target is not reached."""
         return self.years_left <= 0
-
-    @property
-    def on_track(self) -> bool:
-        return not self.overdue and self.reach_year is not None and self.reach_year <= self.deadline
 
 
 class Gap(_Result):
@@ -419,8 +422,13 @@ class Gap(_Result):
     #: How to get there (None when it meets the target on the release's basis).
     path: PathToTarget | None
 
+    @property
+    def exactly_at_target(self) -> bool:
+        """The rounded share is the target itself: it meets it, with nothing to spare."""
+        return self.points == 0
 
-class TargetCheck(_Frozen):
+
+class TargetCheck(FrozenModel):
     target: float
     #: How the release's basis relates to the target's.
     fit: BasisFit
@@ -432,13 +440,15 @@ class TargetCheck(_Frozen):
     difference_points: float
 
 
-class SeriesPoint(_Frozen):
+class SeriesPoint(FrozenModel):
     year: int
     share: float
+    #: The share as NATO publishes it, rounded half-up to two decimals.
+    share_rounded: float
     estimate: bool
 
 
-class AllyFigures(_Frozen):
+class AllyFigures(FrozenModel):
     """Every figure one release publishes for one ally-year, plus its rank by share."""
 
     country: Country
@@ -447,7 +457,8 @@ class AllyFigures(_Frozen):
     estimate: bool
     share: float | None
     share_rounded: float | None
-    spend_usd_m: float | None
+    #: Defence spending, USD bn (the release files hold USD million).
+    spend_usd_bn: float | None
     gdp_usd_bn: float | None
     gdp_derived: bool
     equipment_pct: float | None
@@ -475,7 +486,7 @@ class Profile(_Result):
         return self.figures.country
 
 
-class ComparisonRow(_Frozen):
+class ComparisonRow(FrozenModel):
     figures: AllyFigures
     #: On the release's own basis; None when no share is published.
     meets: bool | None
@@ -492,14 +503,14 @@ class Comparison(_Result):
     rows: tuple[ComparisonRow, ...]
 
 
-class RevisionRow(_Frozen):
+class RevisionRow(FrozenModel):
     release: Release
     share: float | None
     share_rounded: float | None
     estimate: bool
 
 
-class RevisionChange(_Frozen):
+class RevisionChange(FrozenModel):
     """How far one basis's figure moved from its first release to its last."""
 
     basis: Basis
@@ -509,7 +520,7 @@ class RevisionChange(_Frozen):
     points: float
 
 
-class Revisions(_Frozen):
+class Revisions(FrozenModel):
     """One ally-year as each loaded release that covers the year published it."""
 
     country: Country
@@ -599,6 +610,21 @@ def _aggregate(snap: Snapshot, release_id: str, code: str, year: int) -> Aggrega
         code=code,
         share=rec.pct_gdp,
         share_rounded=rounded_share(rec.pct_gdp),
+        estimate=rec.estimate,
+    )
+
+
+def _aggregate_value(
+    snap: Snapshot, release_id: str, code: str, year: int, metric: Metric
+) -> AggregateValue | None:
+    rec = snap.record(release_id, code, year)
+    value = None if rec is None else metric.value_of(rec)
+    if rec is None or value is None:
+        return None
+    return AggregateValue(
+        code=code,
+        value=value,
+        value_rounded=float(round_half_up(value, metric.decimals)),
         estimate=rec.estimate,
     )
 
@@ -694,6 +720,7 @@ def summary(
         (meeting if meets(rec.pct_gdp, target) else below).append(item)
 
     shares = [s.share for s in (*meeting, *below)]
+    median = statistics.median(shares) if shares else None
     return ComplianceSummary(
         release=release,
         year=year,
@@ -707,7 +734,8 @@ def summary(
         below=tuple(sorted(below, key=_by_share_desc)),
         nato_total=_aggregate(snap, rid, NATO_TOTAL, year),
         europe_canada=_aggregate(snap, rid, NATO_EUR_CAN, year),
-        median_share=statistics.median(shares) if shares else None,
+        median_share=median,
+        median_share_rounded=None if median is None else rounded_share(median),
         previous=_previous_year(snap, release, year, target),
         alliance_gap_usd_bn=gap_total,
         gap_unknown=tuple(gap_unknown),
@@ -726,7 +754,8 @@ def _previous_year(
     prev_total = _aggregate(snap, rid, NATO_TOTAL, prev)
     change = None
     if now_total is not None and prev_total is not None:
-        change = now_total.share - prev_total.share
+        # On the shares as published (two decimals), so it is the difference a reader sees.
+        change = float(round_half_up(now_total.share) - round_half_up(prev_total.share))
     return PreviousYear(
         year=prev,
         allies_count=len(snap.allies_in(prev)),
@@ -761,7 +790,6 @@ def ranking(
         scored.append((round_half_up(value, metric.decimals), value, country, rec.estimate))
     scored.sort(key=lambda s: (-s[0], -s[1], s[2].name))
     ranks = competition_ranks([s[0] for s in scored])
-    total = snap.record(rid, NATO_TOTAL, year)
     return Ranking(
         release=release,
         year=year,
@@ -777,7 +805,7 @@ def ranking(
             for rank, (shown, value, country, estimate) in zip(ranks, scored, strict=True)
         ),
         missing=tuple(missing),
-        nato_total=None if total is None else metric.value_of(total),
+        nato_total=_aggregate_value(snap, rid, NATO_TOTAL, year, metric),
     )
 
 
@@ -871,7 +899,7 @@ def _figures(snap: Snapshot, release: Release, country: Country, year: int) -> A
         estimate=False if rec is None else rec.estimate,
         share=share,
         share_rounded=None if share is None else rounded_share(share),
-        spend_usd_m=None if rec is None else rec.spend_usd_m,
+        spend_usd_bn=None if rec is None or rec.spend_usd_m is None else rec.spend_usd_m / 1000,
         gdp_usd_bn=gdp,
         gdp_derived=derived,
         equipment_pct=equipment,
@@ -911,7 +939,12 @@ def profile(snap: Snapshot, iso3: str, *, release_id: str | None = None) -> Prof
     release = _release(snap, release_id)
     rid = release.release_id
     series = tuple(
-        SeriesPoint(year=r.year, share=r.pct_gdp, estimate=r.estimate)
+        SeriesPoint(
+            year=r.year,
+            share=r.pct_gdp,
+            share_rounded=rounded_share(r.pct_gdp),
+            estimate=r.estimate,
+        )
         for r in snap.series(rid, country.iso3)
         if r.pct_gdp is not None
     )
@@ -962,19 +995,30 @@ def compare(
     )
 
 
+def _revisions_year(snap: Snapshot, country: Country) -> int:
+    """The latest year with a change to show: published twice on one basis (changes are never
+    taken across bases), else twice on any basis, else published at all."""
+    published: dict[tuple[int, Basis], int] = {}  # (year, basis) -> releases giving a share
+    for rid, release in snap.releases.items():
+        for rec in snap.series(rid, country.iso3):
+            if rec.pct_gdp is not None:
+                key = (rec.year, release.basis)
+                published[key] = published.get(key, 0) + 1
+    if not published:
+        raise NoFigures(f"No loaded release publishes a share of GDP for {country.name}.")
+    by_year: dict[int, int] = {}
+    for (year, _), count in published.items():
+        by_year[year] = by_year.get(year, 0) + count
+    same_basis = [year for (year, _), count in published.items() if count >= 2]
+    any_basis = [year for year, count in by_year.items() if count >= 2]
+    return max(same_basis or any_basis or by_year)
+
+
 def revisions(snap: Snapshot, iso3: str, *, year: int | None = None) -> Revisions:
     """How each loaded release published one ally-year, oldest release first."""
     country = _country(snap, iso3)
-    published: dict[int, int] = {}  # year -> how many releases give a share
-    for rid in snap.releases:
-        for rec in snap.series(rid, country.iso3):
-            if rec.pct_gdp is not None:
-                published[rec.year] = published.get(rec.year, 0) + 1
     if year is None:
-        if not published:
-            raise NoFigures(f"No loaded release publishes a share of GDP for {country.name}.")
-        repeated = [y for y, n in published.items() if n >= 2]
-        year = max(repeated or published)
+        year = _revisions_year(snap, country)
     rows = []
     for rid, release in snap.releases.items():
         if year not in snap.years(rid):

@@ -17,8 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Basis = Literal["total", "core"]
 
+#: NATO's own aggregate rows of a release file: all allies, and European allies and Canada.
+NATO_TOTAL = "NATO_TOTAL"
+NATO_EUR_CAN = "NATO_EUR_CAN"
 #: Rows of a release file that are NATO's own aggregates, not allies.
-AGGREGATE_CODES: frozenset[str] = frozenset({"NATO_TOTAL", "NATO_EUR_CAN"})
+AGGREGATE_CODES: frozenset[str] = frozenset({NATO_TOTAL, NATO_EUR_CAN})
 
 #: The year the Hague commitment (3.5% core, 5% total) is to be met by.
 HAGUE_TARGET_YEAR = 2035
@@ -31,11 +34,13 @@ _RELEASE_ID = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _JOINED = re.compile(r"^\d{4}(-\d{2}-\d{2})?$")
 
 
-class _Frozen(BaseModel):
+class FrozenModel(BaseModel):
+    """Immutable, and refuses unknown fields: the base of every domain model and result."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Country(_Frozen):
+class Country(FrozenModel):
     """An ally, as listed in ``members.csv``."""
 
     iso3: str = Field(pattern=r"^[A-Z]{3}$")
@@ -63,7 +68,7 @@ class Country(_Frozen):
         return self.accession_year <= year
 
 
-class Release(_Frozen):
+class Release(FrozenModel):
     """One NATO publication, a row of ``releases.csv``."""
 
     release_id: str
@@ -82,7 +87,7 @@ class Release(_Frozen):
         return value
 
 
-class SpendingRecord(_Frozen):
+class SpendingRecord(FrozenModel):
     """One ally (or aggregate) and year, as one release published it. ``None`` = not published."""
 
     release_id: str
@@ -109,7 +114,7 @@ class SpendingRecord(_Frozen):
         return self.iso3 in AGGREGATE_CODES
 
 
-class Dataset(_Frozen):
+class Dataset(FrozenModel):
     """A complete, validated dataset: what one dataset version holds."""
 
     members: tuple[Country, ...]
@@ -117,7 +122,7 @@ class Dataset(_Frozen):
     records: tuple[SpendingRecord, ...]
 
 
-class DatasetVersion(_Frozen):
+class DatasetVersion(FrozenModel):
     """A row of the store's dataset_versions table."""
 
     version_id: int
@@ -186,9 +191,6 @@ class Snapshot:
 
     def record(self, release_id: str, iso3: str, year: int) -> SpendingRecord | None:
         return self.records.get(release_id, {}).get((iso3, year))
-
-    def records_for_year(self, release_id: str, year: int) -> list[SpendingRecord]:
-        return [r for (_, y), r in self.records.get(release_id, {}).items() if y == year]
 
     def series(self, release_id: str, iso3: str) -> list[SpendingRecord]:
         """One ally's records in a release, ascending by year."""

@@ -11,6 +11,7 @@ import csv
 import math
 import statistics
 import tempfile
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
@@ -23,7 +24,15 @@ from pydantic import ValidationError
 from bot import analytics
 from bot.analytics import BasisFit, InvalidComparison, Metric, NoFigures, Verdict
 from bot.errors import InvalidTarget, UnknownCountry, UnknownRelease, YearNotCovered
-from bot.models import Basis, Snapshot, SpendingRecord
+from bot.models import (
+    Basis,
+    Country,
+    Dataset,
+    DatasetVersion,
+    Release,
+    Snapshot,
+    SpendingRecord,
+)
 from db.loader import load_bundled
 from db.store import Store
 
@@ -191,8 +200,10 @@ def test_summary_meeting_and_below_match_the_csv(
     for group in (result.meeting, result.below):
         keys = [s.share_rounded for s in group]
         assert keys == sorted(keys, reverse=True)
-    assert result.median_share == pytest.approx(
-        statistics.median(float(t) for t in published.values())
+    median = statistics.median(Decimal(t) for t in published.values())
+    assert result.median_share == pytest.approx(float(median))
+    assert result.median_share_rounded == float(
+        median.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     )
 
 
@@ -255,7 +266,12 @@ def test_summary_nato_aggregate_and_previous_year(snap: Snapshot) -> None:
         1 for t in shares("2024-06", 2023).values() if half_up(t) >= Decimal(2)
     )
     assert prev.assessed_count == len(shares("2024-06", 2023))
-    assert prev.nato_total_change == pytest.approx(now - before)
+    # On the shares as shown (2.71 and 2.53), not the unrounded ones (which differ by 0.19).
+    shown_change = half_up(cell("2024-06", "NATO_TOTAL", 2024, "pct_gdp")) - half_up(
+        cell("2024-06", "NATO_TOTAL", 2023, "pct_gdp")
+    )
+    assert prev.nato_total_change == float(shown_change) == 0.18
+    assert round(now - before, 2) == 0.19
 
 
 def test_summary_without_previous_year_in_release(snap: Snapshot) -> None:
@@ -263,7 +279,10 @@ def test_summary_without_previous_year_in_release(snap: Snapshot) -> None:
     result = analytics.summary(snap, release_id="2025-04")
     assert result.year == 2024
     assert result.previous is None
-    assert result.nato_total is None or result.nato_total.code == "NATO_TOTAL"
+    # The annual reports carry no aggregate rows.
+    assert cell("2025-04", "NATO_TOTAL", 2024, "pct_gdp") == ""
+    assert result.nato_total is None
+    assert result.europe_canada is None
 
 
 def test_alliance_money_gap_sums_each_below_allys_gap(snap: Snapshot) -> None:
@@ -384,7 +403,25 @@ def test_share_ranking_2024_shares_ranks_on_displayed_value(snap: Snapshot) -> N
     by_name = {row.country.name: row for row in result.rows}
     assert by_name["Luxembourg"].rank == by_name["Slovenia"].rank == 29
     assert by_name["Spain"].rank == 31
-    assert result.nato_total == pytest.approx(float(cell("2024-06", "NATO_TOTAL", 2024, "pct_gdp")))
+    total = result.nato_total
+    assert total is not None and total.code == "NATO_TOTAL"
+    assert total.value == pytest.approx(float(cell("2024-06", "NATO_TOTAL", 2024, "pct_gdp")))
+    assert total.value_rounded == float(half_up(cell("2024-06", "NATO_TOTAL", 2024, "pct_gdp")))
+
+
+@pytest.mark.parametrize(
+    ("release", "year"), [("2024-06", 2024), ("2024-06", 2014), ("2026-07", 2026)]
+)
+def test_ranking_nato_total_carries_natos_estimate_flag(
+    snap: Snapshot, release: str, year: int
+) -> None:
+    result = analytics.ranking(snap, metric=Metric.SPENDING, release_id=release, year=year)
+    total = result.nato_total
+    assert total is not None
+    assert total.estimate is (cell(release, "NATO_TOTAL", year, "estimate") == "true")
+    assert total.value == pytest.approx(
+        float(cell(release, "NATO_TOTAL", year, "spend_usd_m")) / 1000
+    )
 
 
 @pytest.mark.parametrize("metric", list(Metric))
@@ -439,7 +476,7 @@ def test_gap_spain_2024_is_overdue_for_two_percent(snap: Snapshot) -> None:
     path = result.path
     assert path is not None
     assert (path.deadline, path.deadline_agreed, path.years_left) == (2024, True, 0)
-    assert path.overdue and not path.on_track
+    assert path.overdue
     assert path.yearly_rise_needed is None  # no "per year to the deadline" once it has passed
     pace = (
         float(cell("2024-06", "ESP", 2024, "pct_gdp"))
@@ -466,7 +503,6 @@ def test_gap_to_hague_targets_runs_to_2035(snap: Snapshot) -> None:
     assert path.yearly_rise_needed == pytest.approx(2.22 / 11)
     # Beyond the deadline, the year at this pace is still given.
     assert path.reach_year is not None and path.reach_year > 2035
-    assert not path.on_track
     # Below 3.5% on total, so below it on core (the 3.5% basis) too.
     assert (result.fit, result.verdict) == (BasisFit.MORE, Verdict.BELOW)
 
@@ -525,6 +561,15 @@ def test_gap_shows_surplus_for_an_ally_at_target(snap: Snapshot) -> None:
     assert result.path is None
 
 
+def test_gap_for_an_ally_exactly_at_the_target(snap: Snapshot) -> None:
+    assert half_up(cell("2024-06", "SVK", 2024, "pct_gdp")) == Decimal("2.00")
+    result = analytics.gap(snap, "SVK", release_id="2024-06", year=2024, target=2)
+    assert result.meets and result.exactly_at_target
+    assert (result.points, result.money_usd_bn) == (0, 0)
+    assert result.path is None
+    assert not analytics.gap(snap, "POL", release_id="2024-06", year=2024).exactly_at_target
+
+
 def test_gap_without_gdp_says_why(snap: Snapshot) -> None:
     result = analytics.gap(snap, "ESP", release_id="2025-08", year=2024)
     assert result.money_usd_bn is None
@@ -576,7 +621,10 @@ def test_profile_poland_newest_release(snap: Snapshot) -> None:
     fig = result.figures
     assert (result.release_id, result.year, fig.year) == (release, year, year)
     assert fig.share == pytest.approx(float(cell(release, "POL", year, "pct_gdp")))
-    assert fig.spend_usd_m == pytest.approx(float(cell(release, "POL", year, "spend_usd_m")))
+    # Money is in USD bn everywhere; the release files hold spending in USD million.
+    assert fig.spend_usd_bn == pytest.approx(
+        float(cell(release, "POL", year, "spend_usd_m")) / 1000
+    )
     assert fig.gdp_usd_bn == pytest.approx(float(cell(release, "POL", year, "gdp_usd_bn")))
     assert fig.equipment_pct == pytest.approx(float(cell(release, "POL", year, "equipment_pct")))
     assert fig.meets_equipment is True
@@ -587,6 +635,9 @@ def test_profile_poland_newest_release(snap: Snapshot) -> None:
     assert fig.assessed_count == len(published)
     assert [p.year for p in result.series] == [
         y for y in release_years(release) if cell(release, "POL", y, "pct_gdp")
+    ]
+    assert [p.share_rounded for p in result.series] == [
+        float(half_up(cell(release, "POL", p.year, "pct_gdp"))) for p in result.series
     ]
     checks = {c.target: c.meets for c in result.targets}
     assert checks == {2.0: own >= 2, 3.5: own >= Decimal("3.5"), 5.0: own >= 5}
@@ -682,14 +733,72 @@ def test_revisions_poland_2024_as_each_release_published_it(snap: Snapshot) -> N
     assert change.points == pytest.approx(3.79 - 4.12)
 
 
-def test_revisions_default_year_is_latest_in_two_releases(snap: Snapshot) -> None:
-    counts: dict[int, int] = {}
-    for release in (r["release"] for r in csv_rows("releases.csv")):
-        for year in release_years(release):
-            if cell(release, "POL", year, "pct_gdp"):
-                counts[year] = counts.get(year, 0) + 1
-    expected = max(y for y, n in counts.items() if n >= 2)
-    assert analytics.revisions(snap, "POL").year == expected
+def test_revisions_default_year_has_a_change_to_show(snap: Snapshot) -> None:
+    # The latest year two releases of one basis publish: changes are never across bases.
+    counts: dict[tuple[int, str], int] = {}
+    for row in csv_rows("releases.csv"):
+        for year in release_years(row["release"]):
+            if cell(row["release"], "POL", year, "pct_gdp"):
+                counts[(year, row["basis"])] = counts.get((year, row["basis"]), 0) + 1
+    expected = max(year for (year, _), n in counts.items() if n >= 2)
+    result = analytics.revisions(snap, "POL")
+    # 2025 is in two releases too, but one total and one core: no change could be shown.
+    assert result.year == expected == 2024
+    assert result.changes
+
+
+def _snapshot_of(shares_by_release: dict[str, tuple[Basis, dict[int, float]]]) -> Snapshot:
+    """A one-ally dataset: release id -> (basis, year -> share)."""
+    poland = Country(iso3="POL", name="Poland", joined="1999")
+    releases = tuple(
+        Release(release_id=rid, title=f"Release {rid}", published=rid, basis=basis)
+        for rid, (basis, _) in shares_by_release.items()
+    )
+    records = tuple(
+        SpendingRecord(release_id=rid, iso3="POL", year=year, pct_gdp=share)
+        for rid, (_, by_year) in shares_by_release.items()
+        for year, share in by_year.items()
+    )
+    version = DatasetVersion(
+        version_id=1,
+        sha256="0" * 64,
+        source="test",
+        loaded_at=datetime(2026, 1, 1, tzinfo=UTC),
+        loaded_by="tests",
+        active=True,
+    )
+    dataset = Dataset(members=(poland,), releases=releases, records=records)
+    return Snapshot.build(version, dataset, {"poland": "POL"})
+
+
+@pytest.mark.parametrize(
+    ("shares_by_release", "expected"),
+    [
+        # Two bases publish 2025 once each: the latest year with a change is still preferred.
+        (
+            {
+                "2024-06": ("total", {2023: 1.9, 2024: 2.1}),
+                "2025-08": ("total", {2024: 2.2, 2025: 2.4}),
+                "2026-07": ("core", {2025: 2.0, 2026: 2.3}),
+            },
+            2024,
+        ),
+        # No year on one basis twice: the latest year in two releases at all.
+        (
+            {
+                "2025-08": ("total", {2024: 2.2, 2025: 2.4}),
+                "2026-07": ("core", {2025: 2.0, 2026: 2.3}),
+            },
+            2025,
+        ),
+        # No year in two releases: the latest published year.
+        ({"2024-06": ("total", {2023: 1.9, 2024: 2.1})}, 2024),
+    ],
+)
+def test_revisions_default_year_falls_back(
+    shares_by_release: dict[str, tuple[Basis, dict[int, float]]], expected: int
+) -> None:
+    assert analytics.revisions(_snapshot_of(shares_by_release), "POL").year == expected
 
 
 def test_revisions_include_a_release_that_left_the_ally_out(snap: Snapshot) -> None:
@@ -709,6 +818,6 @@ def test_revisions_for_uncovered_year_and_iceland(snap: Snapshot) -> None:
 def test_snapshot_records_are_real_spending_records(snap: Snapshot) -> None:
     # Guards the oracle: the CSV and the loaded snapshot agree on how many rows there are.
     for release in (r["release"] for r in csv_rows("releases.csv")):
-        loaded = [r for r in snap.all_records() if r.release_id == release]
+        loaded = list(snap.records[release].values())
         assert len(loaded) == len(csv_rows(f"{release}.csv"))
         assert all(isinstance(r, SpendingRecord) for r in loaded)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
+from bot.models import MAX_TARGET, MIN_TARGET
 from tests.test_analytics import cell, release_years
 
 
@@ -64,6 +65,16 @@ def test_ranking_by_metric(capsys: pytest.CaptureFixture[str], database: Path) -
     assert "USD bn" in out
 
 
+def test_ranking_marks_an_estimated_nato_total(
+    capsys: pytest.CaptureFixture[str], database: Path
+) -> None:
+    code, out, _ = run(capsys, database, "ranking", "--release", "2024-06", "--metric", "spending")
+    assert code == 0
+    assert cell("2024-06", "NATO_TOTAL", 2024, "estimate") == "true"
+    assert "NATO as a whole (total spending): $1,474 bn (estimate)" in out
+    assert "NATO total" not in out
+
+
 def test_revisions_and_targets(capsys: pytest.CaptureFixture[str], database: Path) -> None:
     code, out, _ = run(capsys, database, "revisions", "Poland", "--year", "2024")
     assert code == 0 and "4.12e" in out and "3.75" in out
@@ -90,6 +101,7 @@ def test_country_writes_the_chart(
         (["summary", "--release", "2024-06", "--year", "2030"], "it covers 2014–2024"),
         (["summary", "--target", "12"], "between 0.5 and 10"),
         (["summary", "--target", "abc"], "“abc”"),
+        (["summary", "--target", "abc"], f"between {MIN_TARGET:g} and {MAX_TARGET:g}; "),
         (["summary", "--release", "2019-01"], "Loaded: 2024-03"),
         (["compare", "pl"], "2 to 5"),
         (["gap", "Iceland"], "no armed forces"),

@@ -11,10 +11,10 @@ import discord
 import pytest
 
 from bot import analytics
-from bot.analytics import Metric, NoFigures, SeriesPoint
+from bot.analytics import Metric, NoFigures, SeriesPoint, Verdict
 from bot.models import Snapshot
 from bot.render import charts, embeds, text
-from tests.test_analytics import bundled_snapshot, cell, csv_rows, release_years
+from tests.test_analytics import bundled_snapshot, cell, csv_rows, half_up, release_years
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -86,6 +86,35 @@ def test_text_gap_to_five_carries_the_defence_related_caveat(snap: Snapshot) -> 
     assert "cannot be put in dollars" in out
 
 
+def test_text_summary_aggregates_and_change_as_shown(snap: Snapshot) -> None:
+    out = text.render(analytics.summary(snap, release_id="2024-06", year=2024, target=2))
+    assert "NATO as a whole (total spending): 2.71% of GDP (estimate)" in out
+    assert "European allies and Canada (total spending): 2.02% of GDP (estimate)" in out
+    # 2.71 - 2.53 as shown, not the 0.19 between the unrounded shares.
+    assert "A year earlier (2023): 10 of 30 met 2%; NATO-wide share +0.18 pts since" in out
+    assert "NATO total" not in out
+    core = text.render(analytics.summary(snap, release_id="2026-07", year=2026, target=2))
+    assert "NATO as a whole (core spending): " in core
+    assert "European allies and Canada (core spending): " in core
+
+
+def test_text_ranking_nato_total_is_marked_as_estimate(snap: Snapshot) -> None:
+    result = analytics.ranking(snap, metric=Metric.SPENDING, release_id="2024-06", year=2024)
+    assert cell("2024-06", "NATO_TOTAL", 2024, "estimate") == "true"
+    out = text.render(result)
+    assert "NATO as a whole (total spending): $1,474 bn (estimate)" in out
+    published = analytics.ranking(snap, metric=Metric.SHARE, release_id="2024-06", year=2014)
+    assert cell("2024-06", "NATO_TOTAL", 2014, "estimate") == "false"
+    share = half_up(cell("2024-06", "NATO_TOTAL", 2014, "pct_gdp"))
+    assert f"NATO as a whole (total spending): {share}% of GDP\n" in text.render(published)
+
+
+def test_text_gap_exactly_at_the_target(snap: Snapshot) -> None:
+    out = text.render(analytics.gap(snap, "SVK", release_id="2024-06", year=2024, target=2))
+    assert "Slovakia meets 2% with 2.00% of GDP (estimate): exactly at 2%." in out
+    assert "0.00 pts" not in out and "$0" not in out
+
+
 def test_text_ranking_lists_every_ally(snap: Snapshot) -> None:
     result = analytics.ranking(snap, metric=Metric.SHARE, release_id="2026-07", year=2026)
     out = text.render(result)
@@ -149,7 +178,9 @@ def every_embed(snap: Snapshot) -> list[tuple[str, discord.Embed]]:
                 ranking = analytics.ranking(snap, metric=metric, release_id=rid, year=year)
                 for page in embeds.ranking_pages(ranking):
                     out.append((f"ranking {rid} {year} {metric}", page))
-                out.append((f"ranking1 {rid} {year} {metric}", embeds.ranking_embed(ranking)))
+                # One page for all: the longest a ranking embed gets.
+                for page in embeds.ranking_pages(ranking, per_page=len(snap.countries)):
+                    out.append((f"ranking1 {rid} {year} {metric}", page))
         for country in snap.countries.values():
             out.append(
                 (
@@ -391,6 +422,7 @@ def test_gap_embed_on_core_below_two_percent(snap: Snapshot) -> None:
     embed = embeds.gap_embed(analytics.gap(snap, "SVN", release_id="2026-07", year=2026))
     description = embed.description or ""
     assert "Slovenia spends 1.61% of GDP (estimate) on core defence" in description
+    assert embed.colour == embeds.NATO_BLUE  # below on core proves nothing: not red
     assert "total spending, the 2% basis, is not in this release, so it may still meet it" in (
         description
     )
@@ -405,6 +437,96 @@ def test_gap_embed_overdue_gives_pace_not_yearly_need(snap: Snapshot) -> None:
     assert "2% was due by 2024: overdue" in shown
     assert "would reach 2% in 2033" in shown
     assert "2035" not in shown and "Needed" not in shown
+
+
+def test_gap_embed_colour_and_distance_follow_the_verdict(snap: Snapshot) -> None:
+    # Default /gap: core release, 2%. Below 2% on core says nothing about total: not red.
+    slovenia = analytics.gap(snap, "SVN", target=2)
+    assert (slovenia.basis, slovenia.verdict) == ("core", Verdict.UNKNOWN)
+    embed = embeds.gap_embed(slovenia)
+    assert embed.colour == embeds.NATO_BLUE
+    fields = {f.name: f.value for f in embed.fields}
+    assert fields["Below 2% on core"] == "0.39 pts · $337 m"
+    assert "Gap" not in fields
+    spain = embeds.gap_embed(analytics.gap(snap, "ESP", release_id="2024-06", year=2024))
+    assert spain.colour == embeds.BELOW_RED
+    assert {f.name: f.value for f in spain.fields}["Gap"] == "0.72 pts · $11.9 bn"
+    poland = embeds.gap_embed(analytics.gap(snap, "POL", release_id="2024-06", year=2024))
+    assert poland.colour == embeds.MEETS_GREEN and "Surplus" in [f.name for f in poland.fields]
+    # On total, above 3.5% proves nothing about core: neutral, and said on which basis.
+    usa = embeds.gap_embed(analytics.gap(snap, "POL", release_id="2024-06", year=2024, target=3.5))
+    assert usa.colour == embeds.NATO_BLUE
+    assert "Above 3.5% on total" in [f.name for f in usa.fields]
+
+
+def test_every_gap_embed_is_coloured_by_its_verdict(snap: Snapshot) -> None:
+    seen = set()
+    for rid in snap.releases:
+        for iso3 in snap.countries:
+            for target in (2.0, 2.5, 3.5, 5.0):
+                try:
+                    result = analytics.gap(snap, iso3, release_id=rid, target=target)
+                except NoFigures:
+                    continue
+                seen.add(result.verdict)
+                colour = embeds.gap_embed(result).colour
+                assert colour == embeds.VERDICT_COLOUR[result.verdict], (rid, iso3, target)
+    assert seen == set(Verdict)
+
+
+def test_gap_embed_exactly_at_the_target(snap: Snapshot) -> None:
+    embed = embeds.gap_embed(analytics.gap(snap, "SVK", release_id="2024-06", year=2024))
+    assert embed.colour == embeds.MEETS_GREEN
+    assert {f.name: f.value for f in embed.fields}["At 2%"] == "exactly (0.00 pts)"
+    assert "exactly at 2%" in (embed.description or "")
+    assert "$0" not in embed_text(embed)
+
+
+def test_summary_embed_shows_both_aggregates_with_their_basis(snap: Snapshot) -> None:
+    result = analytics.summary(snap, release_id="2026-07", year=2026, target=2)
+    assert result.nato_total is not None and result.europe_canada is not None
+    fields = {f.name: f.value for f in embeds.summary_embed(result).fields}
+    assert fields["NATO as a whole (core spending)"] == (
+        f"{result.nato_total.share_rounded:.2f}% of GDP (estimate)"
+    )
+    assert fields["European allies and Canada (core spending)"] == (
+        f"{result.europe_canada.share_rounded:.2f}% of GDP (estimate)"
+    )
+    total = {
+        f.name: f.value
+        for f in embeds.summary_embed(analytics.summary(snap, release_id="2024-06")).fields
+    }
+    assert total["NATO as a whole (total spending)"] == "2.71% of GDP (estimate)"
+    assert total["A year earlier (2023)"] == "10 of 30 met 2%; NATO-wide share +0.18 pts since"
+
+
+def test_no_reply_calls_an_aggregate_nato_total(built: list[tuple[str, discord.Embed]]) -> None:
+    # In a core release "NATO total" reads as total spending.
+    assert [name for name, embed in built if "NATO total" in embed_text(embed)] == []
+
+
+def test_ranking_embed_marks_an_estimated_nato_total(snap: Snapshot) -> None:
+    result = analytics.ranking(snap, metric=Metric.SPENDING, release_id="2024-06", year=2024)
+    last = embeds.ranking_pages(result)[-1]
+    fields = {f.name: f.value for f in last.fields}
+    assert fields["NATO as a whole (total spending)"] == "$1,474 bn (estimate)"
+
+
+def test_renderers_show_analytics_rounding_not_their_own(snap: Snapshot) -> None:
+    """Renderers format the figures analytics decided: a rounded share or a sum in USD bn is
+    never recomputed from the raw one."""
+    profile = analytics.profile(snap, "POL", release_id="2024-06")
+    series = tuple(p.model_copy(update={"share_rounded": 9.87}) for p in profile.series)
+    figures = profile.figures.model_copy(update={"spend_usd_bn": 123.0})
+    marked = profile.model_copy(update={"series": series, "figures": figures})
+    out = text.render(marked)
+    assert out.count("9.87") == len(series) and "$123 bn" in out
+    embed = embeds.profile_embed(marked)
+    fields = {f.name: f.value or "" for f in embed.fields}
+    assert fields["Trend"].count("9.87") == 2 and fields["Spending"] == "$123 bn"
+    summary = analytics.summary(snap, release_id="2024-06", year=2024)
+    odd = summary.model_copy(update={"median_share_rounded": 9.87})
+    assert "Median ally: 9.87% of GDP" in text.render(odd)
 
 
 def test_ranking_pages_cover_every_row_once(snap: Snapshot) -> None:
@@ -545,7 +667,10 @@ def test_trend_chart_is_a_small_png_of_the_right_size(snap: Snapshot) -> None:
 def test_trend_chart_is_deterministic_and_reflects_estimates(snap: Snapshot) -> None:
     series = [
         SeriesPoint(
-            year=2014 + i, share=float(cell("2024-06", "ESP", 2014 + i, "pct_gdp")), estimate=False
+            year=2014 + i,
+            share=float(cell("2024-06", "ESP", 2014 + i, "pct_gdp")),
+            share_rounded=float(half_up(cell("2024-06", "ESP", 2014 + i, "pct_gdp"))),
+            estimate=False,
         )
         for i in range(11)
     ]

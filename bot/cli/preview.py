@@ -28,7 +28,7 @@ from bot import analytics, countries
 from bot.analytics import Metric
 from bot.config import database_path
 from bot.errors import UserFacingError
-from bot.models import Snapshot
+from bot.models import MAX_TARGET, MIN_TARGET, Snapshot
 from bot.render import text
 from db.store import Store, StoreError
 
@@ -102,7 +102,8 @@ def _target(args: argparse.Namespace) -> float:
         value = float(raw)
     except ValueError:
         raise UserFacingError(
-            f"A target must be a number of % of GDP between 0.5 and 10; got “{raw}”."
+            f"A target must be a number of % of GDP between {MIN_TARGET:g} and {MAX_TARGET:g}; "
+            f"got “{raw}”."
         ) from None
     return analytics.validate_target(value)
 

@@ -24,7 +24,7 @@ from bot.analytics import (
     Profile,
     Ranking,
     Revisions,
-    rounded_share,
+    Verdict,
     target_name,
 )
 from bot.models import Release, Snapshot
@@ -36,6 +36,8 @@ from bot.render.text import (
     REVISIONS_BASIS_NOTE,
     SHARE_LABEL,
     VERDICT_MARK,
+    aggregate_share_line,
+    aggregate_value_line,
     allies_line,
     ally_note,
     below_label,
@@ -46,12 +48,11 @@ from bot.render.text import (
     deadline_phrase,
     figures_rows,
     fmt_metric,
-    fmt_metric_with_unit,
     fmt_published,
     fmt_share,
-    fmt_share_sentence,
     fmt_target,
     fmt_usd_bn,
+    gap_field,
     gap_sentence,
     median_line,
     meeting_label,
@@ -83,6 +84,12 @@ TOTAL_LIMIT = 6000
 NATO_BLUE = discord.Colour(0x004990)
 MEETS_GREEN = discord.Colour(0x2E7D32)
 BELOW_RED = discord.Colour(0xC62828)
+#: A verdict's colour; the neutral blue when the release's basis cannot settle it.
+VERDICT_COLOUR: dict[Verdict, discord.Colour] = {
+    Verdict.MEETS: MEETS_GREEN,
+    Verdict.BELOW: BELOW_RED,
+    Verdict.UNKNOWN: NATO_BLUE,
+}
 
 RANKING_PER_PAGE = 16
 ELLIPSIS = "…"
@@ -235,11 +242,10 @@ def summary_embed(result: ComplianceSummary) -> discord.Embed:
             f"Not published in this release ({len(result.not_published)})",
             [c.name for c in result.not_published],
         )
-    if result.nato_total is not None:
-        agg = result.nato_total
-        embed.add_field(
-            name="NATO total", value=fmt_share_sentence(agg.share_rounded, agg.estimate)
-        )
+    for aggregate in (result.nato_total, result.europe_canada):
+        if aggregate is not None:
+            name, value = aggregate_share_line(aggregate, result.basis)
+            embed.add_field(name=name, value=value)
     median = median_line(result)
     if median:
         embed.add_field(name="Median ally", value=median)
@@ -281,19 +287,13 @@ def ranking_pages(result: Ranking, per_page: int = RANKING_PER_PAGE) -> list[dis
         )
         last = number == len(chunks)
         if last and result.nato_total is not None:
-            embed.add_field(
-                name="NATO total", value=fmt_metric_with_unit(metric, result.nato_total)
-            )
+            name, value = aggregate_value_line(result.nato_total, metric, result.basis)
+            embed.add_field(name=name, value=value)
         if last and result.missing:
             chunked_fields(embed, "Not in this release", [c.name for c in result.missing])
         _footer(embed, result.release, result.year)
         pages.append(fit(embed))
     return pages
-
-
-def ranking_embed(result: Ranking) -> discord.Embed:
-    """The whole ranking in one embed (fits for 32 allies); prefer ``ranking_pages`` to browse."""
-    return ranking_pages(result, per_page=max(1, len(result.rows)))[0]
 
 
 def gap_embed(result: Gap) -> discord.Embed:
@@ -307,17 +307,15 @@ def gap_embed(result: Gap) -> discord.Embed:
             None if result.is_ally else not_yet_ally_note(result.country, result.year),
             _release_line(result.release),
         ),
-        colour=MEETS_GREEN if result.meets else BELOW_RED,
+        colour=VERDICT_COLOUR[result.verdict],
     )
     on_basis = "" if result.fit is BasisFit.SAME else f" ({result.basis})"
     embed.add_field(
         name=f"{SHARE_LABEL}{on_basis}", value=fmt_share(result.share_rounded, result.estimate)
     )
     embed.add_field(name="Target", value=deadline_phrase(result.target))
-    embed.add_field(
-        name="Surplus" if result.meets else "Gap",
-        value=f"{result.points:.2f} pts · {fmt_usd_bn(result.money_usd_bn)}",
-    )
+    distance, value = gap_field(result)
+    embed.add_field(name=distance, value=value)
     _footer(embed, result.release, result.year)
     return fit(embed)
 
@@ -344,8 +342,8 @@ def profile_embed(result: Profile) -> discord.Embed:
         first, last = result.series[0], result.series[-1]
         embed.add_field(
             name="Trend",
-            value=f"{first.year} {fmt_share(rounded_share(first.share), first.estimate)} → "
-            f"{last.year} {fmt_share(rounded_share(last.share), last.estimate)} (chart below)",
+            value=f"{first.year} {fmt_share(first.share_rounded, first.estimate)} → "
+            f"{last.year} {fmt_share(last.share_rounded, last.estimate)} (chart below)",
             inline=False,
         )
     _footer(embed, result.release, result.year)

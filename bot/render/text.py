@@ -26,6 +26,8 @@ from bot.analytics import (
     TARGET_BASES,
     WALES_TARGET,
     WALES_TARGET_YEAR,
+    AggregateShare,
+    AggregateValue,
     AllyFigures,
     BasisFit,
     Comparison,
@@ -39,11 +41,19 @@ from bot.analytics import (
     Revisions,
     TargetCheck,
     Verdict,
-    rounded_share,
     target_name,
     target_year,
 )
-from bot.models import HAGUE_TARGET_YEAR, Basis, Country, Release
+from bot.models import (
+    HAGUE_TARGET_YEAR,
+    MAX_TARGET,
+    MIN_TARGET,
+    NATO_EUR_CAN,
+    NATO_TOTAL,
+    Basis,
+    Country,
+    Release,
+)
 
 ESTIMATE_MARK = "e"
 ESTIMATE_LEGEND = f"{ESTIMATE_MARK} = NATO estimate"
@@ -78,6 +88,11 @@ _UNPUBLISHED_SHORT: dict[float, str] = {
     WALES_TARGET: "total not in this release",
     HAGUE_CORE_TARGET: "core not in this release",
     HAGUE_TOTAL_TARGET: "defence-related part unpublished",
+}
+#: NATO's own aggregate rows. Never "NATO total": in a core release that reads as total spending.
+_AGGREGATE_NAME: dict[str, str] = {
+    NATO_TOTAL: "NATO as a whole",
+    NATO_EUR_CAN: "European allies and Canada",
 }
 VERDICT_MARK: dict[Verdict, str] = {
     Verdict.MEETS: "✅",
@@ -158,14 +173,17 @@ def fmt_metric(metric: Metric, value: float | None, estimate: bool = False) -> s
     return f"{value:,.{metric.decimals}f}{ESTIMATE_MARK if estimate else ''}"
 
 
-def fmt_metric_with_unit(metric: Metric, value: float | None) -> str:
-    """'2.86% of GDP', '$1,810 bn': a single value in running text."""
-    if metric is Metric.SPENDING:
-        return fmt_usd_bn(value)
-    shown = fmt_metric(metric, value)
+def fmt_metric_with_unit(metric: Metric, value: float | None, estimate: bool = False) -> str:
+    """'2.86% of GDP', '$1,810 bn (estimate)': a single value in running text."""
     if value is None:
-        return shown
-    return f"{shown}{metric.unit}" if metric.unit.startswith("%") else f"{shown} {metric.unit}"
+        return MISSING
+    if metric is Metric.SPENDING:
+        shown = fmt_usd_bn(value)
+    elif metric.unit.startswith("%"):
+        shown = f"{fmt_metric(metric, value)}{metric.unit}"
+    else:
+        shown = f"{fmt_metric(metric, value)} {metric.unit}"
+    return shown + (" (estimate)" if estimate else "")
 
 
 def fmt_share_sentence(value: float, estimate: bool) -> str:
@@ -213,6 +231,25 @@ def revisions_source_line(result: Revisions) -> str:
     ids = [row.release.release_id for row in result.rows]
     span = ids[0] if len(ids) == 1 else f"{ids[0]} to {ids[-1]}"
     return f"Source: NATO, releases {span} · figures for {result.year}"
+
+
+def aggregate_label(code: str, basis: Basis) -> str:
+    """'NATO as a whole (core spending)', 'European allies and Canada (total spending)'."""
+    return f"{_AGGREGATE_NAME[code]} ({basis} spending)"
+
+
+def aggregate_share_line(aggregate: AggregateShare, basis: Basis) -> tuple[str, str]:
+    """Label and value of one of NATO's aggregate shares."""
+    share = fmt_share_sentence(aggregate.share_rounded, aggregate.estimate)
+    return aggregate_label(aggregate.code, basis), share
+
+
+def aggregate_value_line(
+    aggregate: AggregateValue, metric: Metric, basis: Basis
+) -> tuple[str, str]:
+    """Label and value of NATO's aggregate for a ranking's metric, with its estimate mark."""
+    value = fmt_metric_with_unit(metric, aggregate.value_rounded, aggregate.estimate)
+    return aggregate_label(aggregate.code, basis), value
 
 
 def country_list(countries: Iterable[Country]) -> str:
@@ -331,9 +368,9 @@ def allies_line(result: ComplianceSummary) -> str:
 
 
 def median_line(result: ComplianceSummary) -> str | None:
-    if result.median_share is None:
+    if result.median_share_rounded is None:
         return None
-    return f"{rounded_share(result.median_share):.2f}% of GDP"
+    return f"{result.median_share_rounded:.2f}% of GDP"
 
 
 def combined_gap_line(result: ComplianceSummary) -> str:
@@ -367,27 +404,45 @@ def check_note(check: TargetCheck, basis: Basis) -> str:
 def gap_sentence(result: Gap) -> str:
     name, target = result.country.name, fmt_target(result.target)
     share = fmt_share_sentence(result.share_rounded, result.estimate)
-    points = fmt_points(result.points)
     side = "above" if result.meets else "below"
     money = (
         "" if result.money_usd_bn is None else f", about {fmt_usd_bn(result.money_usd_bn)} a year"
     )
+    # Where the share stands: "0.39 pts below 2%, about $337 m a year", or "exactly at 2%".
+    where = (
+        f"exactly at {target}"
+        if result.exactly_at_target
+        else f"{fmt_points(result.points)} {side} {target}{money}"
+    )
     if result.fit is BasisFit.SAME:
         if result.meets:
-            return f"{name} meets {target} with {share}: {points} above{money}."
-        return f"{name} is at {share}: {points} below {target}{money}."
+            return f"{name} meets {target} with {share}: {where}."
+        return f"{name} is at {share}: {where}."
     spends = f"{name} spends {share} {_SPENT_ON[result.basis]}"
     if result.fit is BasisFit.CUSTOM:
-        return f"{spends}: {points} {side} {target}{money}."
+        return f"{spends}: {where}."
     if result.verdict is Verdict.MEETS:
-        return f"{spends} alone: {points} above {target}{money}, so it meets {target}."
+        return f"{spends} alone: {where}, so it meets {target}."
     if result.verdict is Verdict.BELOW:
         too = _ON_TARGET_BASIS[result.target]
-        return f"{spends}: {points} below {target}{money}, so it is below {target} {too} too."
+        return f"{spends}: {where}, so it is below {target} {too} too."
     unknown = unpublished_basis(result.target)
     if result.meets:
-        return f"{spends}: {points} above {target}{money}; {unknown}, so it may fall short."
-    return f"{spends}: {points} below {target}{money}; {unknown}, so it may still meet it."
+        return f"{spends}: {where}; {unknown}, so it may fall short."
+    return f"{spends}: {where}; {unknown}, so it may still meet it."
+
+
+def gap_field(result: Gap) -> tuple[str, str]:
+    """The distance to the target as a label and value: 'Gap', 'Surplus' on the target's own
+    basis, else 'Below 2% on core' (which proves nothing about total); 'At 2%' when exactly."""
+    target = fmt_target(result.target)
+    on = "" if result.fit is BasisFit.SAME else f" {_ON[result.basis]}"
+    if result.exactly_at_target:
+        return f"At {target}{on}", f"exactly ({fmt_points(0)})"
+    value = f"{fmt_points(result.points)} · {fmt_usd_bn(result.money_usd_bn)}"
+    if result.fit is BasisFit.SAME:
+        return ("Surplus" if result.meets else "Gap"), value
+    return f"{'Above' if result.meets else 'Below'} {target}{on}", value
 
 
 def path_sentence(result: Gap) -> str | None:
@@ -445,8 +500,8 @@ def targets_lines(releases: Iterable[Release]) -> list[str]:
         "Since 2026 NATO publishes core defence spending, part of the total. Reaching 2% on core "
         "therefore means reaching it on total, but falling short on core proves nothing about "
         "total; a total below 3.5% means core is below it too.",
-        f"Any other target from 0.5 to 10% is judged on the release's own basis; with no agreed "
-        f"deadline, {DEFAULT_TARGET_YEAR} is assumed.",
+        f"Any other target from {MIN_TARGET:g} to {MAX_TARGET:g}% is judged on the release's own "
+        f"basis; with no agreed deadline, {DEFAULT_TARGET_YEAR} is assumed.",
         "Compliance is judged as NATO does: the share rounded half-up to two decimals.",
     ]
     basis = [f"{r.release_id} — {r.title}: {BASIS_LABEL[r.basis]}" for r in releases]
@@ -530,14 +585,9 @@ def render_summary(result: ComplianceSummary) -> str:
         lines.append(f"Not assessed (no armed forces): {country_list(result.no_armed_forces)}")
     if result.not_published:
         lines.append(f"Not published in this release: {country_list(result.not_published)}")
-    if result.nato_total is not None:
-        agg = result.nato_total
-        lines.append(f"NATO total: {fmt_share_sentence(agg.share_rounded, agg.estimate)}")
-    if result.europe_canada is not None:
-        agg = result.europe_canada
-        lines.append(
-            f"European allies and Canada: {fmt_share_sentence(agg.share_rounded, agg.estimate)}"
-        )
+    for aggregate in (result.nato_total, result.europe_canada):
+        if aggregate is not None:
+            lines.append(": ".join(aggregate_share_line(aggregate, result.basis)))
     median = median_line(result)
     if median:
         lines.append(f"Median ally: {median}")
@@ -559,7 +609,7 @@ def render_ranking(result: Ranking) -> str:
     ]
     lines.append(_table(rows, ["#", "Ally", metric.unit]) if rows else "No ally has this figure.")
     if result.nato_total is not None:
-        lines.append(f"NATO total: {fmt_metric_with_unit(metric, result.nato_total)}")
+        lines.append(": ".join(aggregate_value_line(result.nato_total, metric, result.basis)))
     if result.missing:
         lines.append(f"Not in this release: {country_list(result.missing)}")
     lines += _foot(result.release, result.year)
@@ -592,11 +642,10 @@ def figures_rows(fig: AllyFigures) -> list[tuple[str, str]]:
     if fig.meets_equipment is not None:
         equipment += " (meets 20%)" if fig.meets_equipment else " (below 20%)"
     gdp = fmt_usd_bn(fig.gdp_usd_bn) + (" (derived)" if fig.gdp_derived else "")
-    spending = None if fig.spend_usd_m is None else fig.spend_usd_m / 1000
     return [
         (SHARE_LABEL, fmt_share(fig.share_rounded, mark)),
         ("Rank by share", rank),
-        ("Spending", fmt_usd_bn(spending)),
+        ("Spending", fmt_usd_bn(fig.spend_usd_bn)),
         ("GDP", gdp),
         ("Equipment", equipment),
         ("Personnel", fmt_number(fig.personnel_k, 1, "k")),
@@ -623,9 +672,7 @@ def render_profile(result: Profile) -> str:
         lines.append("")
         lines.append(
             "Share over time: "
-            + ", ".join(
-                f"{p.year} {fmt_share(rounded_share(p.share), p.estimate)}" for p in result.series
-            )
+            + ", ".join(f"{p.year} {fmt_share(p.share_rounded, p.estimate)}" for p in result.series)
         )
     lines += _foot(result.release, result.year)
     return "\n".join(lines)
