@@ -8,7 +8,6 @@ path (slash commands, autocomplete, the preview CLI) works on. Nothing here does
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
@@ -199,7 +198,3 @@ class Snapshot:
 
     def allies_in(self, year: int) -> list[Country]:
         return [c for c in self.countries.values() if c.is_ally_in(year)]
-
-    def all_records(self) -> Iterable[SpendingRecord]:
-        for by_key in self.records.values():
-            yield from by_key.values()

@@ -156,7 +156,7 @@ class SpendingCog(commands.Cog):
     )
     @app_commands.describe(
         country="Ally: name, ISO code or alias",
-        year="Year of the figure (default: the latest published in several releases)",
+        year="Year of the figure (default: the latest with a revision to show)",
     )
     async def revisions(
         self, interaction: Interaction, country: CountryArg, year: YearArg | None = None

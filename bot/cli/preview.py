@@ -184,7 +184,7 @@ def _target_option(p: argparse.ArgumentParser) -> None:
         "--target",
         default="2",
         metavar="PCT",
-        help="%% of GDP: 2, 3.5, 5 or any number from 0.5 to 10 (default: 2)",
+        help=f"%% of GDP: 2, 3.5, 5 or any number {MIN_TARGET:g}-{MAX_TARGET:g} (default: 2)",
     )
 
 
