@@ -28,14 +28,6 @@ from bot.render import charts, embeds, text
 from db.store import Store
 
 
-async def _seeded(path: Path) -> Snapshot:
-    store = await Store.open(path)
-    try:
-        return store.snapshot
-    finally:
-        await store.close()
-
-
 def _time(action: Callable[[], object], runs: int) -> list[float]:
     action()  # warm-up: imports, caches, font loading
     times = []
@@ -99,7 +91,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="natobot-bench-") as tmp:
-        snap = asyncio.run(_seeded(Path(tmp) / "natobot.sqlite3"))
+        snap = asyncio.run(Store.read_snapshot(Path(tmp) / "natobot.sqlite3"))
 
     rows = []
     for name, action in _operations(snap).items():

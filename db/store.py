@@ -190,6 +190,15 @@ class Store:
             raise
         return store
 
+    @classmethod
+    async def read_snapshot(cls, path: str | Path) -> Snapshot:
+        """Open (seeding if new), take the active dataset, close: for one-shot readers."""
+        store = await cls.open(path)
+        try:
+            return store.snapshot
+        finally:
+            await store.close()
+
     async def _seed_or_upgrade_bundled(self) -> None:
         """Seed an empty database from the bundled dataset, and follow the bundled dataset when
         it changed (a new release of the bot) while the active data is still the bundled one.

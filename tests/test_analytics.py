@@ -42,19 +42,11 @@ DATA = Path(__file__).resolve().parents[1] / "db" / "data"
 # --------------------------------------------------------------------------- fixtures
 
 
-async def _seeded_snapshot(path: Path) -> Snapshot:
-    store = await Store.open(path)
-    try:
-        return store.snapshot
-    finally:
-        await store.close()
-
-
 @cache
 def bundled_snapshot() -> Snapshot:
     """The snapshot a fresh Store seeds from the bundled CSVs (a real SQLite file), built once."""
     with tempfile.TemporaryDirectory() as tmp:
-        return asyncio.run(_seeded_snapshot(Path(tmp) / "natobot.sqlite3"))
+        return asyncio.run(Store.read_snapshot(Path(tmp) / "natobot.sqlite3"))
 
 
 @pytest.fixture(scope="module")

@@ -70,7 +70,7 @@ def _handler(query: Query) -> Callable[[argparse.Namespace], int]:
     def handle(args: argparse.Namespace) -> int:
         database: Path = args.database or database_path()
         try:
-            snap = asyncio.run(_open_snapshot(database))
+            snap = asyncio.run(Store.read_snapshot(database))
         except (StoreError, OSError, sqlite3.Error) as exc:
             print(f"{PROG}: cannot open the database {database}: {exc}", file=sys.stderr)
             return 1
@@ -86,14 +86,6 @@ def _handler(query: Query) -> Callable[[argparse.Namespace], int]:
         return 0
 
     return handle
-
-
-async def _open_snapshot(database: Path) -> Snapshot:
-    store = await Store.open(database)
-    try:
-        return store.snapshot
-    finally:
-        await store.close()
 
 
 def _target(args: argparse.Namespace) -> float:
