@@ -26,6 +26,14 @@ else:
 #: Discord allows at most 25 autocomplete choices, each name 1-100 characters.
 MAX_CHOICES = 25
 
+# What each shared option says under its name in Discord (at most 100 characters).
+COUNTRY_HELP = "Ally: name, ISO code or alias"
+RELEASE_HELP = "NATO release (default: the newest)"
+YEAR_HELP = "Year of the figures (default: the release's latest)"
+TARGET_HELP = (
+    f"% of GDP: 2, 3.5, 5 or any number {MIN_TARGET:g}-{MAX_TARGET:g} (default: this server's)"
+)
+
 STANDARD_TARGETS: tuple[tuple[float, str], ...] = (
     (2.0, "2% — 2014 Wales guideline"),
     (3.5, "3.5% — Hague 2025 core defence, by 2035"),

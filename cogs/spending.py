@@ -15,6 +15,10 @@ from discord.ext import commands
 from bot import analytics
 from bot.countries import resolve_many
 from bot.options import (
+    COUNTRY_HELP,
+    RELEASE_HELP,
+    TARGET_HELP,
+    YEAR_HELP,
     CountryArg,
     ReleaseArg,
     TargetArg,
@@ -46,9 +50,9 @@ class SpendingCog(commands.Cog):
 
     @app_commands.command(name="summary", description="Who meets the target, who doesn't")
     @app_commands.describe(
-        year="Year of the figures (default: the release's latest)",
-        target="% of GDP: 2, 3.5, 5 or any number 0.5-10 (default: this server's)",
-        release="NATO release (default: the newest)",
+        year=YEAR_HELP,
+        target=TARGET_HELP,
+        release=RELEASE_HELP,
     )
     @app_commands.autocomplete(year=year_autocomplete)
     @app_commands.autocomplete(target=target_autocomplete)
@@ -68,8 +72,8 @@ class SpendingCog(commands.Cog):
     @app_commands.command(name="ranking", description="Allies ranked by a measure")
     @app_commands.describe(
         metric="What to rank by (default: share of GDP)",
-        year="Year of the figures (default: the release's latest)",
-        release="NATO release (default: the newest)",
+        year=YEAR_HELP,
+        release=RELEASE_HELP,
     )
     @app_commands.choices(metric=METRIC_CHOICES)
     @app_commands.autocomplete(year=year_autocomplete)
@@ -89,10 +93,10 @@ class SpendingCog(commands.Cog):
 
     @app_commands.command(name="gap", description="How far an ally is from the target")
     @app_commands.describe(
-        country="Ally: name, ISO code or alias",
-        target="% of GDP: 2, 3.5, 5 or any number 0.5-10 (default: this server's)",
-        year="Year of the figures (default: the release's latest)",
-        release="NATO release (default: the newest)",
+        country=COUNTRY_HELP,
+        target=TARGET_HELP,
+        year=YEAR_HELP,
+        release=RELEASE_HELP,
     )
     @app_commands.autocomplete(year=year_autocomplete)
     @app_commands.autocomplete(target=target_autocomplete)
@@ -111,9 +115,7 @@ class SpendingCog(commands.Cog):
         await interaction.response.send_message(embed=embeds.gap_embed(result))
 
     @app_commands.command(name="country", description="An ally's profile with its trend chart")
-    @app_commands.describe(
-        country="Ally: name, ISO code or alias", release="NATO release (default: the newest)"
-    )
+    @app_commands.describe(country=COUNTRY_HELP, release=RELEASE_HELP)
     # A new chart costs ~200 ms of a worker's CPU: one person cannot queue dozens of them.
     @app_commands.checks.cooldown(CHART_RATE, CHART_PER_SECONDS, key=lambda i: i.user.id)
     async def country(
@@ -132,8 +134,8 @@ class SpendingCog(commands.Cog):
     @app_commands.command(name="compare", description="Compare 2 to 5 allies side by side")
     @app_commands.describe(
         countries="2 to 5 allies, comma-separated (e.g. “pl, de, fr”)",
-        year="Year of the figures (default: the release's latest)",
-        release="NATO release (default: the newest)",
+        year=YEAR_HELP,
+        release=RELEASE_HELP,
     )
     @app_commands.autocomplete(year=year_autocomplete)
     async def compare(
@@ -155,7 +157,7 @@ class SpendingCog(commands.Cog):
         name="revisions", description="An ally's figure as each NATO release published it"
     )
     @app_commands.describe(
-        country="Ally: name, ISO code or alias",
+        country=COUNTRY_HELP,
         year="Year of the figure (default: the latest with a revision to show)",
     )
     async def revisions(
