@@ -15,6 +15,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Basis = Literal["total", "core"]
+#: Where a row's figures were read: NATO's own workbook, a third-party extraction of NATO's
+#: table, or press reports of the release (which may round or be single-sourced).
+Provenance = Literal["table", "extraction", "press"]
+PROVENANCES: tuple[Provenance, ...] = ("table", "extraction", "press")
 
 #: NATO's own aggregate rows of a release file: all allies, and European allies and Canada.
 NATO_TOTAL = "NATO_TOTAL"
@@ -107,6 +111,8 @@ class SpendingRecord(FrozenModel):
     spend_per_capita_usd_2015: float | None = None
     #: Annual real change in defence expenditure, % (Table 3).
     real_change_pct: float | None = None
+    #: Where these figures were read (release files without the column: NATO's own table).
+    provenance: Provenance = "table"
 
     @property
     def is_aggregate(self) -> bool:

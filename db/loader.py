@@ -14,16 +14,24 @@ import io
 import json
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import ValidationError
 
-from bot.models import AGGREGATE_CODES, Country, Dataset, Release, SpendingRecord
+from bot.models import (
+    AGGREGATE_CODES,
+    PROVENANCES,
+    Country,
+    Dataset,
+    Release,
+    SpendingRecord,
+)
 
 MEMBERS_FILE = "members.csv"
 RELEASES_FILE = "releases.csv"
@@ -42,7 +50,11 @@ RECORD_COLUMNS = (
     "personnel_k",
     "spend_per_capita_usd_2015",
     "real_change_pct",
+    "provenance",
 )
+#: Columns a file may leave out, with the value every row then gets. Release files written before
+#: the ``provenance`` column existed were all read from NATO's own tables.
+OPTIONAL_RECORD_COLUMNS: dict[str, str] = {"provenance": "table"}
 ALIAS_COLUMNS = ("iso3", "alias")
 
 #: NATO was founded in 1949; a figure for next year can only be a published plan.
@@ -63,6 +75,7 @@ _RELEASE_FILE_NAME = re.compile(r"^\d{4}-\d{2}\.csv$")
 _PUBLISHED = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-\d{2})?$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_Choice = TypeVar("_Choice", bound=str)
 _TRUE = frozenset({"true", "yes", "1"})
 _FALSE = frozenset({"false", "no", "0"})
 
@@ -115,13 +128,19 @@ class _Row:
 
 
 def _rows(
-    data: str | bytes, filename: str, expected: Sequence[str], problems: list[Problem]
+    data: str | bytes,
+    filename: str,
+    expected: Sequence[str],
+    problems: list[Problem],
+    optional: Mapping[str, str] | None = None,
 ) -> Iterator[_Row]:
     """Yield data rows as {column: stripped cell}, recording header and shape problems.
 
     Missing columns are reported once and left out of the rows; unexpected columns are reported
-    and ignored, so the other columns of every row are still checked.
+    and ignored, so the other columns of every row are still checked. A missing ``optional``
+    column is no problem: every row gets its default value.
     """
+    optional = optional or {}
     text = _decode(data, filename, problems)
     if text is None:
         return
@@ -156,8 +175,9 @@ def _rows(
                 problems.append(Problem(filename, header_line, name or None, "unexpected column"))
             seen.add(name)
         for name in expected:
-            if name not in seen:
+            if name not in seen and name not in optional:
                 problems.append(Problem(filename, header_line, name, "missing column"))
+        defaults = {n: value for n, value in optional.items() if n not in seen}
         wanted = {i: n for i, n in enumerate(names) if n in expected and names.index(n) == i}
         for cells in reader:
             if not any(cell.strip() for cell in cells):
@@ -173,7 +193,7 @@ def _rows(
                     )
                 )
                 continue
-            yield _Row(line, {n: cells[i].strip() for i, n in wanted.items()})
+            yield _Row(line, {**defaults, **{n: cells[i].strip() for i, n in wanted.items()}})
     except csv.Error as exc:
         problems.append(Problem(filename, reader.line_num or None, None, f"malformed CSV: {exc}"))
 
@@ -218,6 +238,17 @@ class _Cells:
             return False
         shown = f"{value!r}" if value else "empty"
         self.fail(column, f"{shown} is not a boolean (use true or false)")
+        return None
+
+    def choice(self, column: str, allowed: Sequence[_Choice]) -> _Choice | None:
+        """A required cell that must be one of ``allowed`` (exactly, as written in the file)."""
+        value = self.text(column)
+        if value is None:
+            return None
+        for option in allowed:
+            if value == option:
+                return option
+        self.fail(column, f"{value!r} is not one of {', '.join(allowed)}")
         return None
 
     def integer(self, column: str, *, required: bool = True) -> int | None:
@@ -396,7 +427,7 @@ def _parse_release_file(
     last_year = date.today().year + 1
     records: list[SpendingRecord] = []
     first_line: dict[tuple[str, int], int] = {}
-    for row in _rows(data, filename, RECORD_COLUMNS, problems):
+    for row in _rows(data, filename, RECORD_COLUMNS, problems, OPTIONAL_RECORD_COLUMNS):
         cells = _Cells(filename, row, problems)
         iso3 = cells.text("iso3")
         if iso3 and iso3 not in known_codes and iso3 not in AGGREGATE_CODES:
@@ -405,6 +436,7 @@ def _parse_release_file(
         if year is not None and not FIRST_YEAR <= year <= last_year:
             cells.fail("year", f"{year} is outside {FIRST_YEAR}–{last_year}")
         estimate = cells.boolean("estimate")
+        provenance = cells.choice("provenance", PROVENANCES)
         numbers = {
             column: cells.number(column, low, high, unit)
             for column, (low, high, unit) in _NUMERIC_RANGES.items()
@@ -415,12 +447,17 @@ def _parse_release_file(
                 cells.fail(None, f"{iso3} {year} appears twice (first on line {first_line[key]})")
             else:
                 first_line[key] = row.line
-        if not cells.ok or iso3 is None or year is None or estimate is None:
+        if not cells.ok or iso3 is None or year is None or estimate is None or provenance is None:
             continue
         try:
             records.append(
                 SpendingRecord(
-                    release_id=release_id, iso3=iso3, year=year, estimate=estimate, **numbers
+                    release_id=release_id,
+                    iso3=iso3,
+                    year=year,
+                    estimate=estimate,
+                    provenance=provenance,
+                    **numbers,
                 )
             )
         except ValidationError as exc:

@@ -525,7 +525,7 @@ class Store:
         )
         await conn.executemany(
             f"INSERT INTO figures (version_id, release_id, iso3, year, "
-            f"{', '.join(_FIGURE_COLUMNS)}) VALUES ({', '.join('?' * 12)})",
+            f"{', '.join(_FIGURE_COLUMNS)}) VALUES ({', '.join('?' * (4 + len(_FIGURE_COLUMNS)))})",
             [
                 (
                     version_id,
@@ -540,6 +540,7 @@ class Store:
                     r.personnel_k,
                     r.spend_per_capita_usd_2015,
                     r.real_change_pct,
+                    r.provenance,
                 )
                 for r in dataset.records
             ],

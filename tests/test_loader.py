@@ -185,6 +185,43 @@ def test_booleans_accept_true_false_yes_no_one_zero(cell: str, expected: bool) -
     assert record.estimate is expected
 
 
+def test_provenance_column_is_read_and_old_files_default_to_table() -> None:
+    with_column = release_text(
+        "ALB,2023,false,1.75,,,,,,,press",
+        "BEL,2023,true,1.21,,,,,,,extraction",
+        "POL,2023,true,3.9,,,,,,,table",
+        header=HEADER + ",provenance",
+    )
+    assert [r.provenance for r in parse(with_column)] == ["press", "extraction", "table"]
+    # A file written before the column existed: every row was read from NATO's own table.
+    assert {r.provenance for r in parse(release_text(*ROWS))} == {"table"}
+
+
+@pytest.mark.parametrize("cell", ["", "Press", "wire", "tabel"])
+def test_bad_provenance_is_reported_at_its_cell(cell: str) -> None:
+    text = release_text("ALB,2023,false,1.75,,,,,,," + cell, header=HEADER + ",provenance")
+    (problem,) = problems_of(text)
+    assert (problem.line, problem.column) == (2, "provenance")
+    if cell:
+        assert "is not one of table, extraction, press" in problem.reason
+
+
+def test_bundled_provenance_matches_sources() -> None:
+    dataset = load_bundled()
+    by_release: dict[str, set[str]] = {}
+    for record in dataset.records:
+        by_release.setdefault(record.release_id, set()).add(record.provenance)
+    # SOURCES.md: 2024-06 from NATO's workbook; the annual reports from press transcriptions;
+    # 2025-08 mixes an extraction (2014-2024) with press reports (2025e).
+    assert by_release["2024-06"] == {"table"}
+    assert by_release["2024-03"] == by_release["2025-04"] == {"press"}
+    assert {"extraction", "press"} <= by_release["2025-08"]
+    press_2025_08 = {
+        r.year for r in dataset.records if r.release_id == "2025-08" and r.provenance == "press"
+    }
+    assert 2025 in press_2025_08
+
+
 def test_bounds_and_next_year_are_accepted() -> None:
     records = parse(
         release_text(
