@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bot.client import NatoBot
-from bot.config import Settings
 from db.store import Store
 from tests.fakediscord import FakeDiscord, FakeGuild
+from tests.support.bot import bot_settings
 
 pytest_plugins = ["tests.fakediscord.pytest_plugin"]
 
@@ -24,17 +23,6 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
         yield opened
     finally:
         await opened.close()
-
-
-def bot_settings(tmp_path: Path, fake: FakeDiscord, **overrides: Any) -> Settings:
-    """Settings for a bot under test: no .env, a database in tmp_path, the fake's owner."""
-    values: dict[str, Any] = {
-        "discord_token": "fake-token",
-        "database_path": tmp_path / "bot.sqlite3",
-        "owner_ids": frozenset({fake.owner.id}),
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)
 
 
 @pytest.fixture

@@ -6,15 +6,10 @@ quotes NATO's own published list, against that list), never by calling the code 
 
 from __future__ import annotations
 
-import asyncio
-import csv
 import math
 import statistics
-import tempfile
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -35,68 +30,22 @@ from bot.models import (
 )
 from db.loader import load_bundled
 from db.store import Store
-
-DATA = Path(__file__).resolve().parents[1] / "db" / "data"
-
+from tests.support.oracle import (
+    allies_of,
+    cell,
+    csv_rows,
+    half_up,
+    release_years,
+    shares,
+)
+from tests.support.snapshots import bundled_snapshot
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@cache
-def bundled_snapshot() -> Snapshot:
-    """The snapshot a fresh Store seeds from the bundled CSVs (a real SQLite file), built once."""
-    with tempfile.TemporaryDirectory() as tmp:
-        return asyncio.run(Store.read_snapshot(Path(tmp) / "natobot.sqlite3"))
 
 
 @pytest.fixture(scope="module")
 def snap() -> Snapshot:
     return bundled_snapshot()
-
-
-# --------------------------------------------------------------------------- CSV oracle
-
-
-@cache
-def csv_rows(name: str) -> tuple[dict[str, str], ...]:
-    with (DATA / name).open(newline="", encoding="utf-8") as fh:
-        return tuple(csv.DictReader(fh))
-
-
-def cell(release: str, iso3: str, year: int, column: str) -> str:
-    for row in csv_rows(f"{release}.csv"):
-        if row["iso3"] == iso3 and int(row["year"]) == year:
-            return row[column]
-    return ""
-
-
-def half_up(text: str) -> Decimal:
-    return Decimal(text).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def allies_of(year: int) -> dict[str, dict[str, str]]:
-    return {m["iso3"]: m for m in csv_rows("members.csv") if int(m["joined"][:4]) <= year}
-
-
-def shares(release: str, year: int) -> dict[str, str]:
-    """Published shares of the allies (with armed forces) of that year: iso3 -> text."""
-    allies = allies_of(year)
-    return {
-        row["iso3"]: row["pct_gdp"]
-        for row in csv_rows(f"{release}.csv")
-        if int(row["year"]) == year
-        and row["iso3"] in allies
-        and allies[row["iso3"]]["has_armed_forces"] == "true"
-        and row["pct_gdp"]
-    }
-
-
-def names() -> dict[str, str]:
-    return {m["iso3"]: m["name"] for m in csv_rows("members.csv")}
-
-
-def release_years(release: str) -> list[int]:
-    return sorted({int(row["year"]) for row in csv_rows(f"{release}.csv")})
 
 
 # --------------------------------------------------------------------------- rules

@@ -12,8 +12,7 @@ import pytest
 from bot import analytics
 from bot.chart_renderer import ChartRenderer
 from db.store import Store
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+from tests.support.png import PNG_SIGNATURE
 
 
 @pytest.fixture

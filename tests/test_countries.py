@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from bot.countries import autocomplete, normalise, resolve, resolve_many, suggest
 from bot.errors import UnknownCountry
 from bot.models import Snapshot
-from tests.test_analytics import bundled_snapshot, csv_rows
+from tests.support.oracle import csv_rows
+from tests.support.snapshots import bundled_snapshot
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,9 @@ from discord import app_commands
 
 from bot.client import NatoBot, discover_extensions
 from bot.config import Settings
-from tests.conftest import bot_settings
 from tests.fakediscord import FakeDiscord, FakeGuild
 from tests.fakediscord.pytest_plugin import running_fake
+from tests.support.bot import bot_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 MANAGE_GUILD = discord.Permissions(manage_guild=True)

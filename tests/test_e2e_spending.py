@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 
 from bot.client import NatoBot
 from cogs.spending import CHART_RATE
 from tests.fakediscord import FakeDiscord
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def _text(embed: dict[str, Any]) -> str:
-    """Everything a reader sees in an embed, as one string."""
-    parts = [str(embed.get("title", "")), str(embed.get("description", ""))]
-    for f in embed.get("fields", []):
-        parts += [f["name"], f["value"]]
-    footer = embed.get("footer") or {}
-    parts.append(str(footer.get("text", "")))
-    return "\n".join(parts)
+from tests.support.discord_text import embed_json_text as _text
+from tests.support.png import PNG_SIGNATURE
 
 
 async def test_commands_are_synced(natobot: NatoBot, fake_discord: FakeDiscord) -> None:

@@ -14,9 +14,10 @@ from bot import analytics
 from bot.analytics import Metric, NoFigures, SeriesPoint, Verdict
 from bot.models import Snapshot
 from bot.render import charts, embeds, text
-from tests.test_analytics import bundled_snapshot, cell, csv_rows, half_up, release_years
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+from tests.support.discord_text import embed_text
+from tests.support.oracle import cell, csv_rows, half_up, release_years
+from tests.support.png import PNG_SIGNATURE
+from tests.support.snapshots import bundled_snapshot
 
 
 @pytest.fixture(scope="module")
@@ -36,15 +37,6 @@ def footer_for(release_id: str, year: int) -> str:
     row = next(r for r in csv_rows("releases.csv") if r["release"] == release_id)
     published = published_words(row["published"])
     return f"Source: NATO, {row['title']}, published {published} · figures for {year}"
-
-
-def embed_text(embed: discord.Embed) -> str:
-    """Everything a reader sees in an embed."""
-    parts = [embed.title or "", embed.description or ""]
-    for f in embed.fields:
-        parts += [f.name or "", f.value or ""]
-    parts.append(embed.footer.text or "")
-    return "\n".join(parts)
 
 
 # --------------------------------------------------------------------------- text
