@@ -24,7 +24,7 @@ import re
 from enum import StrEnum
 from typing import Any, Self
 
-from pydantic import AwareDatetime, ValidationError, model_validator
+from pydantic import AwareDatetime, ValidationError, field_serializer, model_validator
 
 from bot.errors import UserFacingError, echo
 from bot.models import FrozenModel
@@ -40,7 +40,7 @@ MAX_DAY = 28
 #: Discord accepts a message nonce of at most this many characters.
 NONCE_MAX_LENGTH = 25
 
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_TIME = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")  # ASCII digits only
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -172,6 +172,10 @@ class Schedule(FrozenModel):
         if self.cadence is Cadence.MONTHLY and self.day is None:
             raise ScheduleError("A monthly schedule needs a day.")
         return self
+
+    @field_serializer("time", when_used="json")
+    def _time_as_text(self, value: dt.time) -> str:
+        return format_time(value)  # "09:30", which parse_time reads back
 
     @property
     def is_timed(self) -> bool:
