@@ -22,7 +22,7 @@ import calendar
 import datetime as dt
 import re
 from enum import StrEnum
-from typing import Any, Self
+from typing import Any
 
 from pydantic import AwareDatetime, ValidationError, field_serializer, model_validator
 
@@ -102,13 +102,25 @@ def format_time(value: dt.time) -> str:
     return f"{value.hour:02d}:{value.minute:02d}"
 
 
+def _weekday(value: object) -> Weekday:
+    days = list(Weekday)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(days):
+        return days[value]
+    if isinstance(value, str) and value.strip().lower() in set(Weekday):
+        return Weekday(value.strip().lower())
+    names = ", ".join(w.label for w in Weekday)
+    raise ScheduleError(f"Weekday must be one of {names} (or 0 = Monday to 6).")
+
+
 class Schedule(FrozenModel):
-    """When a subscription posts. Build it with keywords; bad combinations raise ``ScheduleError``.
+    """When a subscription posts. ``build_schedule`` makes one from command options.
 
     ``weekday`` belongs to weekly schedules only and defaults to Monday there; ``day`` belongs
     to monthly schedules only, 1–28, and defaults to 1. ``time`` (UTC, to the minute, default
     09:00) belongs to the timed cadences; an ``on-new-data`` schedule keeps the default.
-    Strings are accepted for every field (``"9:30"``, ``"Monday"``) as a command would pass them.
+    Strings are accepted for every field (``"9:30"``, ``"Monday"``) as a command would pass them,
+    and a weekday as 0 (Monday) to 6. Invalid input raises pydantic's ``ValidationError`` here,
+    ``ScheduleError`` (with the same message) from ``build_schedule``.
     """
 
     cadence: Cadence
@@ -140,14 +152,8 @@ class Schedule(FrozenModel):
                     "A time applies to daily, weekly and monthly posts, not on-new-data."
                 )
         weekday = values.get("weekday")
-        if isinstance(weekday, int) and not isinstance(weekday, bool) and 0 <= weekday <= 6:
-            values["weekday"] = weekday = list(Weekday)[weekday]
-        elif isinstance(weekday, str):
-            try:
-                values["weekday"] = weekday = Weekday(weekday.strip().lower())
-            except ValueError:
-                names = ", ".join(w.label for w in Weekday)
-                raise ScheduleError(f"Weekday must be one of {names}.") from None
+        if weekday is not None and not isinstance(weekday, Weekday):
+            values["weekday"] = weekday = _weekday(weekday)
         if cadence is Cadence.WEEKLY:
             values["weekday"] = weekday or Weekday.MONDAY
         elif weekday is not None:
@@ -163,15 +169,6 @@ class Schedule(FrozenModel):
         elif day is not None:
             raise ScheduleError("A day of the month applies to monthly posts only.")
         return values
-
-    @model_validator(mode="after")
-    def _complete(self) -> Self:
-        # The before-validator fills these; a model built with model_construct could skip it.
-        if self.cadence is Cadence.WEEKLY and self.weekday is None:
-            raise ScheduleError("A weekly schedule needs a weekday.")
-        if self.cadence is Cadence.MONTHLY and self.day is None:
-            raise ScheduleError("A monthly schedule needs a day.")
-        return self
 
     @field_serializer("time", when_used="json")
     def _time_as_text(self, value: dt.time) -> str:

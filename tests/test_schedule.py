@@ -195,6 +195,8 @@ def test_options_as_a_command_passes_them() -> None:
         ({"cadence": "daily", "weekday": "monday"}, "weekday applies to weekly posts only"),
         ({"cadence": "monthly", "weekday": 0}, "weekday applies to weekly posts only"),
         ({"cadence": "weekly", "weekday": "someday"}, "Weekday must be one of Monday, Tuesday"),
+        ({"cadence": "weekly", "weekday": 7}, "Weekday must be one of Monday, Tuesday"),
+        ({"cadence": "weekly", "weekday": True}, "Weekday must be one of Monday, Tuesday"),
         ({"cadence": "daily", "time": "25:00"}, "HH:MM"),
         ({"cadence": "on-new-data", "time": "10:00"}, "not on-new-data"),
     ],
