@@ -214,7 +214,10 @@ def _number(value: object) -> tuple[float | None, bool, str | None]:
     if isinstance(value, bool):
         return None, False, f"{value} is not a number"
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            return None, False, "a number too large to use"
         if not math.isfinite(number):
             return None, False, f"{value} is not a finite number"
         return number, False, None
@@ -251,8 +254,9 @@ def _rows(sheet: _Sheet, worksheet: Any, max_rows: int) -> Iterator[tuple[int, t
     )
     for number, cells in enumerate(rows, start=1):
         if number > max_rows:
-            if not all(_is_blank(c) for c in cells):
-                sheet.fail(None, None, f"more than {max_rows} rows; not NATO's layout")
+            # openpyxl yields a row past the cap only if the sheet has one (data or not):
+            # refuse rather than silently drop what lies below.
+            sheet.fail(None, None, f"more than {max_rows} rows; not NATO's layout")
             return
         yield number, tuple(cells)
 
@@ -471,6 +475,9 @@ def read_workbook(
 
 
 def _describe(exc: BaseException) -> str:
+    """The root cause, briefly: openpyxl wraps the XML parser's error in a generic one."""
+    while (inner := exc.__cause__ or exc.__context__) is not None and inner is not exc:
+        exc = inner
     text = str(exc).strip()
     text = text if len(text) <= 200 else text[:200] + "…"
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
