@@ -176,7 +176,7 @@ def _bundled_members() -> list[Country]:
 
 @dataclass
 class _Sheet:
-    """Problems and findings while reading one sheet; ``fail`` records a located problem."""
+    """One sheet being read; ``fail`` records a problem located at a cell, or at the sheet."""
 
     filename: str
     title: str
@@ -228,7 +228,10 @@ def _number(value: object) -> tuple[float | None, bool, str | None]:
         if text.casefold() in _NOT_AVAILABLE:
             return None, False, None
         if match := _NUMBER_TEXT.match(text):
-            return float(match.group(1)), bool(match.group(2)), None
+            number = float(match.group(1))
+            if not math.isfinite(number):  # 400 digits of text is a float overflow
+                return None, False, "a number too large to use"
+            return number, bool(match.group(2)), None
         shown = text if len(text) <= 40 else text[:40] + "…"
         if text.startswith("#"):
             return None, False, f"Excel error {shown!r} instead of a number"

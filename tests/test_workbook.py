@@ -254,10 +254,25 @@ def test_marks_for_estimates_and_missing_figures_in_cells() -> None:
     def marks(book: Any) -> None:
         book["TABLE3"]["D11"] = "1.25e"  # an estimate marked on the cell, not the year
         book["TABLE3"]["E11"] = "n.a."
+        book["TABLE3"]["F11"] = " 2.5 "  # a number stored as text
 
     records = read_small(small_workbook(marks))
     assert records[("ALB", 2022)].pct_gdp == 1.25 and records[("ALB", 2022)].estimate
     assert records[("ALB", 2023)].pct_gdp is None
+    assert records[("ALB", 2024)].pct_gdp == 2.5
+
+
+def test_huge_numbers() -> None:
+    def huge(book: Any) -> None:
+        book["TABLE2"]["D11"] = "9" * 400  # text: float() of it overflows to infinity
+        book["TABLE2"]["E11"] = 10**300  # a finite number: USD has no upper bound
+        book["TABLE3"]["D11"] = 1e300  # but a share of GDP does
+
+    located = {p.column: p.reason for p in problems_of(small_workbook(huge))}
+    assert located == {
+        "TABLE2!D11": "a number too large to use",
+        "TABLE3!D11": "1e+300 is above 20 % of GDP",
+    }
 
 
 def test_an_ally_listed_twice() -> None:
