@@ -18,6 +18,8 @@ import pytest
 import pytest_asyncio
 import trustme
 from aiohttp import web
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.fetch import (
     DEFAULT_ALLOWED_HOSTS,
@@ -372,3 +374,19 @@ async def test_compressed_body_is_refused(server: Server) -> None:
 async def test_untrusted_certificate_is_refused(server: Server) -> None:
     with pytest.raises(FetchError, match="TLS"):
         await server.get("/data.xlsx", ssl=ssl.create_default_context())
+
+
+# --- any text as a URL: a FetchError, never a traceback ---------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=60),
+        st.builds(lambda rest: "https://" + rest, st.text(max_size=40)),
+    )
+)
+async def test_fuzz_urls(url: str) -> None:
+    # No host is allowed, so nothing is ever resolved or connected to.
+    with pytest.raises(FetchError):
+        await fetch(url, allowed_hosts=())
