@@ -16,6 +16,8 @@ Discord would give. The fixture fails a test that leaves violations behind; a te
 takes it with `fake.take_violations(kind)`.
 """
 
+from .barebot import BareBot, running_bare_bot
+from .faults import Fault
 from .interactions import CallbackRecord, FakeInteraction
 from .models import (
     FakeChannel,
@@ -24,14 +26,17 @@ from .models import (
     FakeGuild,
     FakeMember,
     FakeMessage,
+    FakeOverwrite,
     FakeRole,
     FakeUser,
     RecordedRequest,
     Violation,
 )
+from .ratelimits import ManualClock, RateLimits
 from .server import FakeDiscord
 
 __all__ = [
+    "BareBot",
     "CallbackRecord",
     "FakeChannel",
     "FakeDiscord",
@@ -41,8 +46,13 @@ __all__ = [
     "FakeInteraction",
     "FakeMember",
     "FakeMessage",
+    "FakeOverwrite",
     "FakeRole",
     "FakeUser",
+    "Fault",
+    "ManualClock",
+    "RateLimits",
     "RecordedRequest",
     "Violation",
+    "running_bare_bot",
 ]
