@@ -93,7 +93,17 @@ async def test_a_nonce_over_25_characters_is_invalid_form_body(
     assert fake.channel_messages(general) == []
 
 
-# ---- deleting a channel --------------------------------------------------------------------------
+# ---- creating and deleting channels -----------------------------------------------------------
+
+
+async def test_a_channel_created_mid_test_reaches_the_cache_and_takes_posts(
+    fake: FakeDiscord, bot: BareBot
+) -> None:
+    created = bot.wait_for("guild_channel_create", timeout=5)
+    alerts = await fake.create_channel(the_guild(fake), "alerts")
+    assert (await created).id == alerts.id
+    await text_channel(bot, alerts).send("first post")
+    assert [m.content for m in fake.channel_messages(alerts)] == ["first post"]
 
 
 async def test_a_deleted_channel_is_gone_from_the_cache_and_unknown_over_rest(

@@ -14,6 +14,7 @@ A bucket is one route template (or a group of templates sharing a hash) and its 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import time
@@ -103,7 +104,7 @@ class RateLimiter:
         self._global: dict[str, Window] = {}  # by bot token
 
     def bucket_hash(self, method: str, template: str) -> str:
-        return hashlib.sha1(f"{method} {template}".encode()).hexdigest()[:16]
+        return _bucket_hash(method, template)
 
     def _window(self, method: str, template: str, params: Mapping[str, str]) -> Window:
         limit, period = self.config.routes.get(f"{method} {template}", self.config.default_route)
@@ -145,6 +146,11 @@ class RateLimiter:
             headers.update(too_many_headers(retry_after, scope="user"))
             return Verdict(headers, "rate_limit", retry_after)
         return Verdict(_headers(limit, window.remaining(now), window.reset_after(now), bucket))
+
+
+@functools.cache
+def _bucket_hash(method: str, template: str) -> str:
+    return hashlib.sha1(f"{method} {template}".encode()).hexdigest()[:16]
 
 
 def _headers(limit: int, remaining: int, reset_after: float, bucket: str) -> dict[str, str]:

@@ -291,6 +291,12 @@ class FakeDiscord(Driver):
         return [r for r in self.requests if r.fault and (fault is None or r.fault == fault)]
 
     # ---- changing the world mid-test -------------------------------------------------------------
+    async def create_channel(self, guild: FakeGuild, name: str, *, type: int = 0) -> FakeChannel:
+        """Add a channel while the bot runs: the bot gets CHANNEL_CREATE."""
+        channel = self.add_channel(guild, name, type=type)
+        await self.gateway.dispatch_guild_event("CHANNEL_CREATE", channel.to_payload(), guild)
+        return channel
+
     async def delete_channel(self, channel: FakeChannel) -> None:
         """Delete a channel: later requests get 404 Unknown Channel; the bot gets CHANNEL_DELETE."""
         self.remove_channel(channel)

@@ -91,7 +91,7 @@ class World:
         return guild
 
     def add_channel(self, guild: FakeGuild, name: str, *, type: int = 0) -> FakeChannel:
-        """A channel of the guild. Added after the bot connected, it needs `fake.dispatch(...)`."""
+        """A channel of the guild (once the bot runs, `fake.create_channel` also tells the bot)."""
         channel = FakeChannel(snowflake(), name, guild.id, type=type, position=len(guild.channels))
         guild.channels.append(channel)
         self.channels[channel.id] = channel
