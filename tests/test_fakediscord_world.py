@@ -221,3 +221,22 @@ async def test_granting_a_member_guild_wide_gives_them_a_role(
     interaction = await fake.invoke("ping")
     assert discord.Permissions(int(interaction.payload["member"]["permissions"])).manage_guild
     assert (await interaction.response()).accepted
+
+
+def test_overwrites_apply_in_discords_order() -> None:
+    """@everyone's overwrite, then the member's roles' (allow beats deny), then the member's own."""
+    world = FakeDiscord()
+    guild = world.add_guild("Order")
+    general = guild.channel("general")
+    helper_role = world.add_role(guild, "helpers", 0)
+    member = world.add_member(guild, name="pat", roles=[helper_role])
+    send = SEND.value
+    world.change_overwrite(general, guild.everyone_role, deny=send)
+    assert not member.permissions_in(general) & send
+    world.change_overwrite(general, helper_role, allow=send)
+    assert member.permissions_in(general) & send
+    world.change_overwrite(general, member, deny=send)
+    assert not member.permissions_in(general) & send
+    owner = guild.member(world.owner)
+    assert owner.permissions_in(general) == discord.Permissions.all().value  # owners see all
+    assert member.permissions & send  # guild-wide, overwrites do not count
