@@ -110,7 +110,10 @@ class RateLimiter:
         limit, period = self.config.routes.get(f"{method} {template}", self.config.default_route)
         major = "+".join(params[name] for name in MAJOR_PARAMETERS if name in params)
         key = (self.bucket_hash(method, template), major)
-        return self._buckets.setdefault(key, Window(limit, period))
+        window = self._buckets.get(key)
+        if window is None:
+            window = self._buckets[key] = Window(limit, period)
+        return window
 
     def peek(self, method: str, template: str, params: Mapping[str, str]) -> dict[str, str]:
         """The bucket's headers, without counting a request (for answers that skip the limits)."""
@@ -132,9 +135,10 @@ class RateLimiter:
         window = self._window(method, template, params)
         limit = window.limit
         if bot_token is not None:
-            limiter = self._global.setdefault(
-                bot_token, Window(self.config.global_limit, self.config.global_period)
-            )
+            limiter = self._global.get(bot_token)
+            if limiter is None:
+                limiter = Window(self.config.global_limit, self.config.global_period)
+                self._global[bot_token] = limiter
             if not limiter.take(now):
                 retry_after = limiter.reset_after(now)
                 headers = _headers(limit, window.remaining(now), window.reset_after(now), bucket)
