@@ -1,4 +1,4 @@
-"""A bare discord.py bot with one /ping, and interaction latency timings against the fake Discord.
+"""Interaction latency of the bare discord.py bot (tests/fakediscord/barebot.py) against the fake.
 
 ``python -m bench.bare [--n 200]`` prints p50/p99 latency (interaction dispatched on the gateway ->
 first callback reaching the fake) for N interactions sent one after another and all at once, and
@@ -24,44 +24,13 @@ import asyncio
 import contextlib
 import math
 import time
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import discord
-from discord import app_commands
-from discord.ext import commands
 
-from tests.fakediscord import FakeDiscord, FakeInteraction
-
-
-@app_commands.command(description="Check that the bot answers")
-async def ping(interaction: discord.Interaction) -> None:
-    await interaction.response.send_message("pong")
-
-
-class BareBot(commands.AutoShardedBot):
-    """The smallest bot shaped like ours: sharded, app commands only, synced in setup_hook."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            command_prefix=commands.when_mentioned,
-            intents=discord.Intents.default(),
-            help_command=None,
-        )
-
-    async def setup_hook(self) -> None:
-        self.tree.add_command(ping)
-        await self.tree.sync()
-
-
-@asynccontextmanager
-async def running_bare_bot(fake: FakeDiscord) -> AsyncIterator[BareBot]:
-    """The bare bot logged in to `fake` (inside `fake.patched()`), ready; closed on exit."""
-    bot = BareBot()
-    async with fake.running(bot):
-        yield bot
+from tests.fakediscord import FakeDiscord, FakeInteraction, running_bare_bot
 
 
 @dataclass(frozen=True)

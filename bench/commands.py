@@ -39,10 +39,10 @@ from typing import Any
 import discord
 from tabulate import tabulate
 
-from bench.bare import BareBot, percentile
+from bench.bare import percentile
 from bot.client import NatoBot
 from bot.config import Settings
-from tests.fakediscord import FakeDiscord, FakeInteraction
+from tests.fakediscord import BareBot, FakeDiscord, FakeInteraction
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, AUTOCOMPLETE_RESULT = 4, 5, 8  # callback types

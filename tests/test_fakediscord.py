@@ -1,8 +1,8 @@
 """The fake Discord, proved against the real, unmodified discord.py client.
 
-A bare bot (bench/bare.py) and a toy bot defined here log in, get READY and GUILD_CREATE, sync,
-receive interactions and answer through the real endpoints; the tests assert on what arrived and
-on what the fake refused the way Discord would.
+A bare bot (tests/fakediscord/barebot.py) and a toy bot defined here log in, get READY and
+GUILD_CREATE, sync, receive interactions and answer through the real endpoints; the tests assert on
+what arrived and on what the fake refused the way Discord would.
 """
 
 from __future__ import annotations
@@ -20,8 +20,15 @@ from discord import app_commands
 from discord.ext import commands
 from PIL import Image
 
-from bench.bare import BareBot, running_bare_bot
-from tests.fakediscord import FakeDiscord, FakeDiscordError, FakeInteraction, Violation, limits
+from tests.fakediscord import (
+    BareBot,
+    FakeDiscord,
+    FakeDiscordError,
+    FakeInteraction,
+    Violation,
+    limits,
+    running_bare_bot,
+)
 from tests.fakediscord.pytest_plugin import running_fake
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -110,6 +110,27 @@ class FakeRole:
         }
 
 
+ROLE_OVERWRITE, MEMBER_OVERWRITE = 0, 1
+
+
+@dataclass
+class FakeOverwrite:
+    """A channel's permission overwrite for one role (type 0) or one member (type 1)."""
+
+    id: int
+    type: int
+    allow: int = 0
+    deny: int = 0
+
+    def to_payload(self) -> JSON:
+        return {
+            "id": str(self.id),
+            "type": self.type,
+            "allow": str(self.allow),
+            "deny": str(self.deny),
+        }
+
+
 @dataclass
 class FakeChannel:
     id: int
@@ -118,6 +139,10 @@ class FakeChannel:
     type: int = 0  # 0 text, 1 DM, 2 voice, 4 category, 5 news, 15 forum
     position: int = 0
     recipient: FakeUser | None = None  # for DMs
+    overwrites: list[FakeOverwrite] = field(default_factory=list)
+
+    def overwrite(self, target_id: int) -> FakeOverwrite | None:
+        return next((o for o in self.overwrites if o.id == target_id), None)
 
     def to_payload(self) -> JSON:
         payload: JSON = {"id": str(self.id), "type": self.type, "name": self.name}
@@ -125,7 +150,7 @@ class FakeChannel:
             payload.update(
                 guild_id=str(self.guild_id),
                 position=self.position,
-                permission_overwrites=[],
+                permission_overwrites=[o.to_payload() for o in self.overwrites],
                 parent_id=None,
                 nsfw=False,
                 topic=None,
@@ -167,6 +192,28 @@ class FakeMember:
             value |= role.permissions
         if value & discord.Permissions(administrator=True).value:
             return everything
+        return value
+
+    def permissions_in(self, channel: FakeChannel) -> int:
+        """Permissions in one channel, overwrites applied in Discord's order.
+
+        @everyone's overwrite, then every role's (denies before allows), then the member's own.
+        """
+        value = self.permissions
+        if value == discord.Permissions.all().value:
+            return value  # the owner and administrators ignore overwrites
+        everyone = channel.overwrite(self.guild.id)
+        if everyone is not None:
+            value = (value & ~everyone.deny) | everyone.allow
+        role_ids = {role.id for role in self.roles}
+        allow = deny = 0
+        for overwrite in channel.overwrites:
+            if overwrite.type == ROLE_OVERWRITE and overwrite.id in role_ids:
+                allow, deny = allow | overwrite.allow, deny | overwrite.deny
+        value = (value & ~deny) | allow
+        own = channel.overwrite(self.id)
+        if own is not None and own.type == MEMBER_OVERWRITE:
+            value = (value & ~own.deny) | own.allow
         return value
 
     def to_payload(self, *, with_permissions: bool = False) -> JSON:
@@ -322,6 +369,7 @@ class FakeMessage:
     interaction_user: FakeUser | None = None
     edits: int = 0
     deleted: bool = False
+    nonce: str | None = None
     timestamp: str = field(default_factory=iso_now)
     edited_timestamp: str | None = None
 
@@ -366,6 +414,8 @@ class FakeMessage:
             "pinned": False,
             "flags": self.flags,
         }
+        if self.nonce is not None:
+            payload["nonce"] = self.nonce
         if self.guild_id is not None:
             payload["guild_id"] = str(self.guild_id)
         if self.application_id is not None:
@@ -410,9 +460,14 @@ class RecordedRequest:
     status: int = 0
     response: Any = None
     interaction_token: str | None = None
+    # Why the fake refused it before any handler ran: "injected" (fake.fail_next),
+    # "rate_limit" (a route bucket was empty) or "global_rate_limit"; None for the rest.
+    fault: str | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
-        return f"<{self.method} {self.path} -> {self.status}>"
+        fault = f" ({self.fault})" if self.fault else ""
+        return f"<{self.method} {self.path} -> {self.status}{fault}>"
 
 
 @dataclass

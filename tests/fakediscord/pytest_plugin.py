@@ -10,7 +10,7 @@ Enable in tests/conftest.py with:  pytest_plugins = ["tests.fakediscord.pytest_p
 The fixture fails the test at teardown if the bot broke a Discord rule, unless the test took the
 violations it expected with `fake.take_violations(kind)`, or is marked
 `@pytest.mark.fakediscord_violations_expected`. `@pytest.mark.fakediscord(response_deadline=0.2)`
-passes options to FakeDiscord.
+passes options to FakeDiscord, e.g. `rate_limits=RateLimits(enabled=False)`.
 """
 
 from __future__ import annotations
