@@ -104,8 +104,8 @@ def resolve(snap: Snapshot, query: str) -> Country:
 
     Exact matches first: an ally's name, code or alias, then a part of an ally ("England"),
     then a non-ally ("Ukraine" raises ``NotAnAlly``). Otherwise, close spellings of allies
-    raise ``UnknownCountry`` with up to three suggestions; only when no ally is close does a
-    close spelling of a non-ally ("ukriane") raise ``NotAnAlly``.
+    raise ``UnknownCountry`` with up to three suggestions, unless a non-ally is closer
+    ("ukriane" raises ``NotAnAlly``; on a tie, "rieland", the ally is suggested).
     """
     key = normalise(query)
     ally = _exact_ally(snap, key)
@@ -114,12 +114,10 @@ def resolve(snap: Snapshot, query: str) -> Country:
     non_ally = non_allies().get(key)
     if non_ally is not None:
         raise NotAnAlly(query.strip(), non_ally.name, non_ally.partner)
-    suggestions = [c.name for c in _candidates(snap, key, _SUGGESTIONS)]
-    if not suggestions:
-        non_ally = _fuzzy_non_ally(key)
-        if non_ally is not None:
-            raise NotAnAlly(query.strip(), non_ally.name, non_ally.partner)
-    raise UnknownCountry(query.strip(), suggestions)
+    close = _fuzzy_non_ally(key)
+    if close is not None and close[1] > _best_ally_score(snap, key):
+        raise NotAnAlly(query.strip(), close[0].name, close[0].partner)
+    raise UnknownCountry(query.strip(), suggest(snap, query))
 
 
 def suggest(snap: Snapshot, query: str, limit: int = _SUGGESTIONS) -> list[str]:
@@ -250,8 +248,8 @@ def _candidates(snap: Snapshot, key: str, limit: int) -> list[Country]:
     return list(chosen.values())[:limit]
 
 
-def _fuzzy_matches(key: str, table: Mapping[str, str], limit: int) -> list[str]:
-    """Keys of ``table`` close to the normalised ``key`` (longer than a code), best first."""
+def _fuzzy_matches(key: str, table: Mapping[str, object], limit: int) -> list[tuple[str, float]]:
+    """(key of ``table``, score) close to the normalised ``key``, best first; codes excluded."""
     # Two or three letters are close to too many names and codes: such keys get prefixes only,
     # and codes only match exactly.
     if len(key) <= _CODE_LENGTH:
@@ -263,7 +261,7 @@ def _fuzzy_matches(key: str, table: Mapping[str, str], limit: int) -> list[str]:
         limit=limit,
         score_cutoff=FUZZY_CUTOFF,
     )
-    return [name for name, _score, _index in matches]
+    return [(name, score) for name, score, _index in matches]
 
 
 def _fuzzy(snap: Snapshot, key: str, limit: int) -> list[Country]:
@@ -271,7 +269,7 @@ def _fuzzy(snap: Snapshot, key: str, limit: int) -> list[Country]:
     table = _ally_keys(snap)
     found: dict[str, Country] = {}
     # Extract more than needed: several aliases may point at the same ally.
-    for alias in _fuzzy_matches(key, table, limit * 4):
+    for alias, _score in _fuzzy_matches(key, table, limit * 4):
         iso3 = table[alias]
         if iso3 in snap.countries:
             found.setdefault(iso3, snap.countries[iso3])
@@ -280,8 +278,16 @@ def _fuzzy(snap: Snapshot, key: str, limit: int) -> list[Country]:
     return list(found.values())
 
 
-def _fuzzy_non_ally(key: str) -> NonAlly | None:
-    """The non-ally whose name or alias is closest to the normalised ``key``, if close."""
+def _best_ally_score(snap: Snapshot, key: str) -> float:
+    """How well the best ally fits the normalised ``key``: 100 for a name or alias it begins."""
+    if any(alias.startswith(key) for alias in snap.aliases):
+        return 100.0
+    best = _fuzzy_matches(key, _ally_keys(snap), 1)
+    return best[0][1] if best else 0.0
+
+
+def _fuzzy_non_ally(key: str) -> tuple[NonAlly, float] | None:
+    """The non-ally whose name or alias is closest to the normalised ``key``, and how close."""
     table = non_allies()
-    best = _fuzzy_matches(key, {name: country.iso3 for name, country in table.items()}, 1)
-    return table[best[0]] if best else None
+    best = _fuzzy_matches(key, table, 1)
+    return (table[best[0][0]], best[0][1]) if best else None
