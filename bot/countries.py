@@ -52,13 +52,14 @@ def _bundled_csv(filename: str) -> Iterator[dict[str, str]]:
 
 @functools.cache
 def non_allies() -> dict[str, NonAlly]:
-    """Normalised name, code or alias -> the non-ally it names (db/data/non_allies.csv)."""
+    """Normalised name or alias (codes included) -> the non-ally it names (non_allies.csv)."""
     table: dict[str, NonAlly] = {}
     for row in _bundled_csv(NON_ALLIES_FILE):
         if row["partner"] not in ("true", "false"):
             raise ValueError(f"{NON_ALLIES_FILE}: partner of {row['name']} must be true or false")
         country = NonAlly(row["iso3"], row["name"], row["partner"] == "true")
-        for raw in [row["name"], row["iso3"], *row["aliases"].split("|")]:
+        # The ISO code is not a key by itself: Andorra's, AND, is a word.
+        for raw in [row["name"], *row["aliases"].split("|")]:
             key = normalise(raw)
             if key and table.get(key, country) != country:
                 raise ValueError(f"{NON_ALLIES_FILE}: {raw!r} names {table[key].name} too")
@@ -89,8 +90,9 @@ _SUGGESTIONS = 3
 _CODE_LENGTH = 3
 #: Separators that never occur inside a name.
 _LIST_SEPARATORS = re.compile(r"[,;+/]")
-#: Words that separate allies in "Poland vs Germany", unless part of a name ("Bosnia and …").
-_SEPARATOR_WORDS = frozenset({"", "and", "vs", "v", "versus"})
+#: Words that separate allies in "Poland vs Germany", unless part of a name ("Bosnia and …"),
+#: and "the" of "Poland and the UK" (kept in "The Netherlands").
+_SEPARATOR_WORDS = frozenset({"", "and", "vs", "v", "versus", "the"})
 #: "&" separates like "and"; split it off even when written without spaces ("pl&de").
 _WORDS = re.compile(r"&|[^\s&]+")
 #: The longest name, in words, looked for in a list ("Democratic People's Republic of Korea").
@@ -191,9 +193,8 @@ def _resolve_words(snap: Snapshot, words: list[str]) -> Iterator[Country]:
 
 def _longest_name_at(snap: Snapshot, keys: list[str], start: int) -> int | None:
     """End (exclusive) of the longest run of words from ``start`` that names a country."""
-    if keys[start] in _SEPARATOR_WORDS and keys[start] not in snap.aliases:
-        # A name may contain "and" ("Bosnia and Herzegovina") but never starts with it.
-        return None
+    if keys[start] in _SEPARATOR_WORDS:
+        return None  # a name may contain "and" ("Bosnia and Herzegovina"), never start with it
     for end in range(min(len(keys), start + _LONGEST_NAME_WORDS), start, -1):
         key = "".join(keys[start:end])
         if _exact_ally(snap, key) is not None or key in non_allies():

@@ -397,6 +397,11 @@ def test_the_non_ally_table_is_well_formed() -> None:
     assert {row["partner"] for row in rows} == {"true", "false"}
     allies = {m["iso3"] for m in csv_rows("members.csv")}
     assert allies.isdisjoint(row["iso3"] for row in rows)
+    for row in rows:
+        # Every ISO code names its country, except Andorra's: "and" separates a list.
+        if row["iso3"] != "AND":
+            assert non_allies()[normalise(row["iso3"])].name == row["name"]
+    assert normalise("AND") not in non_allies()
 
 
 # --------------------------------------------------------------------------- lists for /compare
@@ -427,6 +432,10 @@ def iso3s(countries: list[Country]) -> list[str]:
         ("Macedonia del Norte vs Reino Unido", ["MKD", "GBR"]),
         ("England vs Scotland and Wales", ["GBR"]),
         ("pl poland POL, Polska", ["POL"]),
+        ("Poland and the UK", ["POL", "GBR"]),
+        ("the Netherlands vs Belgium", ["NLD", "BEL"]),
+        ("U.S. - U.K.", ["USA", "GBR"]),
+        ("Poland vs Germany and the United States", ["POL", "DEU", "USA"]),
         ("  ,; ", []),
     ],
 )
