@@ -2,42 +2,123 @@
 
 from __future__ import annotations
 
+import csv
+import functools
+import io
 import re
 import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from importlib import resources
 
 from rapidfuzz import fuzz, process
 
-from bot.errors import UnknownCountry
+from bot.errors import NotAnAlly, UnknownCountry, UnknownListItem
 from bot.models import Country, Snapshot
+
+#: Letters Unicode does not decompose into a base letter and an accent, folded by hand so that
+#: 'Łotwa', 'Hırvatistan' or 'Włochy' match what people type on a plain keyboard.
+_UNDECOMPOSED = str.maketrans({"ł": "l", "ı": "i", "ø": "o", "đ": "d", "ħ": "h", "æ": "ae"})
 
 
 def normalise(text: str) -> str:
     """Case-, accent- and punctuation-insensitive key: 'Türkiye' -> 'turkiye', 'U.S.A.' -> 'usa'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_UNDECOMPOSED))
     kept = (ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join("".join(ch if ch.isalnum() else " " for ch in kept).split()).replace(" ", "")
 
 
+# --------------------------------------------------------------------------- bundled name tables
+
+NON_ALLIES_FILE = "non_allies.csv"
+PARTS_FILE = "parts.csv"
+
+
+@dataclass(frozen=True, slots=True)
+class NonAlly:
+    """A country people ask about that is not a NATO ally (a row of ``non_allies.csv``)."""
+
+    iso3: str
+    name: str
+    #: A NATO partner country (Partnership for Peace, Mediterranean Dialogue, Istanbul
+    #: Cooperation Initiative or partners across the globe).
+    partner: bool
+
+
+def _bundled_csv(filename: str) -> Iterator[dict[str, str]]:
+    text = resources.files("db").joinpath("data", filename).read_text(encoding="utf-8")
+    yield from csv.DictReader(io.StringIO(text))
+
+
+@functools.cache
+def non_allies() -> dict[str, NonAlly]:
+    """Normalised name or alias (codes included) -> the non-ally it names (non_allies.csv)."""
+    table: dict[str, NonAlly] = {}
+    for row in _bundled_csv(NON_ALLIES_FILE):
+        if row["partner"] not in ("true", "false"):
+            raise ValueError(f"{NON_ALLIES_FILE}: partner of {row['name']} must be true or false")
+        country = NonAlly(row["iso3"], row["name"], row["partner"] == "true")
+        # The ISO code is not a key by itself: Andorra's, AND, is a word.
+        for raw in [row["name"], *row["aliases"].split("|")]:
+            key = normalise(raw)
+            if key and table.get(key, country) != country:
+                raise ValueError(f"{NON_ALLIES_FILE}: {raw!r} names {table[key].name} too")
+            if key:
+                table[key] = country
+    return table
+
+
+@functools.cache
+def ally_parts() -> dict[str, str]:
+    """Normalised name of a part of an ally -> the ally's iso3 (db/data/parts.csv).
+
+    England is not the United Kingdom, so it is no alias of it; but NATO's figures for the
+    United Kingdom are what someone asking about England will find.
+    """
+    return {normalise(row["part"]): row["iso3"] for row in _bundled_csv(PARTS_FILE)}
+
+
 # --------------------------------------------------------------------------- lookups
 
-#: How alike (0-100, rapidfuzz WRatio) a name must be to be suggested or offered. Typos of a
-#: real name score 80 or more ("spian" 80, "polnad" 83, "germny" 92, "untied kingdom" 92);
-#: other places stay below ("narnia" 72 for Lithuania, "greenland" 72, "atlantis" 67).
+#: How alike (0-100, rapidfuzz ratio of the normalised keys) a name must be to be suggested or
+#: offered. Typos of a real name score 80 or more ("spian" 80, "polnad" 83, "germny" 92,
+#: "untied kingdom" 92, "ukriane" 86); other places stay below ("narnia" 77 for Armenia,
+#: "hello" 73 for Hellas, "atlantis" 67). Not WRatio: with names in many languages, its
+#: partial matching finds "hello" inside "Hellenic Republic".
 FUZZY_CUTOFF = 80.0
 _SUGGESTIONS = 3
 _CODE_LENGTH = 3
-#: What separates allies in a list like "pl, de, fr".
-_LIST_SEPARATORS = re.compile(r"[,;]")
+#: Separators that never occur inside a name.
+_LIST_SEPARATORS = re.compile(r"[,;+/]")
+#: Words that separate allies in "Poland vs Germany", unless part of a name ("Bosnia and …"),
+#: and "the" of "Poland and the UK" (kept in "The Netherlands").
+_SEPARATOR_WORDS = frozenset({"", "and", "vs", "v", "versus", "the"})
+#: "&" separates like "and"; split it off even when written without spaces ("pl&de").
+_WORDS = re.compile(r"&|[^\s&]+")
+#: The longest name, in words, looked for in a list ("Democratic People's Republic of Korea").
+_LONGEST_NAME_WORDS = 6
+#: How the error for an unknown part of a list shows the accepted form.
+LIST_EXAMPLE = "pl, de, fr"
 
 
 def resolve(snap: Snapshot, query: str) -> Country:
     """The ally a name, code or alias means (any case, accents, punctuation).
 
-    Raises ``UnknownCountry`` with up to three close names when nothing matches exactly.
+    Exact matches first: an ally's name, code or alias, then a part of an ally ("England"),
+    then a non-ally ("Ukraine" raises ``NotAnAlly``). Otherwise, close spellings of allies
+    raise ``UnknownCountry`` with up to three suggestions, unless a non-ally is closer
+    ("ukriane" raises ``NotAnAlly``; on a tie, "rieland", the ally is suggested).
     """
-    iso3 = snap.aliases.get(normalise(query))
-    if iso3 is not None and iso3 in snap.countries:
-        return snap.countries[iso3]
+    key = normalise(query)
+    ally = _exact_ally(snap, key)
+    if ally is not None:
+        return ally
+    non_ally = non_allies().get(key)
+    if non_ally is not None:
+        raise NotAnAlly(query.strip(), non_ally.name, non_ally.partner)
+    close = _fuzzy_non_ally(key)
+    if close is not None and close[1] > _best_ally_score(snap, key):
+        raise NotAnAlly(query.strip(), close[0].name, close[0].partner)
     raise UnknownCountry(query.strip(), suggest(snap, query))
 
 
@@ -48,11 +129,16 @@ def suggest(snap: Snapshot, query: str, limit: int = _SUGGESTIONS) -> list[str]:
 
 
 def resolve_many(snap: Snapshot, text: str) -> list[Country]:
-    """Allies from a comma- or semicolon-separated list, in order, each once."""
+    """Allies from a list, in order, each once: "pl, de, fr", "Poland vs Germany", "us uk".
+
+    Commas, semicolons, "+" and "/" always separate; within what they separate, the longest
+    names are matched first, so "United Kingdom" and "Bosnia and Herzegovina" stay whole while
+    spaces, "and", "&" and "vs" separate the rest. A part that names a non-ally raises
+    ``NotAnAlly``; one that names nothing raises ``UnknownListItem`` naming it.
+    """
     found: dict[str, Country] = {}
-    for part in _LIST_SEPARATORS.split(text):
-        if part.strip():
-            country = resolve(snap, part)
+    for chunk in _LIST_SEPARATORS.split(text):
+        for country in _resolve_words(snap, _WORDS.findall(chunk)):
             found.setdefault(country.iso3, country)
     return list(found.values())
 
@@ -62,6 +148,7 @@ def autocomplete(snap: Snapshot, current: str, limit: int = 25) -> list[Country]
 
     Empty input offers every ally alphabetically. Never more than ``limit``. Called on every
     keystroke, so it only scans the (small) alias table once and fuzzes only if still short.
+    Never offers a non-ally: only allies have figures to show.
     """
     if limit <= 0:
         return []
@@ -69,6 +156,80 @@ def autocomplete(snap: Snapshot, current: str, limit: int = 25) -> list[Country]
     if not key:
         return sorted(snap.countries.values(), key=lambda c: c.name)[:limit]
     return _candidates(snap, key, limit)
+
+
+def _exact_ally(snap: Snapshot, key: str) -> Country | None:
+    """The ally a normalised name, code, alias or part names exactly."""
+    iso3 = snap.aliases.get(key) or ally_parts().get(key)
+    return snap.countries.get(iso3) if iso3 is not None else None
+
+
+def _ally_keys(snap: Snapshot) -> dict[str, str]:
+    """Normalised key -> iso3 of every ally's name, code, alias and part."""
+    return {**ally_parts(), **snap.aliases}
+
+
+def _resolve_words(snap: Snapshot, words: list[str]) -> Iterator[Country]:
+    """The allies in a run of words, longest names first; separator words are skipped."""
+    keys = [normalise(word) for word in words]
+    start = 0
+    while start < len(words):
+        end = _longest_name_at(snap, keys, start)
+        if end is not None:
+            yield resolve(snap, " ".join(words[start:end]))
+            start = end
+        elif keys[start] in _SEPARATOR_WORDS:
+            start += 1
+        else:
+            # Unknown words run on until a name starts: "untied kingdom" is one typo, not two.
+            end = start + 1
+            while end < len(words) and _longest_name_at(snap, keys, end) is None:
+                end += 1
+            while keys[end - 1] in _SEPARATOR_WORDS:
+                end -= 1
+            yield _resolve_list_item(snap, words[start:end])
+            start = end
+
+
+def _longest_name_at(snap: Snapshot, keys: list[str], start: int) -> int | None:
+    """End (exclusive) of the longest run of words from ``start`` that names a country."""
+    if keys[start] in _SEPARATOR_WORDS:
+        return None  # a name may contain "and" ("Bosnia and Herzegovina"), never start with it
+    for end in range(min(len(keys), start + _LONGEST_NAME_WORDS), start, -1):
+        key = "".join(keys[start:end])
+        if _exact_ally(snap, key) is not None or key in non_allies():
+            return end
+    return None
+
+
+def _resolve_list_item(snap: Snapshot, words: list[str]) -> Country:
+    """Unmatched words of a list: a non-ally's close spelling ("ukriane"), or an error naming them.
+
+    The words are tried whole first ("Trinidad and Tobago", "untied kingdom"); when that finds
+    nothing close, the pieces between separator words are, so "germny and narnia" still
+    suggests Germany.
+    """
+    pieces = [words]
+    piece: list[str] = []
+    for word in words:
+        if normalise(word) in _SEPARATOR_WORDS:
+            pieces.append(piece)
+            piece = []
+        else:
+            piece.append(word)
+    pieces.append(piece)
+    first: UnknownCountry | None = None
+    for candidate in (p for p in pieces if p):
+        try:
+            return resolve(snap, " ".join(candidate))
+        except NotAnAlly:
+            raise
+        except UnknownCountry as unknown:
+            if unknown.suggestions:
+                raise UnknownListItem(unknown.query, unknown.suggestions, LIST_EXAMPLE) from None
+            first = first or unknown
+    assert first is not None  # words is never empty
+    raise UnknownListItem(first.query, [], LIST_EXAMPLE)
 
 
 def _candidates(snap: Snapshot, key: str, limit: int) -> list[Country]:
@@ -88,26 +249,46 @@ def _candidates(snap: Snapshot, key: str, limit: int) -> list[Country]:
     return list(chosen.values())[:limit]
 
 
-def _fuzzy(snap: Snapshot, key: str, limit: int) -> list[Country]:
-    """Allies whose name or alias is close to the normalised ``key``, best first, each once."""
-    # A key of three letters or fewer scores 90 inside almost any name (WRatio matches
-    # substrings): such keys get prefixes only.
+def _fuzzy_matches(key: str, table: Mapping[str, object], limit: int) -> list[tuple[str, float]]:
+    """(key of ``table``, score) close to the normalised ``key``, best first; codes excluded."""
+    # Two or three letters are close to too many names and codes: such keys get prefixes only,
+    # and codes only match exactly.
     if len(key) <= _CODE_LENGTH:
         return []
-    # Extract more than needed: several aliases may point at the same ally.
-    # Two- and three-letter codes only match exactly: fuzzed, they match almost anything.
     matches = process.extract(
         key,
-        [alias for alias in snap.aliases if len(alias) > _CODE_LENGTH],
-        scorer=fuzz.WRatio,
-        limit=limit * 4,
+        [name for name in table if len(name) > _CODE_LENGTH],
+        scorer=fuzz.ratio,
+        limit=limit,
         score_cutoff=FUZZY_CUTOFF,
     )
+    return [(name, score) for name, score, _index in matches]
+
+
+def _fuzzy(snap: Snapshot, key: str, limit: int) -> list[Country]:
+    """Allies whose name, alias or part is close to the normalised ``key``, best first, once."""
+    table = _ally_keys(snap)
     found: dict[str, Country] = {}
-    for alias, _score, _index in matches:
-        iso3 = snap.aliases[alias]
+    # Extract more than needed: several aliases may point at the same ally.
+    for alias, _score in _fuzzy_matches(key, table, limit * 4):
+        iso3 = table[alias]
         if iso3 in snap.countries:
             found.setdefault(iso3, snap.countries[iso3])
         if len(found) == limit:
             break
     return list(found.values())
+
+
+def _best_ally_score(snap: Snapshot, key: str) -> float:
+    """How well the best ally fits the normalised ``key``: 100 for a name or alias it begins."""
+    if any(alias.startswith(key) for alias in snap.aliases):
+        return 100.0
+    best = _fuzzy_matches(key, _ally_keys(snap), 1)
+    return best[0][1] if best else 0.0
+
+
+def _fuzzy_non_ally(key: str) -> tuple[NonAlly, float] | None:
+    """The non-ally whose name or alias is closest to the normalised ``key``, and how close."""
+    table = non_allies()
+    best = _fuzzy_matches(key, table, 1)
+    return (table[best[0][0]], best[0][1]) if best else None

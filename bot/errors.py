@@ -27,6 +27,40 @@ class UnknownCountry(UserFacingError):
         super().__init__(f"No NATO ally matches “{echo(query)}”.{hint}")
 
 
+class NotAnAlly(UnknownCountry):
+    """The query names a country that is not a NATO ally (so no ally matches it either)."""
+
+    def __init__(self, query: str, name: str, partner: bool) -> None:
+        self.query = query
+        self.suggestions = []
+        #: The non-ally's display name ("Ukraine"), even when the query was a typo of it.
+        self.name = name
+        #: Whether it is a NATO partner country, whose spending SIPRI's database covers.
+        self.partner = partner
+        message = f"{name} is not a NATO ally: NATO publishes no figures for it."
+        if partner:
+            message += (
+                f" {name} is a NATO partner; SIPRI's Military Expenditure Database covers it."
+            )
+        UserFacingError.__init__(self, message)
+
+
+class UnknownListItem(UnknownCountry):
+    """One part of a list of allies matches nothing; says how a list is written."""
+
+    def __init__(self, query: str, suggestions: list[str], example: str) -> None:
+        self.query = query
+        self.suggestions = suggestions
+        #: A list written the accepted way ("pl, de, fr").
+        self.example = example
+        hint = f" Did you mean {', '.join(suggestions)}?" if suggestions else ""
+        UserFacingError.__init__(
+            self,
+            f"“{echo(query)}” matches no NATO ally.{hint}"
+            f" Separate allies with commas, e.g. {example}.",
+        )
+
+
 class UnknownRelease(UserFacingError):
     def __init__(self, release_id: str, known: list[str]) -> None:
         self.release_id = release_id
@@ -49,3 +83,17 @@ class InvalidTarget(UserFacingError):
         super().__init__(
             f"A target must be between {MIN_TARGET:g} and {MAX_TARGET:g} % of GDP; got {value:g}."
         )
+
+
+class AmbiguousRelease(UserFacingError):
+    """What was typed fits several loaded releases ("2025": the annual report and the tables)."""
+
+    def __init__(self, text: str, matches: list[str]) -> None:
+        self.text = text
+        #: The release ids it fits, oldest first.
+        self.matches = matches
+        count = _COUNT_WORDS.get(len(matches), str(len(matches)))
+        super().__init__(f"{echo(text)} has {count} releases: {', '.join(matches)}. Pick one.")
+
+
+_COUNT_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
