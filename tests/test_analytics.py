@@ -10,6 +10,7 @@ import math
 import statistics
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 
 import pytest
 from hypothesis import given
@@ -35,8 +36,13 @@ from tests.support.oracle import (
     cell,
     csv_rows,
     half_up,
+    median_text,
+    not_published,
+    release_ids,
     release_years,
     shares,
+    verdict,
+    verdicts,
 )
 from tests.support.snapshots import bundled_snapshot
 
@@ -432,3 +438,210 @@ def test_snapshot_records_are_real_spending_records(snap: Snapshot) -> None:
         loaded = list(snap.records[release].values())
         assert len(loaded) == len(csv_rows(f"{release}.csv"))
         assert all(isinstance(r, SpendingRecord) for r in loaded)
+
+
+# --------------------------------------------------------------------------- every verdict
+
+#: The named targets and two custom ones, as text for the oracle.
+GRID_TARGETS = ("2", "3.5", "5", "2.5", "4.2")
+
+
+@pytest.fixture(scope="module")
+def every_summary(snap: Snapshot) -> dict[tuple[str, int, str], analytics.ComplianceSummary]:
+    return {
+        (rid, year, target): analytics.summary(
+            snap, release_id=rid, year=year, target=float(target)
+        )
+        for rid in release_ids()
+        for year in release_years(rid)
+        for target in GRID_TARGETS
+    }
+
+
+def test_every_verdict_matches_the_csv(
+    snap: Snapshot, every_summary: dict[tuple[str, int, str], analytics.ComplianceSummary]
+) -> None:
+    """Every release, year, ally and target: the summary's groups, each profile check and each
+    gap say what the CSV text and NATO's rules say, and the 5% summary counts three groups."""
+    checked = 0
+    for (rid, year, target), result in every_summary.items():
+        expected = verdicts(rid, year, target)
+        got = {
+            s.country.iso3: s.verdict.value for s in (*result.meeting, *result.open, *result.below)
+        }
+        assert got == expected, (rid, year, target)
+        groups = {"meets": result.meeting, "open": result.open, "below": result.below}
+        for name, group in groups.items():
+            assert {s.country.iso3 for s in group} == {
+                iso3 for iso3, v in expected.items() if v == name
+            }, (rid, year, target, name)
+        if target != "5":
+            assert result.open == (), (rid, year, target)
+        assert sorted(c.iso3 for c in result.not_published) == sorted(not_published(rid, year))
+        checked += len(expected)
+    assert checked > 5000
+
+
+def test_five_percent_counts_and_shortfall_to_the_core_element(
+    every_summary: dict[tuple[str, int, str], analytics.ComplianceSummary],
+) -> None:
+    for rid in release_ids():
+        for year in release_years(rid):
+            result = every_summary[(rid, year, "5")]
+            expected = list(verdicts(rid, year, "5").values())
+            counts = (len(result.meeting), len(result.open), len(result.below))
+            assert counts == (
+                expected.count("meets"),
+                expected.count("open"),
+                expected.count("below"),
+            )
+            assert result.shortfall_to == 3.5
+            for ally in result.below:
+                share = half_up(shares(rid, year)[ally.country.iso3])
+                assert Decimal(str(ally.gap_points)) == Decimal("3.5") - share
+
+
+def test_every_gap_and_profile_check_matches_the_csv(snap: Snapshot) -> None:
+    for rid in release_ids():
+        year = release_years(rid)[-1]
+        for iso3, text in shares(rid, year).items():
+            for target in GRID_TARGETS:
+                result = analytics.gap(snap, iso3, release_id=rid, year=year, target=float(target))
+                assert result.verdict.value == verdict(text, target), (rid, iso3, target)
+        for iso3 in shares(rid, release_years(rid)[-1]):
+            profile = analytics.profile(snap, iso3, release_id=rid)
+            last = cell(rid, iso3, profile.year, "pct_gdp")
+            assert [c.verdict.value for c in profile.targets] == [
+                verdict(last, t) for t in ("2", "3.5", "5")
+            ]
+
+
+def test_summary_2026_at_two_is_a_plain_count(snap: Snapshot) -> None:
+    result = analytics.summary(snap, release_id="2026-07", year=2026, target=2)
+    expected = verdicts("2026-07", 2026, "2")
+    assert (len(result.meeting), result.assessed_count) == (
+        list(expected.values()).count("meets"),
+        len(expected),
+    )
+    assert (len(result.meeting), result.assessed_count) == (30, 31)
+
+
+def test_median_is_exact_decimal(snap: Snapshot) -> None:
+    result = analytics.summary(snap, release_id="2024-03", year=2023)
+    assert Decimal(str(result.median_share_rounded)) == median_text("2024-03", 2023)
+    assert result.median_share_rounded == 1.74  # exactly 1.735: floats gave 1.73
+    for rid in release_ids():
+        for year in release_years(rid):
+            got = analytics.summary(snap, release_id=rid, year=year).median_share_rounded
+            assert Decimal(str(got)) == median_text(rid, year), (rid, year)
+
+
+def test_tied_allies_share_a_number(snap: Snapshot) -> None:
+    result = analytics.summary(snap, release_id="2025-08", year=2025, target=2)
+    by_share: dict[Decimal, set[int]] = {}
+    for ally in result.meeting:
+        by_share.setdefault(half_up(shares("2025-08", 2025)[ally.country.iso3]), set()).add(
+            ally.rank
+        )
+    assert all(len(ranks) == 1 for ranks in by_share.values())
+    assert any(len([a for a in result.meeting if a.rank == r]) > 1 for r in (1, 12, 16, 19))
+
+
+def test_slovenia_2026_below_the_core_element_does_not_meet_five(snap: Snapshot) -> None:
+    result = analytics.gap(snap, "SVN", release_id="2026-07", year=2026, target=5)
+    share = half_up(cell("2026-07", "SVN", 2026, "pct_gdp"))
+    assert share < Decimal("3.5")
+    assert result.verdict is analytics.Verdict.BELOW
+    assert result.standing is analytics.Standing.CORE_ELEMENT_NOT_MET
+    assert Decimal(str(result.points)) == Decimal("3.5") - share
+
+
+def test_pace_and_reach_year_agree_with_the_published_shares(snap: Snapshot) -> None:
+    result = analytics.gap(snap, "ESP", release_id="2024-06", year=2024, target=2)
+    now, then = (
+        half_up(cell("2024-06", "ESP", 2024, "pct_gdp")),
+        half_up(cell("2024-06", "ESP", 2021, "pct_gdp")),
+    )
+    path = result.path
+    assert path is not None and path.pace_per_year is not None
+    shown_pace = half_up(str((now - then) / 3))
+    assert Decimal(str(path.pace_per_year)) == shown_pace
+    gap = Decimal(2) - now
+    assert path.reach_year == 2024 + math.ceil(gap / shown_pace)
+
+
+def test_no_projection_past_2050_and_tiny_paces(snap: Snapshot) -> None:
+    slow = _snapshot_of({"2024-06": ("total", {2021: 1.00, 2024: 1.03})})
+    path = analytics.gap(slow, "POL", target=2).path
+    assert path is not None
+    assert path.reach_year is None and path.no_reach is analytics.NoReach.AFTER_LIMIT
+    tiny = _snapshot_of({"2024-06": ("total", {2021: 1.99, 2024: 1.99 + 0.01})})
+    path = analytics.gap(tiny, "POL", target=2.02).path
+    assert path is not None and path.pace_per_year == 0.0 and path.pace_positive
+
+
+def test_a_year_before_the_latest_shows_later_years_not_a_projection(snap: Snapshot) -> None:
+    result = analytics.gap(snap, "ESP", release_id="2025-08", year=2024, target=2)
+    assert result.path is not None
+    later = {p.year: Decimal(str(p.share_rounded)) for p in result.path.later}
+    assert later == {2025: half_up(cell("2025-08", "ESP", 2025, "pct_gdp"))}
+    assert result.path.reach_year is None
+
+
+def test_points_and_money_agree_for_any_target(snap: Snapshot) -> None:
+    result = analytics.gap(snap, "SVK", release_id="2024-06", year=2024, target=2.005)
+    assert result.target == 2.01  # targets are taken to two decimals, like shares
+    share = half_up(cell("2024-06", "SVK", 2024, "pct_gdp"))
+    points = Decimal("2.01") - share
+    assert Decimal(str(result.points)) == points
+    assert result.money_usd_bn == pytest.approx(
+        float(points) / 100 * float(cell("2024-06", "SVK", 2024, "gdp_usd_bn"))
+    )
+
+
+def test_revisions_poland_2024_one_measure_every_release(snap: Snapshot) -> None:
+    result = analytics.revisions(snap, "POL", year=2024)
+    published = [
+        (rid, half_up(cell(rid, "POL", 2024, "pct_gdp")))
+        for rid in release_ids()
+        if cell(rid, "POL", 2024, "pct_gdp")
+    ]
+    assert [(r.release.release_id, Decimal(str(r.share_rounded))) for r in result.rows] == published
+    steps = [
+        (c.before.release.release_id, c.after.release.release_id, Decimal(str(c.points)))
+        for c in result.changes
+    ]
+    assert steps == [(a[0], b[0], b[1] - a[1]) for a, b in pairwise(published)]
+    assert ("2025-08", "2026-07", Decimal("-0.04")) in steps  # 3.79 -> 3.75
+    assert result.renamed_in is not None and result.renamed_in.release_id == "2026-07"
+
+
+def test_no_pledge_before_accession(snap: Snapshot) -> None:
+    result = analytics.gap(snap, "SWE", release_id="2024-06", year=2020, target=2)
+    assert not result.is_ally and result.path is None
+    comparison = analytics.compare(snap, ["SWE", "POL"], release_id="2024-06", year=2020)
+    assert comparison.rows[0].check is None and comparison.rows[1].check is not None
+
+
+def test_lithuania_footnote_in_2018_and_2021(snap: Snapshot) -> None:
+    for rid in release_ids():
+        for year in release_years(rid):
+            notes = analytics.summary(snap, release_id=rid, year=year).footnotes
+            assert (analytics.Footnote.LITHUANIA_OECD_GDP in notes) == (year in {2018, 2021})
+
+
+def test_no_figure_error_names_the_nearest(snap: Snapshot) -> None:
+    # Denmark's 2025 estimate was not found in the press reports of 2025-08.
+    assert cell("2025-08", "DNK", 2025, "pct_gdp") == ""
+    assert cell("2025-08", "DNK", 2024, "pct_gdp") != ""
+    with pytest.raises(NoFigures, match="nearest in this release: 2024"):
+        analytics.gap(snap, "DNK", release_id="2025-08", year=2025)
+    with pytest.raises(YearNotCovered, match="it covers only 2023"):
+        analytics.summary(snap, release_id="2024-03", year=2024)
+
+
+def test_sourcing_names_press_and_extraction_rows(snap: Snapshot) -> None:
+    press = analytics.summary(snap, release_id="2025-08", year=2025)
+    assert press.sourcing is not None and "press" in press.sourcing.provenances
+    table = analytics.summary(snap, release_id="2024-06", year=2024)
+    assert table.sourcing is None
