@@ -6,6 +6,7 @@ import re
 import struct
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import discord
 import pytest
@@ -16,7 +17,17 @@ from bot.models import Snapshot
 from bot.render import charts, embeds, text, wording
 from tests.support.discord_text import embed_text
 from tests.support.limits import embed_problems
-from tests.support.oracle import cell, csv_rows, half_up, release_years
+from tests.support.oracle import (
+    cell,
+    csv_rows,
+    half_up,
+    median_text,
+    not_published,
+    provenances,
+    release_ids,
+    release_years,
+    verdicts,
+)
 from tests.support.png import PNG_SIGNATURE
 from tests.support.snapshots import bundled_snapshot
 
@@ -424,3 +435,238 @@ def test_chunked_fields_spill_over_instead_of_clipping() -> None:
     joined = ", ".join(f.value or "" for f in embed.fields)
     assert joined == ", ".join(items)
     assert embed_problems(embed) == []
+
+
+# --------------------------------------------------------------------------- verdict wording
+
+GRID_TARGETS = (2.0, 3.5, 5.0, 2.5, 4.2)
+HEDGES = ("may still meet", "may fall short", "on core alone", "not known", "overdue", "deadline")
+
+
+@pytest.fixture(scope="module")
+def every_reply(snap: Snapshot) -> list[tuple[str, str]]:
+    """Text and embed of every summary and gap for every release, year, ally and target, and
+    every profile and comparison."""
+    out: list[tuple[str, str]] = []
+    for rid in snap.releases:
+        years = snap.years(rid)
+        for year in years:
+            for target in GRID_TARGETS:
+                result = analytics.summary(snap, release_id=rid, year=year, target=target)
+                out.append((f"summary {rid} {year} {target}", text.render(result)))
+                out.append((f"summary embed {rid} {year} {target}", _embed(result)))
+                for code in snap.countries:
+                    try:
+                        gap = analytics.gap(snap, code, release_id=rid, year=year, target=target)
+                    except NoFigures:
+                        continue
+                    out.append((f"gap {rid} {year} {code} {target}", text.render(gap)))
+                    out.append(
+                        (f"gap embed {rid} {year} {code}", embed_text(embeds.gap_embed(gap)))
+                    )
+            codes = list(snap.countries)
+            for start in range(0, len(codes), 4):
+                comparison = analytics.compare(
+                    snap, codes[start : start + 4], release_id=rid, year=year
+                )
+                out.append((f"compare {rid} {year} {start}", text.render(comparison)))
+                out.append(
+                    (f"compare embed {rid} {year}", embed_text(embeds.compare_embed(comparison)))
+                )
+        for code in snap.countries:
+            profile = analytics.profile(snap, code, release_id=rid)
+            out.append((f"profile {rid} {code}", text.render(profile)))
+            out.append((f"profile embed {rid} {code}", embed_text(embeds.profile_embed(profile))))
+    return out
+
+
+def _embed(result: analytics.ComplianceSummary) -> str:
+    return embed_text(embeds.summary_embed(result))
+
+
+def test_no_reply_shows_negative_zero_or_a_hedge(every_reply: list[tuple[str, str]]) -> None:
+    assert len(every_reply) > 10000
+    for name, shown in every_reply:
+        assert "-0.00" not in shown and "−0.00" not in shown, name
+        assert "+0.00" not in shown, name
+        for hedge in HEDGES:
+            assert hedge not in shown, (name, hedge)
+
+
+def test_summary_2026_at_two_is_a_plain_count(snap: Snapshot) -> None:
+    expected = list(verdicts("2026-07", 2026, "2").values())
+    result = analytics.summary(snap, release_id="2026-07", year=2026, target=2)
+    headline = f"{expected.count('meets')} of {len(expected)} published allies meet 2% in 2026"
+    assert headline == "30 of 31 published allies meet 2% in 2026"
+    for shown in (text.render(result), _embed(result)):
+        assert headline in shown
+        assert "core" not in shown.split(headline)[1].split("\n")[0]  # no hedge after the count
+
+
+def test_summary_2025_counts_the_unpublished_and_says_press(snap: Snapshot) -> None:
+    result = analytics.summary(snap, release_id="2025-08", year=2025, target=2)
+    expected = list(verdicts("2025-08", 2025, "2").values())
+    missing = len(not_published("2025-08", 2025))
+    headline = (
+        f"{expected.count('meets')} of {len(expected)} published allies meet 2% in 2025; "
+        f"{missing} not published; Iceland not assessed"
+    )
+    assert missing == 6
+    assert provenances("2025-08", 2025) >= {"press"}
+    embed = embeds.summary_embed(result)
+    assert headline in text.render(result) and headline in (embed.description or "")
+    assert "2025 figures from press reports of the release" in (embed.footer.text or "")
+
+
+def test_summary_2023_median(snap: Snapshot) -> None:
+    result = analytics.summary(snap, release_id="2024-03", year=2023)
+    median = median_text("2024-03", 2023)
+    assert f"Median ally: {median}% of GDP" in text.render(result)
+    assert str(median) == "1.74"
+    assert f"{median}% of GDP" in _embed(result)
+
+
+def test_five_percent_summary_groups_and_shortfall_label(snap: Snapshot) -> None:
+    result = analytics.summary(snap, release_id="2026-07", year=2026, target=5)
+    expected = list(verdicts("2026-07", 2026, "5").values())
+    out = text.render(result)
+    assert (
+        f"{expected.count('meets')} of {len(expected)} published allies meet 5% in 2026; "
+        f"{expected.count('open')} meet the 3.5% core element (the rest is not published); "
+        f"{expected.count('below')} below 3.5% do not"
+    ) in out
+    assert "Combined shortfall to the 3.5% core element: " in out
+
+
+def test_gap_slovenia_five_says_why_not(snap: Snapshot) -> None:
+    result = analytics.gap(snap, "SVN", release_id="2026-07", year=2026, target=5)
+    share = half_up(cell("2026-07", "SVN", 2026, "pct_gdp"))
+    for shown in (text.render(result), embed_text(embeds.gap_embed(result))):
+        assert f"Slovenia is at {share}% of GDP" in shown
+        assert "it does not meet 5%, because its core defence spending is below the 3.5%" in shown
+        assert f"{Decimal('3.5') - share} pts below 3.5%" in shown
+
+
+def test_gap_spain_pace_and_reach_agree_on_screen(snap: Snapshot) -> None:
+    out = text.render(analytics.gap(snap, "ESP", release_id="2024-06", year=2024, target=2))
+    now = half_up(cell("2024-06", "ESP", 2024, "pct_gdp"))
+    then = half_up(cell("2024-06", "ESP", 2021, "pct_gdp"))
+    pace = ((now - then) / 3).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+    gap = Decimal(2) - now
+    reach = 2024 + int(-(-gap // pace))
+    assert f"{gap} pts below 2%" in out
+    assert (
+        f"Its pace since 2021 ({then}) is +{pace} pts a year, which would reach 2% in {reach}"
+        in out
+    )
+    assert "2% is a yearly commitment since 2024 (Vilnius 2023)" in out
+
+
+def test_gap_wales_aim_years_are_an_aim(snap: Snapshot) -> None:
+    out = text.render(analytics.gap(snap, "ESP", release_id="2024-06", year=2018, target=2))
+    assert "In 2018 2% was an aim (Wales 2014: to move towards it within a decade)" in out
+    assert "The same release shows Spain at" in out  # 2018 is not the release's latest year
+    assert "would reach" not in out
+
+
+def test_gap_later_years_instead_of_a_projection(snap: Snapshot) -> None:
+    out = text.render(analytics.gap(snap, "ESP", release_id="2025-08", year=2024, target=2))
+    later = half_up(cell("2025-08", "ESP", 2025, "pct_gdp"))
+    assert f"The same release shows Spain at {later}e in 2025" in out
+    assert "would reach" not in out
+
+
+def test_gap_exactly_at_the_target(snap: Snapshot) -> None:
+    result = analytics.gap(snap, "SVK", release_id="2024-06", year=2024, target=2)
+    assert half_up(cell("2024-06", "SVK", 2024, "pct_gdp")) == Decimal("2.00")
+    assert "exactly at 2%" in text.render(result)
+    assert "At 2%" in embed_text(embeds.gap_embed(result))
+    compare = analytics.compare(snap, ["SVK", "DNK"], release_id="2024-06", year=2024)
+    assert "Slovakia vs 2%: meets (exactly at 2%)" in text.render(compare)
+
+
+def test_gap_points_and_money_agree_at_2_005(snap: Snapshot) -> None:
+    out = text.render(analytics.gap(snap, "SVK", release_id="2024-06", year=2024, target=2.005))
+    points = Decimal("2.01") - half_up(cell("2024-06", "SVK", 2024, "pct_gdp"))
+    money = float(points) / 100 * float(cell("2024-06", "SVK", 2024, "gdp_usd_bn"))
+    assert f"{points} pts below 2.01%, about {wording.fmt_usd_bn(money)} a year" in out
+
+
+def test_slow_paces_and_the_2050_limit() -> None:
+    slow = _one_ally({2021: 1.00, 2024: 1.03})
+    out = text.render(analytics.gap(slow, "POL", target=2))
+    assert "+0.01 pts a year: not before 2050 at this pace" in out
+    tiny = _one_ally({2021: 1.99, 2024: 2.0})
+    out = text.render(analytics.gap(tiny, "POL", target=2.02))
+    assert "is less than 0.01 pts a year" in out
+    assert "needs less than 0.01 pts a year" in out or "needs +" in out
+
+
+def test_every_figure_of_an_estimate_year_is_marked(snap: Snapshot) -> None:
+    # Marked one by one, every figure of an estimate year carries the mark ...
+    assert cell("2024-06", "POL", 2024, "estimate") == "true"
+    figures = analytics.profile(snap, "POL", release_id="2024-06").figures
+    rows = dict(wording.figures_rows(figures))
+    for label in ("% of GDP", "Spending", "GDP", "Equipment", "Personnel", "Real change"):
+        value = rows[label].split(" (")[0]  # before "(meets 20%)"
+        assert value == wording.MISSING or value.endswith("e"), label
+    # ... and when every figure shown is one, it is said once instead.
+    compare = text.render(analytics.compare(snap, ["POL", "ESP"], release_id="2024-06", year=2024))
+    assert "All 2024 figures are NATO estimates" in compare
+    assert "4.12e" not in compare and "4.12" in compare
+    profile = analytics.profile(snap, "NLD", release_id="2026-07")
+    assert cell("2026-07", "NLD", profile.year, "estimate") == "true"
+    out = text.render(profile)
+    assert f"All {profile.year} figures are NATO estimates" in out
+    assert "e = NATO estimate" not in out
+
+
+def test_lithuania_footnote_and_covers_only(snap: Snapshot) -> None:
+    out = text.render(analytics.summary(snap, release_id="2024-06", year=2018))
+    assert "Lithuania met 2% in 2018 and 2021 on the OECD GDP figures of the time" in out
+    assert "Lithuania met" not in text.render(
+        analytics.summary(snap, release_id="2024-06", year=2019)
+    )
+
+
+def test_revisions_poland_every_release_and_the_change(snap: Snapshot) -> None:
+    result = analytics.revisions(snap, "POL", year=2024)
+    for shown in (text.render(result), embed_text(embeds.revisions_embed(result))):
+        for rid in release_ids():
+            value = cell(rid, "POL", 2024, "pct_gdp")
+            if value:
+                assert f"{half_up(value)}" in shown, rid
+        assert "2025-08 → 2026-07: 3.79 → 3.75, −0.04 pts" in shown
+        assert shown.count("the same agreed definition") == 1
+
+
+def test_targets_text_reads_the_registry() -> None:
+    from bot.analytics import targets as registry
+
+    out = text.render_targets(())
+    for goal in (*registry.GDP_TARGETS, registry.EQUIPMENT):
+        assert goal.name in out and goal.agreed in out
+    assert "aim to move towards within a decade (2014-2023)" in out
+    assert "below 3.5% does not meet it" in out
+    assert f"{registry.MIN_TARGET:g} to {registry.MAX_TARGET:g}%" in out
+
+
+def _one_ally(by_year: dict[int, float]) -> Snapshot:
+    from bot.models import Country, Dataset, DatasetVersion, Release, SpendingRecord
+
+    poland = Country(iso3="POL", name="Poland", joined="1999")
+    release = Release(release_id="2024-06", title="Release", published="2024-06", basis="total")
+    records = tuple(
+        SpendingRecord(release_id="2024-06", iso3="POL", year=y, pct_gdp=s, gdp_usd_bn=800.0)
+        for y, s in by_year.items()
+    )
+    version = DatasetVersion(
+        version_id=1,
+        sha256="0" * 64,
+        source="test",
+        loaded_at=datetime(2026, 1, 1, tzinfo=UTC),
+        loaded_by="tests",
+        active=True,
+    )
+    dataset = Dataset(members=(poland,), releases=(release,), records=records)
+    return Snapshot.build(version, dataset, {"poland": "POL"})

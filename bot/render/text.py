@@ -33,9 +33,9 @@ from bot.render.wording import (
     country_list,
     estimates_line,
     figures_rows,
+    fmt_difference,
     fmt_metric,
     fmt_share,
-    fmt_signed_points,
     fmt_target,
     fmt_usd_bn,
     footer_lines,
@@ -203,7 +203,7 @@ def render_comparison(result: Comparison) -> str:
         [
             f"vs {fmt_target(result.target)}",
             *(
-                MISSING if row.check is None else fmt_signed_points(row.check.difference_points)
+                MISSING if row.check is None else fmt_difference(row.check.difference_points)
                 for row in result.rows
             ),
         ]

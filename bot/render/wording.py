@@ -113,6 +113,11 @@ def fmt_signed_points(value: float) -> str:
     return f"{value:+.2f}".replace("-", "−")
 
 
+def fmt_difference(value: float) -> str:
+    """A share minus a target in a table: '+0.37', '−1.20', 'exactly' at the target."""
+    return "exactly" if _two(value) == "0.00" else fmt_signed_points(value)
+
+
 def fmt_rate(value: float, positive: bool = True) -> str:
     """A change a year: '+0.08 pts a year', 'less than 0.01 pts a year' below 0.005."""
     if _two(value) == "0.00" and positive:
@@ -149,7 +154,10 @@ def fmt_number(value: float | None, decimals: int, suffix: str = "") -> str:
 
 def mark(text: str, estimate: bool) -> str:
     """A figure with the estimate mark (nothing to mark when it is missing)."""
-    return text if text == MISSING or not estimate else f"{text}{ESTIMATE_MARK}"
+    if text == MISSING or not estimate:
+        return text
+    # '4.12e', '27.24%e', but '$35.0 bn e' and '15.6k e': never glued to a unit's letters.
+    return f"{text}{ESTIMATE_MARK}" if text[-1].isdigit() or text[-1] == "%" else f"{text} e"
 
 
 def fmt_metric(metric: Metric, value: float | None, estimate: bool = False) -> str:
@@ -509,7 +517,7 @@ def targets_lines() -> list[str]:
     lines = []
     for goal in (*registry.GDP_TARGETS, registry.EQUIPMENT):
         unit = "of defence spending" if goal.of_defence_spending else "of GDP"
-        lines.append(f"{goal.label} {unit} ({goal.name}): {goal.meaning}. Agreed: {goal.agreed}.")
+        lines.append(f"{goal.label} {unit} — {goal.name}: {goal.meaning}. Agreed: {goal.agreed}.")
     lines += [
         f"{registry.HAGUE_TOTAL.label} is judged on its core element: {CORE_PART}, so an ally "
         f"below {registry.CORE_ELEMENT.label} does not meet it, and from "
