@@ -25,9 +25,9 @@ from bot.analytics import (
     Revisions,
     Sourcing,
     Verdict,
-    target_name,
 )
 from bot.models import Release, Snapshot
+from bot.render import wording
 from bot.render.wording import (
     BASIS_LABEL,
     ESTIMATE_MARK,
@@ -225,14 +225,14 @@ def summary_embed(result: ComplianceSummary) -> discord.Embed:
     )
     if result.no_armed_forces:
         embed.add_field(
-            name="Not assessed",
-            value=f"{country_list(result.no_armed_forces)} (no armed forces)",
+            name=wording.NOT_ASSESSED,
+            value=f"{country_list(result.no_armed_forces)} ({wording.NO_ARMED_FORCES})",
             inline=False,
         )
     if result.not_published:
         chunked_fields(
             embed,
-            f"Not published in this release ({len(result.not_published)})",
+            f"{wording.NOT_PUBLISHED} ({len(result.not_published)})",
             [c.name for c in result.not_published],
         )
     for aggregate in (result.nato_total, result.europe_canada):
@@ -241,10 +241,10 @@ def summary_embed(result: ComplianceSummary) -> discord.Embed:
             embed.add_field(name=name, value=value)
     median = median_line(result)
     if median:
-        embed.add_field(name="Median ally", value=median)
+        embed.add_field(name=wording.MEDIAN, value=median)
     previous = previous_line(result)
     if previous and result.previous is not None:
-        embed.add_field(name=f"A year earlier ({result.previous.year})", value=previous)
+        embed.add_field(name=wording.previous_label(result.previous.year), value=previous)
     if result.below:
         embed.add_field(name=shortfall_label(result), value=combined_gap_line(result), inline=False)
     _footer(embed, result.release, result.year, result.sourcing, result.all_estimates)
@@ -273,9 +273,9 @@ def ranking_pages(result: Ranking, per_page: int = RANKING_PER_PAGE) -> list[dis
             f"{r.rank:>2}. {r.country.name:<{width}}  {value:>{value_width}}"
             for r, value in zip(chunk, values, strict=True)
         )
-        body = f"```\n{table}\n```" if chunk else "No ally has this figure in this release."
+        body = f"```\n{table}\n```" if chunk else wording.NO_ALLY_HAS_IT
         embed = discord.Embed(
-            title=f"{metric.label}, {result.year}",
+            title=wording.ranking_title(metric, result.year),
             description=_description(release_line(result.release), body),
             colour=NATO_BLUE,
         )
@@ -284,7 +284,7 @@ def ranking_pages(result: Ranking, per_page: int = RANKING_PER_PAGE) -> list[dis
             name, value = aggregate_value_line(result.nato_total, metric)
             embed.add_field(name=name, value=value)
         if last and result.missing:
-            chunked_fields(embed, "Not in this release", [c.name for c in result.missing])
+            chunked_fields(embed, wording.NOT_IN_RELEASE, [c.name for c in result.missing])
         _footer(embed, result.release, result.year, result.sourcing, result.all_estimates)
         pages.append(fit(embed))
     return pages
@@ -292,12 +292,12 @@ def ranking_pages(result: Ranking, per_page: int = RANKING_PER_PAGE) -> list[dis
 
 def gap_embed(result: Gap) -> discord.Embed:
     embed = discord.Embed(
-        title=f"{result.country.name}: gap to {target_name(result.target)} in {result.year}",
+        title=wording.gap_title(result),
         description=_description(
             gap_sentence(result),
             path_sentence(result),
             no_money_note(result),
-            "GDP derived from spending ÷ share." if result.gdp_derived else None,
+            wording.GDP_DERIVED if result.gdp_derived else None,
             None if result.is_ally else not_yet_ally_note(result.country, result.year),
             release_line(result.release),
         ),
@@ -307,7 +307,7 @@ def gap_embed(result: Gap) -> discord.Embed:
     target = (
         pledge_phrase(result.target, result.year) if result.is_ally else fmt_target(result.target)
     )
-    embed.add_field(name="Target", value=target)
+    embed.add_field(name=wording.TARGET, value=target)
     distance, value = gap_field(result)
     embed.add_field(name=distance, value=value)
     _footer(embed, result.release, result.year, result.sourcing)
@@ -325,7 +325,7 @@ def profile_embed(result: Profile) -> discord.Embed:
         embed.add_field(name=label, value=value)
     if result.targets:
         embed.add_field(
-            name="Targets",
+            name=wording.TARGETS,
             value="\n".join(
                 f"{VERDICT_MARK[t.verdict]} {fmt_target(t.target)} ({check_note(t)})"
                 for t in result.targets
@@ -335,9 +335,11 @@ def profile_embed(result: Profile) -> discord.Embed:
     if len(result.series) >= 2:
         first, last = result.series[0], result.series[-1]
         embed.add_field(
-            name="Trend",
-            value=f"{first.year} {fmt_share(first.share_rounded, first.estimate)} → "
-            f"{last.year} {fmt_share(last.share_rounded, last.estimate)} (chart below)",
+            name=wording.TREND,
+            value=wording.trend_line(
+                f"{first.year} {fmt_share(first.share_rounded, first.estimate)}",
+                f"{last.year} {fmt_share(last.share_rounded, last.estimate)}",
+            ),
             inline=False,
         )
     _footer(embed, result.release, result.year, result.sourcing, fig.estimate)
@@ -349,9 +351,7 @@ def compare_embed(result: Comparison) -> discord.Embed:
     marks = not result.all_estimates
     embed = discord.Embed(
         title=f"{names}, {result.year}",
-        description=_description(
-            f"Against {target_name(result.target)}.", release_line(result.release)
-        ),
+        description=_description(wording.against_line(result), release_line(result.release)),
         colour=NATO_BLUE,
     )
     for index, row in enumerate(result.rows):
@@ -372,14 +372,12 @@ def compare_embed(result: Comparison) -> discord.Embed:
 def revisions_embed(result: Revisions) -> discord.Embed:
     """Every release's figure, and each change from one release to the next."""
     embed = discord.Embed(
-        title=f"{result.country.name} {result.year}: as each NATO release published it",
-        description=_description(
-            "NATO revises past years in every release.", revisions_renaming_line(result)
-        ),
+        title=wording.revisions_title(result),
+        description=_description(wording.REVISIONS_INTRO, revisions_renaming_line(result)),
         colour=NATO_BLUE,
     )
     embed.add_field(
-        name="Published",
+        name=wording.PUBLISHED,
         value="\n".join(
             f"**{row.release.release_id}**{revision_published(row)}: {revision_value(row)}"
             for row in result.rows
@@ -388,7 +386,7 @@ def revisions_embed(result: Revisions) -> discord.Embed:
     )
     if result.changes:
         embed.add_field(
-            name="Changes",
+            name=wording.CHANGES,
             value="\n".join(revision_change_line(c) for c in result.changes),
             inline=False,
         )
@@ -400,22 +398,17 @@ def targets_embed(source: Snapshot | Iterable[Release]) -> discord.Embed:
     """What 2%, 3.5%, 5% and 20% mean, and what each loaded release calls the measure."""
     releases = list(source.releases.values() if isinstance(source, Snapshot) else source)
     embed = discord.Embed(
-        title="NATO's defence-spending targets",
+        title=wording.TARGETS_TITLE,
         description="\n".join(f"• {line}" for line in targets_lines()),
         colour=NATO_BLUE,
     )
     chunked_fields(
         embed,
-        "Loaded releases",
+        wording.LOADED_RELEASES,
         [release_basis_line(r) for r in releases],
         separator="\n",
     )
-    newest = releases[-1] if releases else None
-    footer = "Source: NATO"
-    if newest is not None:
-        published = fmt_published(newest.published)
-        footer += f", {newest.title}, published {published}, and earlier releases"
-    embed.set_footer(text=footer)
+    embed.set_footer(text=wording.targets_footer(releases[-1] if releases else None))
     return fit(embed)
 
 
@@ -428,11 +421,8 @@ def about_embed(
     years = snap.years(newest.release_id)
     span = f"{years[0]}–{years[-1]}" if years else MISSING
     embed = discord.Embed(
-        title="About this bot",
-        description=(
-            "Answers who meets NATO's defence-spending targets, from NATO's own published "
-            "figures. Every reply names the release and the year."
-        ),
+        title=wording.ABOUT_TITLE,
+        description=wording.ABOUT_TEXT,
         colour=NATO_BLUE,
     )
     embed.add_field(name="Dataset version", value=f"#{version.version_id}")

@@ -16,11 +16,25 @@ from bot.analytics import (
     Ranking,
     Revisions,
     Sourcing,
-    target_name,
 )
 from bot.models import Release
 from bot.render.wording import (
+    BELOW_COLUMNS,
+    CHANGE,
+    GDP_DERIVED,
+    LOADED_RELEASES,
+    MEDIAN,
     MISSING,
+    NO_ALLY_HAS_IT,
+    NO_ARMED_FORCES,
+    NOT_ASSESSED,
+    NOT_IN_RELEASE,
+    NOT_PUBLISHED,
+    REVISION_COLUMNS,
+    SHARE_OVER_TIME,
+    SUMMARY_COLUMNS,
+    TARGETS,
+    TARGETS_TITLE,
     VERDICT_WORD,
     aggregate_share_line,
     aggregate_value_line,
@@ -29,6 +43,7 @@ from bot.render.wording import (
     below_label,
     check_note,
     combined_gap_line,
+    comparison_title,
     comparison_verdict,
     country_list,
     estimates_line,
@@ -41,18 +56,22 @@ from bot.render.wording import (
     footer_lines,
     footnote_lines,
     gap_sentence,
+    gap_title,
     median_line,
     meeting_label,
     no_money_note,
     not_yet_ally_note,
     open_label,
     path_sentence,
+    previous_label,
     previous_line,
+    ranking_title,
     release_basis_line,
     release_line,
     revision_change_line,
     revisions_renaming_line,
     revisions_source_line,
+    revisions_title,
     shortfall_label,
     summary_consequence,
     summary_headline,
@@ -90,7 +109,7 @@ def render_summary(result: ComplianceSummary) -> str:
         for s in result.meeting
     ]
     lines.append(f"{meeting_label(result)} ({len(result.meeting)})")
-    lines.append(_table(meeting, ["#", "Ally", "% GDP"]) if meeting else "  none")
+    lines.append(_table(meeting, SUMMARY_COLUMNS) if meeting else "  none")
     lines.append("")
     if result.shortfall_to != result.target:
         opened = [
@@ -98,7 +117,7 @@ def render_summary(result: ComplianceSummary) -> str:
             for s in result.open
         ]
         lines.append(f"{open_label(result)} ({len(result.open)})")
-        lines.append(_table(opened, ["#", "Ally", "% GDP"]) if opened else "  none")
+        lines.append(_table(opened, SUMMARY_COLUMNS) if opened else "  none")
         lines.append("")
     below = [
         [
@@ -110,21 +129,21 @@ def render_summary(result: ComplianceSummary) -> str:
         for s in result.below
     ]
     lines.append(f"{below_label(result)} ({len(result.below)})")
-    lines.append(_table(below, ["Ally", "% GDP", "Gap (pts)", "Gap (USD)"]) if below else "  none")
+    lines.append(_table(below, BELOW_COLUMNS) if below else "  none")
     lines.append("")
     if result.no_armed_forces:
-        lines.append(f"Not assessed (no armed forces): {country_list(result.no_armed_forces)}")
+        lines.append(f"{NOT_ASSESSED} ({NO_ARMED_FORCES}): {country_list(result.no_armed_forces)}")
     if result.not_published:
-        lines.append(f"Not published in this release: {country_list(result.not_published)}")
+        lines.append(f"{NOT_PUBLISHED}: {country_list(result.not_published)}")
     for aggregate in (result.nato_total, result.europe_canada):
         if aggregate is not None:
             lines.append(": ".join(aggregate_share_line(aggregate)))
     median = median_line(result)
     if median:
-        lines.append(f"Median ally: {median}")
+        lines.append(f"{MEDIAN}: {median}")
     previous = previous_line(result)
     if previous and result.previous is not None:
-        lines.append(f"A year earlier ({result.previous.year}): {previous}")
+        lines.append(f"{previous_label(result.previous.year)}: {previous}")
     if result.below:
         lines.append(f"{shortfall_label(result)}: {combined_gap_line(result)}")
     lines += footnote_lines(result.footnotes)
@@ -135,30 +154,28 @@ def render_summary(result: ComplianceSummary) -> str:
 def render_ranking(result: Ranking) -> str:
     metric = result.metric
     each = not result.all_estimates
-    lines = _head(f"Ranking: {metric.label}", result.release, result.year)
+    lines = _head(ranking_title(metric), result.release, result.year)
     rows = [
         [str(r.rank), r.country.name, fmt_metric(metric, r.value_rounded, r.estimate and each)]
         for r in result.rows
     ]
-    lines.append(_table(rows, ["#", "Ally", metric.unit]) if rows else "No ally has this figure.")
+    lines.append(_table(rows, ["#", "Ally", metric.unit]) if rows else NO_ALLY_HAS_IT)
     if result.nato_total is not None:
         lines.append(": ".join(aggregate_value_line(result.nato_total, metric)))
     if result.missing:
-        lines.append(f"Not in this release: {country_list(result.missing)}")
+        lines.append(f"{NOT_IN_RELEASE}: {country_list(result.missing)}")
     lines += _foot(result.release, result.year, result.sourcing, result.all_estimates)
     return "\n".join(lines)
 
 
 def render_gap(result: Gap) -> str:
-    lines = _head(
-        f"{result.country.name}: gap to {target_name(result.target)}", result.release, result.year
-    )
+    lines = _head(gap_title(result), result.release, result.year)
     lines.append(gap_sentence(result))
     note = no_money_note(result)
     if note:
         lines.append(note)
     elif result.gdp_derived:
-        lines.append("GDP derived from spending ÷ share (the release gives no GDP).")
+        lines.append(GDP_DERIVED)
     path = path_sentence(result)
     if path:
         lines.append(path)
@@ -178,7 +195,7 @@ def render_profile(result: Profile) -> str:
     lines.append(_table([list(pair) for pair in rows], ["", str(result.year)]))
     if result.targets:
         lines.append("")
-        lines.append("Targets:")
+        lines.append(f"{TARGETS}:")
         lines += [
             f"  {fmt_target(t.target)}: {VERDICT_WORD[t.verdict]} ({check_note(t)})"
             for t in result.targets
@@ -186,7 +203,7 @@ def render_profile(result: Profile) -> str:
     if result.series:
         lines.append("")
         lines.append(
-            "Share over time: "
+            f"{SHARE_OVER_TIME}: "
             + ", ".join(f"{p.year} {fmt_share(p.share_rounded, p.estimate)}" for p in result.series)
         )
     lines += _foot(result.release, result.year, result.sourcing, fig.estimate)
@@ -194,7 +211,7 @@ def render_profile(result: Profile) -> str:
 
 
 def render_comparison(result: Comparison) -> str:
-    lines = _head(f"Comparison against {target_name(result.target)}", result.release, result.year)
+    lines = _head(comparison_title(result), result.release, result.year)
     marks = not result.all_estimates
     labels = [label for label, _ in figures_rows(result.rows[0].figures)]
     columns = [dict(figures_rows(row.figures, marks=marks)) for row in result.rows]
@@ -221,7 +238,7 @@ def render_comparison(result: Comparison) -> str:
 
 
 def render_revisions(result: Revisions) -> str:
-    lines = [f"{result.country.name} {result.year}: as each NATO release published it", ""]
+    lines = [revisions_title(result), ""]
     rows = [
         [
             row.release.release_id,
@@ -232,8 +249,8 @@ def render_revisions(result: Revisions) -> str:
         ]
         for row in result.rows
     ]
-    lines.append(_table(rows, ["Release", "Published", "% GDP"]))
-    lines += [f"Change {revision_change_line(c)}" for c in result.changes]
+    lines.append(_table(rows, REVISION_COLUMNS))
+    lines += [f"{CHANGE} {revision_change_line(c)}" for c in result.changes]
     renamed = revisions_renaming_line(result)
     if renamed:
         lines.append(renamed)
@@ -242,7 +259,7 @@ def render_revisions(result: Revisions) -> str:
 
 
 def render_targets(releases: Iterable[Release]) -> str:
-    lines = ["NATO's spending targets", "", *targets_lines(), "", "Loaded releases:"]
+    lines = [TARGETS_TITLE, "", *targets_lines(), "", f"{LOADED_RELEASES}:"]
     return "\n".join(lines + [f"  {release_basis_line(r)}" for r in releases])
 
 

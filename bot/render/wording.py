@@ -85,6 +85,69 @@ _MONTHS = (
     "December",
 )
 
+# Labels of fields, headings and columns, for the terminal and Discord alike.
+NOT_ASSESSED = "Not assessed"
+NO_ARMED_FORCES = "no armed forces"
+NOT_PUBLISHED = "Not published in this release"
+NOT_IN_RELEASE = "Not in this release"
+NO_ALLY_HAS_IT = "No ally has this figure in this release."
+MEDIAN = "Median ally"
+TARGET = "Target"
+TARGETS = "Targets"
+TREND = "Trend"
+SHARE_OVER_TIME = "Share over time"
+PUBLISHED = "Published"
+CHANGES = "Changes"
+CHANGE = "Change"
+LOADED_RELEASES = "Loaded releases"
+TARGETS_TITLE = "NATO's defence-spending targets"
+REVISIONS_INTRO = "NATO revises past years in every release."
+GDP_DERIVED = "GDP derived from spending ÷ share (the release gives no GDP)."
+ABOUT_TITLE = "About this bot"
+ABOUT_TEXT = (
+    "Answers who meets NATO's defence-spending targets, from NATO's own published figures. "
+    "Every reply names the release and the year."
+)
+SUMMARY_COLUMNS = ("#", "Ally", "% GDP")
+BELOW_COLUMNS = ("Ally", "% GDP", "Gap (pts)", "Gap (USD)")
+REVISION_COLUMNS = ("Release", "Published", "% GDP")
+
+
+def previous_label(year: int) -> str:
+    return f"A year earlier ({year})"
+
+
+def ranking_title(metric: Metric, year: int | None = None) -> str:
+    return f"{metric.label}, {year}" if year is not None else f"Ranking: {metric.label}"
+
+
+def gap_title(result: Gap) -> str:
+    return f"{result.country.name}: gap to {target_name(result.target)} in {result.year}"
+
+
+def comparison_title(result: Comparison) -> str:
+    return f"Comparison against {target_name(result.target)}"
+
+
+def against_line(result: Comparison) -> str:
+    return f"Against {target_name(result.target)}."
+
+
+def revisions_title(result: Revisions) -> str:
+    return f"{result.country.name} {result.year}: as each NATO release published it"
+
+
+def trend_line(first: str, last: str) -> str:
+    return f"{first} → {last} (chart below)"
+
+
+def targets_footer(newest: Release | None) -> str:
+    if newest is None:
+        return "Source: NATO"
+    published = fmt_published(newest.published)
+    return f"Source: NATO, {newest.title}, published {published}, and earlier releases"
+
+
 # --------------------------------------------------------------------------- numbers
 
 
