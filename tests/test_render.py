@@ -670,3 +670,13 @@ def _one_ally(by_year: dict[int, float]) -> Snapshot:
     )
     dataset = Dataset(members=(poland,), releases=(release,), records=records)
     return Snapshot.build(version, dataset, {"poland": "POL"})
+
+
+def test_revisions_footer_says_which_releases_are_not_natos_table(snap: Snapshot) -> None:
+    result = analytics.revisions(snap, "POL", year=2024)
+    footer = embeds.revisions_embed(result).footer.text or ""
+    for rid in release_ids():
+        provenance = cell(rid, "POL", 2024, "provenance")
+        if provenance == "press" and cell(rid, "POL", 2024, "pct_gdp"):
+            assert f"From press reports of the release: {rid}" in footer
+    assert "2026-07" in footer.split("third-party extraction of NATO's table: ")[1]

@@ -10,7 +10,7 @@ from itertools import pairwise
 
 from bot.analytics._common import NoFigures, country_of, dec, rounded_share
 from bot.errors import span
-from bot.models import Country, FrozenModel, Release, Snapshot
+from bot.models import Country, FrozenModel, Provenance, Release, Snapshot
 
 
 class RevisionRow(FrozenModel):
@@ -18,6 +18,8 @@ class RevisionRow(FrozenModel):
     share: float | None
     share_rounded: float | None
     estimate: bool
+    #: Where this release's figure was read (None when it publishes none).
+    provenance: Provenance | None = None
 
 
 class RevisionChange(FrozenModel):
@@ -89,6 +91,7 @@ def revisions(snap: Snapshot, iso3: str, *, year: int | None = None) -> Revision
                 share=share,
                 share_rounded=None if share is None else rounded_share(share),
                 estimate=False if found is None else found.estimate,
+                provenance=None if share is None or found is None else found.provenance,
             )
         )
     if not rows:

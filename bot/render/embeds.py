@@ -390,7 +390,9 @@ def revisions_embed(result: Revisions) -> discord.Embed:
             value="\n".join(revision_change_line(c) for c in result.changes),
             inline=False,
         )
-    embed.set_footer(text=f"{revisions_source_line(result)}\n{estimates_line(result.year, False)}")
+    footer = [revisions_source_line(result), wording.revisions_sourcing_line(result)]
+    footer.append(estimates_line(result.year, False))
+    embed.set_footer(text="\n".join(line for line in footer if line))
     return fit(embed)
 
 

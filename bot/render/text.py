@@ -71,6 +71,7 @@ from bot.render.wording import (
     revision_change_line,
     revisions_renaming_line,
     revisions_source_line,
+    revisions_sourcing_line,
     revisions_title,
     shortfall_label,
     summary_consequence,
@@ -255,6 +256,9 @@ def render_revisions(result: Revisions) -> str:
     if renamed:
         lines.append(renamed)
     lines += ["", estimates_line(result.year, False), revisions_source_line(result)]
+    sourced = revisions_sourcing_line(result)
+    if sourced:
+        lines.append(sourced)
     return "\n".join(lines)
 
 

@@ -622,6 +622,20 @@ def revision_change_line(change: RevisionChange) -> str:
     )
 
 
+def revisions_sourcing_line(result: Revisions) -> str | None:
+    """'From press reports of the release: 2024-03, 2025-04; from a third-party extraction of
+    NATO's table: 2025-08, 2026-07'."""
+    parts = []
+    for provenance in ("press", "extraction"):
+        ids = [r.release.release_id for r in result.rows if r.provenance == provenance]
+        if ids:
+            parts.append(f"from {_PROVENANCE[provenance]}: {', '.join(ids)}")
+    if not parts:
+        return None
+    line = "; ".join(parts)
+    return line[0].upper() + line[1:]
+
+
 def revisions_renaming_line(result: Revisions) -> str | None:
     renamed = result.renamed_in
     if renamed is None:
