@@ -15,7 +15,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.models import MAX_TARGET, MIN_TARGET
+from bot.analytics.targets import MAX_TARGET, MIN_TARGET, WALES
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 DEFAULT_DATABASE_PATH = Path("data/natobot.sqlite3")
@@ -48,7 +48,7 @@ class Settings(StoreSettings):
     sync_guild_id: int | None = None
     log_level: LogLevel = "INFO"
     #: % of GDP used when neither the command nor the server's setting names a target.
-    default_target: float = Field(default=2.0, ge=MIN_TARGET, le=MAX_TARGET)
+    default_target: float = Field(default=WALES.value, ge=MIN_TARGET, le=MAX_TARGET)
 
     @field_validator("discord_token", mode="before")
     @classmethod

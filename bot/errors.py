@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from bot.models import MAX_TARGET, MIN_TARGET
-
 #: How much of what someone typed an error message repeats back.
 ECHO_LIMIT = 60
 
@@ -68,21 +66,32 @@ class UnknownRelease(UserFacingError):
         super().__init__(f"No release “{echo(release_id)}” is loaded. Loaded: {', '.join(known)}.")
 
 
+def span(years: list[int]) -> str:
+    """'2014–2024', 'only 2023', 'no years'."""
+    if not years:
+        return "no years"
+    return f"only {years[0]}" if years[0] == years[-1] else f"{years[0]}–{years[-1]}"
+
+
 class YearNotCovered(UserFacingError):
     def __init__(self, release_id: str, year: int, years: list[int]) -> None:
         self.release_id = release_id
         self.year = year
         self.years = years
-        span = f"{years[0]}–{years[-1]}" if years else "no years"
-        super().__init__(f"Release {release_id} has no figures for {year}; it covers {span}.")
+        super().__init__(
+            f"Release {release_id} has no figures for {year}; it covers {span(years)}."
+        )
 
 
 class InvalidTarget(UserFacingError):
-    def __init__(self, value: float) -> None:
+    def __init__(self, value: float, low: float | None = None, high: float | None = None) -> None:
+        if low is None or high is None:
+            # The range lives in the targets registry, which itself raises this error.
+            from bot.analytics.targets import MAX_TARGET, MIN_TARGET
+
+            low, high = MIN_TARGET, MAX_TARGET
         self.value = value
-        super().__init__(
-            f"A target must be between {MIN_TARGET:g} and {MAX_TARGET:g} % of GDP; got {value:g}."
-        )
+        super().__init__(f"A target must be between {low:g} and {high:g} % of GDP; got {value:g}.")
 
 
 class AmbiguousRelease(UserFacingError):

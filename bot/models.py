@@ -26,13 +26,6 @@ NATO_EUR_CAN = "NATO_EUR_CAN"
 #: Rows of a release file that are NATO's own aggregates, not allies.
 AGGREGATE_CODES: frozenset[str] = frozenset({NATO_TOTAL, NATO_EUR_CAN})
 
-#: The year the Hague commitment (3.5% core, 5% total) is to be met by.
-HAGUE_TARGET_YEAR = 2035
-
-#: Any target a user may ask for, in % of GDP.
-MIN_TARGET = 0.5
-MAX_TARGET = 10.0
-
 _RELEASE_ID = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _JOINED = re.compile(r"^\d{4}(-\d{2}-\d{2})?$")
 
@@ -204,3 +197,9 @@ class Snapshot:
 
     def allies_in(self, year: int) -> list[Country]:
         return [c for c in self.countries.values() if c.is_ally_in(year)]
+
+
+# The custom-target range belongs to the targets registry; re-exported here for db.store, which
+# imports it from this module. Imported last: the registry's package imports this module.
+from bot.analytics.targets import MAX_TARGET as MAX_TARGET  # noqa: E402
+from bot.analytics.targets import MIN_TARGET as MIN_TARGET  # noqa: E402

@@ -13,8 +13,10 @@ import discord
 from discord import app_commands
 
 from bot import countries
+from bot.analytics import targets as registry
+from bot.analytics.targets import MAX_TARGET, MIN_TARGET
 from bot.errors import UnknownRelease
-from bot.models import MAX_TARGET, MIN_TARGET, Country, Snapshot
+from bot.models import Country, Snapshot
 
 if TYPE_CHECKING:
     from bot.client import NatoBot
@@ -30,14 +32,14 @@ MAX_CHOICES = 25
 COUNTRY_HELP = "Ally: name, ISO code or alias"
 RELEASE_HELP = "NATO release (default: the newest)"
 YEAR_HELP = "Year of the figures (default: the release's latest)"
+_NAMED = ", ".join(t.label.rstrip("%") for t in registry.GDP_TARGETS)
 TARGET_HELP = (
-    f"% of GDP: 2, 3.5, 5 or any number {MIN_TARGET:g}-{MAX_TARGET:g} (default: this server's)"
+    f"% of GDP: {_NAMED} or any number {MIN_TARGET:g}-{MAX_TARGET:g} (default: this server's)"
 )
 
-STANDARD_TARGETS: tuple[tuple[float, str], ...] = (
-    (2.0, "2% — 2014 Wales guideline"),
-    (3.5, "3.5% — Hague 2025 core defence, by 2035"),
-    (5.0, "5% — Hague 2025 total (3.5 core + 1.5 related), by 2035"),
+#: The named targets as autocomplete suggestions, from the registry.
+STANDARD_TARGETS: tuple[tuple[float, str], ...] = tuple(
+    (t.value, f"{t.label} — {t.name}"[:100]) for t in registry.GDP_TARGETS
 )
 
 

@@ -8,12 +8,19 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.models import MAX_TARGET, MIN_TARGET
+from bot.analytics import targets as registry
+from bot.analytics.targets import MAX_TARGET, MIN_TARGET
 
 if TYPE_CHECKING:
     from bot.client import NatoBot
 
 TargetValue = app_commands.Range[float, MIN_TARGET, MAX_TARGET]
+#: What the value option says, from the targets registry (Discord allows 100 characters).
+VALUE_HELP = (
+    f"% of GDP, {MIN_TARGET:g}-{MAX_TARGET:g} ("
+    + ", ".join(f"{t.label.rstrip('%')} = {t.short}" for t in registry.GDP_TARGETS)
+    + "); empty = the bot's default"
+)
 
 
 @app_commands.guild_only()
@@ -26,10 +33,7 @@ class SettingsCog(
 
     # default_permissions only hides the command; admins can re-grant it, so check at run time too.
     @app_commands.command(name="target", description="Set the default target (% of GDP) here")
-    @app_commands.describe(
-        value="% of GDP, 0.5-10 (2 = 2014 guideline, 3.5 = Hague core, 5 = Hague total). "
-        "Leave empty to go back to the bot's default."
-    )
+    @app_commands.describe(value=VALUE_HELP)
     @app_commands.checks.has_permissions(manage_guild=True)
     async def target(
         self, interaction: discord.Interaction[NatoBot], value: TargetValue | None = None

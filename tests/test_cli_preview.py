@@ -32,8 +32,8 @@ def test_summary_seeds_the_database_and_prints_the_answer(
     )
     assert (code, err) == (0, "")
     assert database.is_file()
-    assert "23 of 31 assessed allies meet 2% in 2024" in out
-    assert "Release 2024-06: total defence spending" in out
+    assert "23 of 31 published allies meet 2% in 2024" in out
+    assert "Release 2024-06: defence expenditure" in out
     assert "figures for 2024" in out
 
 
@@ -43,7 +43,7 @@ def test_gap_by_name(capsys: pytest.CaptureFixture[str], database: Path) -> None
     )
     assert code == 0
     assert "0.72 pts below 2%" in out and "$11.9 bn" in out
-    assert "2% was due by 2024: overdue" in out
+    assert "2% is a yearly commitment since 2024" in out
 
 
 def test_compare_a_comma_list_or_separate_words(
@@ -72,7 +72,7 @@ def test_ranking_marks_an_estimated_nato_total(
     code, out, _ = run(capsys, database, "ranking", "--release", "2024-06", "--metric", "spending")
     assert code == 0
     assert cell("2024-06", "NATO_TOTAL", 2024, "estimate") == "true"
-    assert "NATO as a whole (total spending): $1,474 bn (estimate)" in out
+    assert "NATO as a whole: $1,474 bn (estimate)" in out
     assert "NATO total" not in out
 
 

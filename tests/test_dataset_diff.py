@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.dataset_diff import (
+from bot.analytics.dataset_diff import (
     AllyYear,
     Crossing,
     DatasetDiff,

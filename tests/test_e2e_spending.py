@@ -10,6 +10,7 @@ from bot.client import NatoBot
 from cogs.spending import CHART_RATE
 from tests.fakediscord import FakeDiscord
 from tests.support.discord_text import embed_json_text as _text
+from tests.support.oracle import cell, half_up, median_text, not_published, release_ids, verdicts
 from tests.support.png import PNG_SIGNATURE
 
 
@@ -233,3 +234,63 @@ async def test_bad_options_get_a_private_helpful_answer(
     assert message.ephemeral
     assert expected in message.content
     assert "Sorry" not in message.content  # a user's mistake is not an internal error
+
+
+async def test_summary_2026_at_two_is_a_plain_count(
+    natobot: NatoBot, fake_discord: FakeDiscord
+) -> None:
+    inter = await fake_discord.invoke("summary", {"year": 2026, "target": 2, "release": "2026-07"})
+    embed = (await inter.final_message()).embeds[0]
+    expected = list(verdicts("2026-07", 2026, "2").values())
+    assert (
+        f"{expected.count('meets')} of {len(expected)} published allies meet 2% in 2026"
+        in (embed["description"])
+    )
+    for hedge in ("may still meet", "on core alone", "not in this release"):
+        assert hedge not in _text(embed)
+
+
+async def test_summary_2025_names_the_unpublished_and_the_press(
+    natobot: NatoBot, fake_discord: FakeDiscord
+) -> None:
+    inter = await fake_discord.invoke("summary", {"year": 2025, "target": 2, "release": "2025-08"})
+    embed = (await inter.final_message()).embeds[0]
+    missing = len(not_published("2025-08", 2025))
+    assert f"; {missing} not published; Iceland not assessed" in embed["description"]
+    assert "2025 figures from press reports of the release" in embed["footer"]["text"]
+
+
+async def test_gap_slovenia_five_says_it_does_not_meet_and_why(
+    natobot: NatoBot, fake_discord: FakeDiscord
+) -> None:
+    inter = await fake_discord.invoke(
+        "gap", {"country": "Slovenia", "year": 2026, "target": 5, "release": "2026-07"}
+    )
+    text = _text((await inter.final_message()).embeds[0])
+    assert "it does not meet 5%, because its core defence spending is below the 3.5%" in text
+
+
+async def test_revisions_poland_2024_shows_every_change(
+    natobot: NatoBot, fake_discord: FakeDiscord
+) -> None:
+    inter = await fake_discord.invoke("revisions", {"country": "Poland", "year": 2024})
+    text = _text((await inter.final_message()).embeds[0])
+    for rid in release_ids():
+        value = cell(rid, "POL", 2024, "pct_gdp")
+        if value:
+            assert f"**{rid}**" in text and str(half_up(value)) in text
+    assert "3.79 → 3.75, −0.04 pts" in text
+
+
+async def test_summary_2023_median_and_compare_exactly_at(
+    natobot: NatoBot, fake_discord: FakeDiscord
+) -> None:
+    inter = await fake_discord.invoke("summary", {"year": 2023, "release": "2024-03"})
+    text = _text((await inter.final_message()).embeds[0])
+    assert f"{median_text('2024-03', 2023)}% of GDP" in text
+    inter = await fake_discord.invoke(
+        "compare", {"countries": "sk, dk", "year": 2024, "release": "2024-06"}
+    )
+    text = _text((await inter.final_message()).embeds[0])
+    assert "meets (exactly at 2%)" in text
+    assert "−0.00" not in text and "-0.00" not in text

@@ -26,9 +26,10 @@ from typing import Any
 
 from bot import analytics, countries
 from bot.analytics import Metric
+from bot.analytics.targets import MAX_TARGET, MIN_TARGET
 from bot.config import database_path
 from bot.errors import UserFacingError
-from bot.models import MAX_TARGET, MIN_TARGET, Snapshot
+from bot.models import Snapshot
 from bot.render import text
 from db.store import Store, StoreError
 

@@ -14,14 +14,15 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from bot.analytics import HAGUE_CORE_TARGET, WALES_TARGET, Profile, SeriesPoint
+from bot.analytics import Profile, SeriesPoint
+from bot.analytics import targets as registry
 from bot.models import Basis
-from bot.render.text import BASIS_LABEL
+from bot.render.wording import BASIS_LABEL, chart_notes
 
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 4.5, 100
 LINE_COLOUR = "#004990"
-TARGET_COLOURS = {WALES_TARGET: "#2E7D32", HAGUE_CORE_TARGET: "#C62828"}
-OTHER_TARGET_COLOUR = "#6A1B9A"
+#: The target lines drawn by default: 2% and 3.5%.
+DEFAULT_TARGETS = (registry.WALES.value, registry.HAGUE_CORE.value)
 
 
 def trend_chart(
@@ -29,7 +30,7 @@ def trend_chart(
     *,
     title: str | None = None,
     basis: Basis | None = None,
-    targets: Sequence[float] = (WALES_TARGET, HAGUE_CORE_TARGET),
+    targets: Sequence[float] = DEFAULT_TARGETS,
 ) -> bytes:
     """Share of GDP over time with target lines; estimates drawn hollow on a dashed segment.
 
@@ -38,7 +39,7 @@ def trend_chart(
     if isinstance(source, Profile):
         series = list(source.series)
         title = title or (
-            f"{source.country.name}: {source.basis} defence spending, % of GDP "
+            f"{source.country.name}: {BASIS_LABEL[source.basis]}, % of GDP "
             f"(NATO release {source.release_id})"
         )
         basis = basis or source.basis
@@ -51,7 +52,7 @@ def trend_chart(
     axes = figure.add_subplot()
     _plot_series(axes, series)
     for target in targets:
-        colour = TARGET_COLOURS.get(target, OTHER_TARGET_COLOUR)
+        colour = registry.colour(target)
         axes.axhline(target, color=colour, linewidth=1, linestyle=":", zorder=1)
         axes.annotate(
             f"{target:g}%",
@@ -77,12 +78,7 @@ def trend_chart(
     axes.grid(axis="y", linewidth=0.3, alpha=0.6)
     axes.spines[["top", "right"]].set_visible(False)
     axes.set_title(title or "Defence spending, % of GDP", fontsize=11)
-    notes = ["Hollow markers, dashed line: NATO estimates."]
-    if basis is not None:
-        notes.insert(0, f"Basis: {BASIS_LABEL[basis]}.")
-    if basis == "core" and WALES_TARGET in targets:
-        notes.insert(1, "The 2% line is judged on total spending, of which core is a part.")
-    figure.text(0.01, 0.01, " ".join(notes), fontsize=7, color="#555555")
+    figure.text(0.01, 0.01, " ".join(chart_notes(basis)), fontsize=7, color="#555555")
     figure.subplots_adjust(left=0.08, right=0.93, top=0.9, bottom=0.2)
 
     buffer = io.BytesIO()

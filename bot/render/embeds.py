@@ -1,10 +1,10 @@
 """Discord embeds for analytics results.
 
-Every embed names its release and basis, marks estimates and cites the source in its footer
-("Source: NATO, <release title>, published <date> · figures for <year>"). The words come from
-``bot.render.text``, so a claim reads the same here and in the terminal. Long lists spill into
+Every embed names its release, marks estimates and cites the source in its footer ("Source:
+NATO, <release title>, published <date> · figures for <year>", and where the figures came from
+when not NATO's own table). The words come from ``bot.render.wording``. Long lists spill into
 further fields (``chunked_fields``), never clipped; every builder passes its embed through
-``fit`` so Discord's limits hold whatever the data (see ``limit_problems``).
+``fit`` so Discord's limits hold whatever the data.
 """
 
 from __future__ import annotations
@@ -17,23 +17,21 @@ import discord
 
 from bot.analytics import (
     AllyShare,
-    BasisFit,
     Comparison,
     ComplianceSummary,
     Gap,
     Profile,
     Ranking,
     Revisions,
+    Sourcing,
     Verdict,
-    target_name,
 )
 from bot.models import Release, Snapshot
-from bot.render.text import (
+from bot.render import wording
+from bot.render.wording import (
     BASIS_LABEL,
-    ESTIMATE_LEGEND,
     ESTIMATE_MARK,
     MISSING,
-    REVISIONS_BASIS_NOTE,
     SHARE_LABEL,
     VERDICT_MARK,
     aggregate_share_line,
@@ -45,26 +43,34 @@ from bot.render.text import (
     combined_gap_line,
     comparison_verdict,
     country_list,
-    deadline_phrase,
+    estimates_line,
     figures_rows,
     fmt_metric,
+    fmt_points,
     fmt_published,
     fmt_share,
     fmt_target,
     fmt_usd_bn,
+    footer_lines,
+    footnote_lines,
     gap_field,
     gap_sentence,
     median_line,
     meeting_label,
+    no_money_note,
     not_yet_ally_note,
+    open_label,
     path_sentence,
+    pledge_phrase,
     previous_line,
+    release_basis_line,
     release_line,
     revision_change_line,
     revision_published,
     revision_value,
+    revisions_renaming_line,
     revisions_source_line,
-    source_line,
+    shortfall_label,
     summary_consequence,
     summary_headline,
     summary_title,
@@ -78,17 +84,16 @@ FIELD_COUNT_LIMIT = 25
 FIELD_NAME_LIMIT = 256
 FIELD_VALUE_LIMIT = 1024
 FOOTER_LIMIT = 2048
-AUTHOR_LIMIT = 256
 TOTAL_LIMIT = 6000
 
 NATO_BLUE = discord.Colour(0x004990)
 MEETS_GREEN = discord.Colour(0x2E7D32)
 BELOW_RED = discord.Colour(0xC62828)
-#: A verdict's colour; the neutral blue when the release's basis cannot settle it.
+#: A verdict's colour; the neutral blue when it is open (5%, rest not published).
 VERDICT_COLOUR: dict[Verdict, discord.Colour] = {
     Verdict.MEETS: MEETS_GREEN,
     Verdict.BELOW: BELOW_RED,
-    Verdict.UNKNOWN: NATO_BLUE,
+    Verdict.OPEN: NATO_BLUE,
 }
 
 RANKING_PER_PAGE = 16
@@ -101,28 +106,6 @@ BLANK = "\u200b"  # Discord rejects empty field names and values
 
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - len(ELLIPSIS)] + ELLIPSIS
-
-
-def limit_problems(embed: discord.Embed) -> list[str]:
-    """Every Discord limit this embed breaks (empty when it may be sent)."""
-    problems = []
-    if len(embed.title or "") > TITLE_LIMIT:
-        problems.append(f"title {len(embed.title or '')} > {TITLE_LIMIT}")
-    if len(embed.description or "") > DESCRIPTION_LIMIT:
-        problems.append(f"description {len(embed.description or '')} > {DESCRIPTION_LIMIT}")
-    if len(embed.fields) > FIELD_COUNT_LIMIT:
-        problems.append(f"{len(embed.fields)} fields > {FIELD_COUNT_LIMIT}")
-    for i, field in enumerate(embed.fields):
-        name, value = field.name or "", field.value or ""
-        if not name or len(name) > FIELD_NAME_LIMIT:
-            problems.append(f"field {i} name length {len(name)}")
-        if not value or len(value) > FIELD_VALUE_LIMIT:
-            problems.append(f"field {i} value length {len(value)}")
-    if len(embed.footer.text or "") > FOOTER_LIMIT:
-        problems.append(f"footer {len(embed.footer.text or '')} > {FOOTER_LIMIT}")
-    if len(embed) > TOTAL_LIMIT:
-        problems.append(f"total {len(embed)} > {TOTAL_LIMIT}")
-    return problems
 
 
 def fit(embed: discord.Embed) -> discord.Embed:
@@ -178,14 +161,14 @@ def chunked_fields(
         flush()
 
 
-def _footer(embed: discord.Embed, release: Release, year: int) -> None:
-    embed.set_footer(text=f"{source_line(release, year)}\n{ESTIMATE_LEGEND}")
-
-
-def _release_line(release: Release) -> str:
-    """The release and its basis; a core release points to /targets for what core means."""
-    line = release_line(release)
-    return f"{line}; see /targets" if release.basis == "core" else line
+def _footer(
+    embed: discord.Embed,
+    release: Release,
+    year: int,
+    sourcing: Sourcing | None,
+    all_estimates: bool = False,
+) -> None:
+    embed.set_footer(text="\n".join(footer_lines(release, year, sourcing, all_estimates)))
 
 
 def _present(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -200,61 +183,71 @@ def _description(*parts: str | None) -> str:
 # --------------------------------------------------------------------------- results
 
 
-def _ally_share(item: AllyShare, *, with_gap: bool) -> str:
-    text = f"{item.country.name} {fmt_share(item.share_rounded, item.estimate)}"
+def _ally_share(item: AllyShare, *, with_gap: bool, marks: bool) -> str:
+    text = (
+        f"{item.rank}. {item.country.name} {fmt_share(item.share_rounded, item.estimate and marks)}"
+    )
     if with_gap:
         money = f", {fmt_usd_bn(item.gap_usd_bn)}" if item.gap_usd_bn is not None else ""
-        text += f" (−{item.gap_points:.2f} pts{money})"
+        text += f" (−{fmt_points(item.gap_points)}{money})"
     return text
 
 
 def summary_embed(result: ComplianceSummary) -> discord.Embed:
-    everyone_meets = not result.below and bool(result.meeting)
+    everyone_meets = not result.below and not result.open and bool(result.meeting)
+    marks = not result.all_estimates
     embed = discord.Embed(
         title=summary_title(result),
         description=_description(
             f"**{summary_headline(result)}.**",
             summary_consequence(result),
-            _release_line(result.release),
+            release_line(result.release),
             allies_line(result),
+            *footnote_lines(result.footnotes),
         ),
-        colour=MEETS_GREEN if everyone_meets and result.fit is BasisFit.SAME else NATO_BLUE,
+        colour=MEETS_GREEN if everyone_meets else NATO_BLUE,
     )
     chunked_fields(
         embed,
         f"{meeting_label(result)} ({len(result.meeting)})",
-        [_ally_share(s, with_gap=False) for s in result.meeting],
+        [_ally_share(s, with_gap=False, marks=marks) for s in result.meeting],
     )
+    if result.shortfall_to != result.target:
+        chunked_fields(
+            embed,
+            f"{open_label(result)} ({len(result.open)})",
+            [_ally_share(s, with_gap=False, marks=marks) for s in result.open],
+        )
     chunked_fields(
         embed,
         f"{below_label(result)} ({len(result.below)})",
-        [_ally_share(s, with_gap=True) for s in result.below],
+        [_ally_share(s, with_gap=True, marks=marks) for s in result.below],
     )
     if result.no_armed_forces:
         embed.add_field(
-            name="Not assessed",
-            value=f"{country_list(result.no_armed_forces)} (no armed forces)",
+            name=wording.NOT_ASSESSED,
+            value=f"{country_list(result.no_armed_forces)} ({wording.NO_ARMED_FORCES})",
             inline=False,
         )
     if result.not_published:
         chunked_fields(
             embed,
-            f"Not published in this release ({len(result.not_published)})",
+            f"{wording.NOT_PUBLISHED} ({len(result.not_published)})",
             [c.name for c in result.not_published],
         )
     for aggregate in (result.nato_total, result.europe_canada):
         if aggregate is not None:
-            name, value = aggregate_share_line(aggregate, result.basis)
+            name, value = aggregate_share_line(aggregate)
             embed.add_field(name=name, value=value)
     median = median_line(result)
     if median:
-        embed.add_field(name="Median ally", value=median)
+        embed.add_field(name=wording.MEDIAN, value=median)
     previous = previous_line(result)
     if previous and result.previous is not None:
-        embed.add_field(name=f"A year earlier ({result.previous.year})", value=previous)
+        embed.add_field(name=wording.previous_label(result.previous.year), value=previous)
     if result.below:
-        embed.add_field(name="Combined shortfall", value=combined_gap_line(result), inline=False)
-    _footer(embed, result.release, result.year)
+        embed.add_field(name=shortfall_label(result), value=combined_gap_line(result), inline=False)
+    _footer(embed, result.release, result.year, result.sourcing, result.all_estimates)
     return fit(embed)
 
 
@@ -264,6 +257,7 @@ def ranking_pages(result: Ranking, per_page: int = RANKING_PER_PAGE) -> list[dis
     The page number is on the paginator's button, so not repeated in the embed.
     """
     metric = result.metric
+    marks = not result.all_estimates
     per_page = max(1, per_page)
     chunks = [result.rows[i : i + per_page] for i in range(0, len(result.rows), per_page)] or [()]
     width = max((len(r.country.name) for r in result.rows), default=0)
@@ -271,7 +265,7 @@ def ranking_pages(result: Ranking, per_page: int = RANKING_PER_PAGE) -> list[dis
     for number, chunk in enumerate(chunks, 1):
         # The mark (or a space) after every value keeps the decimals aligned.
         values = [
-            fmt_metric(metric, r.value_rounded) + (ESTIMATE_MARK if r.estimate else " ")
+            fmt_metric(metric, r.value_rounded) + (ESTIMATE_MARK if r.estimate and marks else " ")
             for r in chunk
         ]
         value_width = max((len(v) for v in values), default=0)
@@ -279,44 +273,44 @@ def ranking_pages(result: Ranking, per_page: int = RANKING_PER_PAGE) -> list[dis
             f"{r.rank:>2}. {r.country.name:<{width}}  {value:>{value_width}}"
             for r, value in zip(chunk, values, strict=True)
         )
-        body = f"```\n{table}\n```" if chunk else "No ally has this figure in this release."
+        body = f"```\n{table}\n```" if chunk else wording.NO_ALLY_HAS_IT
         embed = discord.Embed(
-            title=f"{metric.label}, {result.year}",
-            description=_description(_release_line(result.release), body),
+            title=wording.ranking_title(metric, result.year),
+            description=_description(release_line(result.release), body),
             colour=NATO_BLUE,
         )
         last = number == len(chunks)
         if last and result.nato_total is not None:
-            name, value = aggregate_value_line(result.nato_total, metric, result.basis)
+            name, value = aggregate_value_line(result.nato_total, metric)
             embed.add_field(name=name, value=value)
         if last and result.missing:
-            chunked_fields(embed, "Not in this release", [c.name for c in result.missing])
-        _footer(embed, result.release, result.year)
+            chunked_fields(embed, wording.NOT_IN_RELEASE, [c.name for c in result.missing])
+        _footer(embed, result.release, result.year, result.sourcing, result.all_estimates)
         pages.append(fit(embed))
     return pages
 
 
 def gap_embed(result: Gap) -> discord.Embed:
     embed = discord.Embed(
-        title=f"{result.country.name}: gap to {target_name(result.target)} in {result.year}",
+        title=wording.gap_title(result),
         description=_description(
             gap_sentence(result),
             path_sentence(result),
-            result.money_unknown_reason if result.money_usd_bn is None else None,
-            "GDP derived from spending ÷ share." if result.gdp_derived else None,
+            no_money_note(result),
+            wording.GDP_DERIVED if result.gdp_derived else None,
             None if result.is_ally else not_yet_ally_note(result.country, result.year),
-            _release_line(result.release),
+            release_line(result.release),
         ),
         colour=VERDICT_COLOUR[result.verdict],
     )
-    on_basis = "" if result.fit is BasisFit.SAME else f" ({result.basis})"
-    embed.add_field(
-        name=f"{SHARE_LABEL}{on_basis}", value=fmt_share(result.share_rounded, result.estimate)
+    embed.add_field(name=SHARE_LABEL, value=fmt_share(result.share_rounded, result.estimate))
+    target = (
+        pledge_phrase(result.target, result.year) if result.is_ally else fmt_target(result.target)
     )
-    embed.add_field(name="Target", value=deadline_phrase(result.target))
+    embed.add_field(name=wording.TARGET, value=target)
     distance, value = gap_field(result)
     embed.add_field(name=distance, value=value)
-    _footer(embed, result.release, result.year)
+    _footer(embed, result.release, result.year, result.sourcing)
     return fit(embed)
 
 
@@ -324,16 +318,16 @@ def profile_embed(result: Profile) -> discord.Embed:
     fig = result.figures
     embed = discord.Embed(
         title=f"{fig.country.name} ({fig.country.iso3}), {result.year}",
-        description=_description(ally_note(fig), _release_line(result.release)),
+        description=_description(ally_note(fig), release_line(result.release)),
         colour=NATO_BLUE,
     )
-    for label, value in _present(figures_rows(fig)):
+    for label, value in _present(figures_rows(fig, marks=not fig.estimate)):
         embed.add_field(name=label, value=value)
     if result.targets:
         embed.add_field(
-            name="Targets",
+            name=wording.TARGETS,
             value="\n".join(
-                f"{VERDICT_MARK[t.verdict]} {fmt_target(t.target)} ({check_note(t, result.basis)})"
+                f"{VERDICT_MARK[t.verdict]} {fmt_target(t.target)} ({check_note(t)})"
                 for t in result.targets
             ),
             inline=False,
@@ -341,86 +335,82 @@ def profile_embed(result: Profile) -> discord.Embed:
     if len(result.series) >= 2:
         first, last = result.series[0], result.series[-1]
         embed.add_field(
-            name="Trend",
-            value=f"{first.year} {fmt_share(first.share_rounded, first.estimate)} → "
-            f"{last.year} {fmt_share(last.share_rounded, last.estimate)} (chart below)",
+            name=wording.TREND,
+            value=wording.trend_line(
+                f"{first.year} {fmt_share(first.share_rounded, first.estimate)}",
+                f"{last.year} {fmt_share(last.share_rounded, last.estimate)}",
+            ),
             inline=False,
         )
-    _footer(embed, result.release, result.year)
+    _footer(embed, result.release, result.year, result.sourcing, fig.estimate)
     return fit(embed)
 
 
 def compare_embed(result: Comparison) -> discord.Embed:
     names = " vs ".join(row.figures.country.name for row in result.rows)
+    marks = not result.all_estimates
     embed = discord.Embed(
         title=f"{names}, {result.year}",
-        description=_description(
-            f"Against {target_name(result.target)}.", _release_line(result.release)
-        ),
+        description=_description(wording.against_line(result), release_line(result.release)),
         colour=NATO_BLUE,
     )
     for index, row in enumerate(result.rows):
         fig = row.figures
-        lines = [f"**{label}:** {value}" for label, value in _present(figures_rows(fig))]
-        if row.verdict is not None:
+        lines = [
+            f"**{label}:** {value}" for label, value in _present(figures_rows(fig, marks=marks))
+        ]
+        if row.check is not None:
             lines.append(f"**vs {fmt_target(result.target)}:** {comparison_verdict(result, index)}")
         note = ally_note(fig)
         if note:
             lines.append(f"_{note}_")
         embed.add_field(name=fig.country.name, value="\n".join(lines), inline=True)
-    _footer(embed, result.release, result.year)
+    _footer(embed, result.release, result.year, result.sourcing, result.all_estimates)
     return fit(embed)
 
 
 def revisions_embed(result: Revisions) -> discord.Embed:
-    """One field per basis, each with its own change: core and total are never subtracted."""
+    """Every release's figure, and each change from one release to the next."""
     embed = discord.Embed(
-        title=f"{result.country.name} {result.year}: as each NATO release published it",
-        description=_description(
-            "NATO revises past years in every release.",
-            REVISIONS_BASIS_NOTE if len(result.bases) > 1 else None,
-        ),
+        title=wording.revisions_title(result),
+        description=_description(wording.REVISIONS_INTRO, revisions_renaming_line(result)),
         colour=NATO_BLUE,
     )
-    changes = {c.basis: revision_change_line(c) for c in result.changes}
-    for basis in result.bases:
-        lines = [
+    embed.add_field(
+        name=wording.PUBLISHED,
+        value="\n".join(
             f"**{row.release.release_id}**{revision_published(row)}: {revision_value(row)}"
             for row in result.rows
-            if row.release.basis == basis
-        ]
-        if basis in changes:
-            lines.append(changes[basis])
+        ),
+        inline=False,
+    )
+    if result.changes:
         embed.add_field(
-            name=BASIS_LABEL[basis][0].upper() + BASIS_LABEL[basis][1:],
-            value="\n".join(lines),
+            name=wording.CHANGES,
+            value="\n".join(revision_change_line(c) for c in result.changes),
             inline=False,
         )
-    embed.set_footer(text=f"{revisions_source_line(result)}\n{ESTIMATE_LEGEND}")
+    footer = [revisions_source_line(result), wording.revisions_sourcing_line(result)]
+    footer.append(estimates_line(result.year, False))
+    embed.set_footer(text="\n".join(line for line in footer if line))
     return fit(embed)
 
 
 def targets_embed(source: Snapshot | Iterable[Release]) -> discord.Embed:
-    """What 2%, 3.5%, 5% and 20% mean, and the basis of every loaded release."""
+    """What 2%, 3.5%, 5% and 20% mean, and what each loaded release calls the measure."""
     releases = list(source.releases.values() if isinstance(source, Snapshot) else source)
-    explanation = [line for line in targets_lines(()) if line != "Loaded releases:"]
     embed = discord.Embed(
-        title="NATO's defence-spending targets",
-        description="\n".join(f"• {line}" for line in explanation),
+        title=wording.TARGETS_TITLE,
+        description="\n".join(f"• {line}" for line in targets_lines()),
         colour=NATO_BLUE,
     )
     chunked_fields(
         embed,
-        "Loaded releases and their basis",
-        [f"**{r.release_id}** {r.title}: {BASIS_LABEL[r.basis]}" for r in releases],
+        wording.LOADED_RELEASES,
+        [release_basis_line(r) for r in releases],
         separator="\n",
     )
-    newest = releases[-1] if releases else None
-    footer = "Source: NATO"
-    if newest is not None:
-        published = fmt_published(newest.published)
-        footer += f", {newest.title}, published {published}, and earlier releases"
-    embed.set_footer(text=footer)
+    embed.set_footer(text=wording.targets_footer(releases[-1] if releases else None))
     return fit(embed)
 
 
@@ -433,11 +423,8 @@ def about_embed(
     years = snap.years(newest.release_id)
     span = f"{years[0]}–{years[-1]}" if years else MISSING
     embed = discord.Embed(
-        title="About this bot",
-        description=(
-            "Answers who meets NATO's defence-spending targets, from NATO's own published "
-            "figures. Every reply names the release, its basis and the year."
-        ),
+        title=wording.ABOUT_TITLE,
+        description=wording.ABOUT_TEXT,
         colour=NATO_BLUE,
     )
     embed.add_field(name="Dataset version", value=f"#{version.version_id}")

@@ -58,3 +58,51 @@ def release_years(release: str) -> list[int]:
 
 def release_ids() -> list[str]:
     return [row["release"] for row in csv_rows("releases.csv")]
+
+
+# --------------------------------------------------------------------------- verdicts
+# NATO's rules restated from SOURCES.md ("One measure, two names"), on the CSV text alone.
+
+#: The 5% commitment's core element.
+CORE = Decimal("3.5")
+FIVE = Decimal("5")
+
+
+def verdict(share_text: str, target: str) -> str:
+    """'meets', 'open' (5%: 3.5 core met, the rest unpublished) or 'below' for a share as
+    written in a release file, against a target written as text ('2', '3.5', '5', '4.2')."""
+    share, goal = half_up(share_text), Decimal(target)
+    if goal == FIVE:
+        return "meets" if share >= FIVE else "open" if share >= CORE else "below"
+    return "meets" if share >= goal else "below"
+
+
+def verdicts(release: str, year: int, target: str) -> dict[str, str]:
+    """iso3 -> verdict for every assessed ally of that year in that release."""
+    return {iso3: verdict(text, target) for iso3, text in shares(release, year).items()}
+
+
+def median_text(release: str, year: int) -> Decimal:
+    """The median of the published shares, exactly, rounded half-up to two decimals."""
+    values = sorted(Decimal(t) for t in shares(release, year).values())
+    mid = len(values) // 2
+    exact = values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+    return exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def not_published(release: str, year: int) -> list[str]:
+    """Allies of the year with armed forces and no published share."""
+    published = shares(release, year)
+    return [
+        iso3
+        for iso3, m in allies_of(year).items()
+        if m["has_armed_forces"] == "true" and iso3 not in published
+    ]
+
+
+def provenances(release: str, year: int) -> set[str]:
+    return {
+        row["provenance"]
+        for row in csv_rows(f"{release}.csv")
+        if int(row["year"]) == year and row["iso3"] in allies_of(year)
+    }

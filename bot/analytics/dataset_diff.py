@@ -33,7 +33,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TypeVar
 
-from bot.analytics import HAGUE_CORE_TARGET, WALES_TARGET, round_half_up
+from bot.analytics._common import round_half_up
+from bot.analytics.targets import HAGUE_CORE, WALES
 from bot.models import (
     AGGREGATE_CODES,
     Country,
@@ -45,7 +46,7 @@ from bot.models import (
 )
 
 #: Targets whose crossings a diff reports unless told otherwise (% of GDP).
-DEFAULT_TARGETS: tuple[float, ...] = (WALES_TARGET, HAGUE_CORE_TARGET)
+DEFAULT_TARGETS: tuple[float, ...] = (WALES.value, HAGUE_CORE.value)
 #: How many of the largest share revisions a diff keeps unless told otherwise.
 DEFAULT_TOP_REVISIONS = 10
 
