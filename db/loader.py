@@ -80,7 +80,7 @@ MAX_DECIMALS = 12
 
 
 @dataclass(frozen=True)
-class _Range:
+class NumericRange:
     """The plausible values (inclusive) of one numeric column."""
 
     low: float
@@ -102,7 +102,7 @@ class _Range:
             if self.low == 0:
                 return f"{shown} is negative ({self.unit} cannot be below 0)"
             return f"{shown} is below {low} {self.unit}: {self.low_why}"
-        return f"{shown} is too large: above {high} {self.unit}, {self.high_why}"
+        return f"{shown} is too large: above {high} {self.unit} ({self.high_why})"
 
 
 def _bound(value: float) -> str:
@@ -114,27 +114,27 @@ def _bound(value: float) -> str:
 #: trillion and 3.4 million personnel; the highest ally per head ~USD 2,300 at 2015 prices), so
 #: no real figure is refused, while a typo of a few digits or a hostile 1e308 is. They also keep
 #: every sum and NATO's two-decimal rounding (28-digit ``Decimal``) far from overflowing.
-_NUMERIC_RANGES: dict[str, _Range] = {
+NUMERIC_RANGES: dict[str, NumericRange] = {
     # A share of GDP: no ally has spent over 6% since 1990; 20% allows a war economy.
-    "pct_gdp": _Range(0, 20, "% of GDP"),
-    "spend_usd_m": _Range(
-        0, 5_000_000, "million USD", "USD 5 trillion, over twice what all of NATO spends"
+    "pct_gdp": NumericRange(0, 20, "% of GDP"),
+    "spend_usd_m": NumericRange(
+        0, 5_000_000, "million USD", "USD 5 trillion: over twice what all of NATO spends"
     ),
-    "gdp_usd_bn": _Range(
-        0, 200_000, "billion USD", "USD 200 trillion, over three times NATO's GDP"
+    "gdp_usd_bn": NumericRange(
+        0, 200_000, "billion USD", "USD 200 trillion: over three times NATO's GDP"
     ),
-    "equipment_pct": _Range(0, 100, "% of defence expenditure"),
-    "personnel_k": _Range(
-        0, 10_000, "thousand personnel", "10 million, three times NATO's armed forces"
+    "equipment_pct": NumericRange(0, 100, "% of defence expenditure"),
+    "personnel_k": NumericRange(
+        0, 10_000, "thousand personnel", "10 million: three times NATO's armed forces"
     ),
-    "spend_per_capita_usd_2015": _Range(
+    "spend_per_capita_usd_2015": NumericRange(
         0, 100_000, "USD per capita", "over 40 times the most any ally spends per head"
     ),
-    "real_change_pct": _Range(
+    "real_change_pct": NumericRange(
         -100,
         1_000,
         "%",
-        "an elevenfold rise in one year (the largest published is +125%)",
+        "an elevenfold rise in a year; the largest published is +125%",
         "spending cannot fall by more than all of it",
     ),
 }
@@ -444,7 +444,7 @@ class _Cells:
             return None
         return int(value)
 
-    def number(self, column: str, bounds: _Range) -> float | None:
+    def number(self, column: str, bounds: NumericRange) -> float | None:
         """An optional number within ``bounds``; an empty cell means 'not published'."""
         value = self.text(column, required=False)
         if not value:
@@ -635,7 +635,7 @@ def _parse_release_file(
         estimate = cells.boolean("estimate")
         provenance = cells.choice("provenance", PROVENANCES)
         numbers = {
-            column: cells.number(column, bounds) for column, bounds in _NUMERIC_RANGES.items()
+            column: cells.number(column, bounds) for column, bounds in NUMERIC_RANGES.items()
         }
         _check_derived_gdp(cells, numbers)
         if iso3 and year is not None and cells.has("iso3") and cells.has("year"):
@@ -671,7 +671,7 @@ def _check_derived_gdp(cells: _Cells, numbers: Mapping[str, float | None]) -> No
     if numbers["gdp_usd_bn"] is not None or not share or spend is None:
         return
     derived = spend / 1000 / (share / 100)
-    most = _NUMERIC_RANGES["gdp_usd_bn"].high
+    most = NUMERIC_RANGES["gdp_usd_bn"].high
     if derived > most:
         cells.fail(
             None,
@@ -992,7 +992,8 @@ def losses(before: Dataset, after: Dataset) -> list[str]:
             noun = "ally's" if len(allies) == 1 else "allies'"
             gone.append(f"{len(allies)} {noun} figures: {', '.join(allies)}")
         if aggregates:
-            gone.append(f"NATO's aggregate {', '.join(aggregates)}")
+            noun = "aggregate" if len(aggregates) == 1 else "aggregates"
+            gone.append(f"NATO's {noun} {', '.join(aggregates)}")
         if gone:
             lines.append(f"would drop {' and '.join(gone)} that release {rid} has now")
         if dropped_years := sorted(years - new_years):
@@ -1007,9 +1008,12 @@ def losses(before: Dataset, after: Dataset) -> list[str]:
 
 
 __all__ = [
+    "MAX_DECIMALS",
     "MAX_FILE_BYTES",
     "MAX_PROBLEMS_KEPT",
+    "NUMERIC_RANGES",
     "DatasetError",
+    "NumericRange",
     "Problem",
     "bundled_aliases",
     "dataset_sha256",
