@@ -695,7 +695,7 @@ def test_random_corruption_never_crashes_nor_half_loads(data: bytes) -> None:
             "POL,2023,false,1.0,,,,10000.5,,",
             "personnel_k",
             "10000.5 is too large: above 10,000 thousand personnel "
-            "(10 million: three times NATO's armed forces)",
+            "(10 million: about three times NATO's armed forces)",
         ),
         (
             "POL,2023,false,1.0,,,,,100001,",
@@ -874,4 +874,11 @@ def test_losses_name_the_allies_and_years_a_release_file_would_drop(tmp_path: Pa
     count = sum(1 for r in base.records if r.release_id == base.releases[0].release_id)
     assert losses(base, fewer) == [
         f"would drop release {base.releases[0].release_id} and its {count:,} rows of figures"
+    ]
+
+
+def test_text_parsed_from_memory_has_the_same_size_cap_as_a_file() -> None:
+    data = release_text(*ROWS).encode() + b"\n" * MAX_FILE_BYTES
+    assert problems_of(data) == [
+        Problem("2024-06.csv", None, None, "larger than 5.0 MiB, the most a dataset file may be")
     ]
