@@ -3,20 +3,27 @@
 Nothing here half-loads: each public parser either returns complete, valid models or raises
 ``DatasetError`` carrying every ``Problem`` found (file, line, column, reason), so a person
 fixing a file sees the whole list in one go. Pure functions over text; the only I/O is reading
-files in ``load_directory``/``validate_path``/``load_bundled``.
+files in ``load_directory``/``validate_path``/``load_bundled``, which refuse anything but a
+regular file of at most ``MAX_FILE_BYTES`` before reading it.
+
+The numeric ranges are the bot's: any figure accepted here can be ranked, summed, rounded
+(NATO's half-up rounding, in ``Decimal``) and printed by every command without overflowing.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 import json
-import math
+import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+import stat
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -60,21 +67,92 @@ ALIAS_COLUMNS = ("iso3", "alias")
 #: NATO was founded in 1949; a figure for next year can only be a published plan.
 FIRST_YEAR = 1949
 
-#: Allowed range (inclusive) and unit of each numeric column; None = unbounded on that side.
-_NUMERIC_RANGES: dict[str, tuple[float | None, float | None, str]] = {
-    "pct_gdp": (0.0, 20.0, "% of GDP"),
-    "spend_usd_m": (0.0, None, "million USD"),
-    "gdp_usd_bn": (0.0, None, "billion USD"),
-    "equipment_pct": (0.0, 100.0, "% of defence expenditure"),
-    "personnel_k": (0.0, None, "thousand personnel"),
-    "spend_per_capita_usd_2015": (0.0, None, "USD per capita"),
-    "real_change_pct": (None, None, "%"),
+#: The largest file ``load_directory`` and ``validate_path`` read (the bundled release files are
+#: ~60 KB). Checked before reading, so a huge or endless file costs nothing.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+#: Problems kept with their details; past this they are only counted, so a file of a million
+#: bad rows reports "1,000,000 problems" in bounded memory.
+MAX_PROBLEMS_KEPT = 1000
+#: Decimal places a figure may carry. NATO's workbook gives up to 11; more is noise, and a
+#: bound keeps every non-zero share far from the float underflow that would break arithmetic
+#: on it (a yearly pace of 1e-320 points makes "years to reach the target" infinite).
+MAX_DECIMALS = 12
+
+
+@dataclass(frozen=True)
+class NumericRange:
+    """The plausible values (inclusive) of one numeric column."""
+
+    low: float
+    high: float
+    unit: str
+    #: Why nothing above ``high`` is plausible; empty when low–high is the scale itself.
+    high_why: str = ""
+    #: Why nothing below ``low`` is plausible, when ``low`` is not simply zero.
+    low_why: str = ""
+
+    def problem(self, shown: str, number: Decimal) -> str | None:
+        """Why ``number`` is out of range, or None when it is in range."""
+        if self.low <= number <= self.high:
+            return None
+        low, high = _bound(self.low), _bound(self.high)
+        if not self.high_why:
+            return f"{shown} is outside {low}–{high} {self.unit}"
+        if number < self.low:
+            if self.low == 0:
+                return f"{shown} is negative ({self.unit} cannot be below 0)"
+            return f"{shown} is below {low} {self.unit}: {self.low_why}"
+        return f"{shown} is too large: above {high} {self.unit} ({self.high_why})"
+
+
+def _bound(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:g}"
+
+
+#: Each numeric column's plausible range. The upper bounds are several times the largest figure
+#: NATO has published (the bundled releases peak at: NATO as a whole spending USD 1.8 trillion
+#: with a GDP of USD 63 trillion and 3.4 million personnel; an ally at USD 2,240 per head at
+#: 2015 prices, a real rise of +125%), so no real figure is refused, while a typo of a few
+#: digits or a hostile 1e308 is. They also keep every sum the bot makes and NATO's two-decimal
+#: rounding (in 28-digit ``Decimal``) far from overflowing.
+NUMERIC_RANGES: dict[str, NumericRange] = {
+    # A share of GDP: the highest published is 5.33%; 20% would be a war economy.
+    "pct_gdp": NumericRange(0, 20, "% of GDP"),
+    "spend_usd_m": NumericRange(
+        0, 5_000_000, "million USD", "USD 5 trillion: over twice what all of NATO spends"
+    ),
+    "gdp_usd_bn": NumericRange(
+        0, 200_000, "billion USD", "USD 200 trillion: over three times NATO's GDP"
+    ),
+    "equipment_pct": NumericRange(0, 100, "% of defence expenditure"),
+    "personnel_k": NumericRange(
+        0, 10_000, "thousand personnel", "10 million: about three times NATO's armed forces"
+    ),
+    "spend_per_capita_usd_2015": NumericRange(
+        0, 100_000, "USD per capita", "over 40 times the most any ally spends per head"
+    ),
+    "real_change_pct": NumericRange(
+        -100,
+        1_000,
+        "%",
+        "an elevenfold rise in a year; the largest published is +125%",
+        "spending cannot fall by more than all of it",
+    ),
 }
 
-_RELEASE_FILE_NAME = re.compile(r"^\d{4}-\d{2}\.csv$")
-_PUBLISHED = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-\d{2})?$")
-_INTEGER = re.compile(r"^[+-]?\d+$")
-_DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+#: The same as (low, high, unit), for readers written against the older table (db.workbook).
+_NUMERIC_RANGES: dict[str, tuple[float | None, float | None, str]] = {
+    column: (bounds.low, bounds.high, bounds.unit) for column, bounds in NUMERIC_RANGES.items()
+}
+
+# ASCII digits only: Python's \d, int() and float() also take Arabic-Indic (٢٠٢٤) and
+# fullwidth (２０２４) digits, which no NATO file holds and no reader expects.
+_RELEASE_FILE_NAME = re.compile(r"^[0-9]{4}-[0-9]{2}\.csv$")
+_PUBLISHED = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])(-[0-9]{2})?")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+#: A cell echoed in a problem is cut to this many characters.
+_SHOWN_CHARS = 40
 _Choice = TypeVar("_Choice", bound=str)
 _TRUE = frozenset({"true", "yes", "1"})
 _FALSE = frozenset({"false", "no", "0"})
@@ -97,28 +175,118 @@ class Problem:
 
 
 class DatasetError(Exception):
-    """Input did not validate; ``problems`` lists every problem found, in file/line order."""
+    """Input did not validate. ``problems`` lists the problems found in file/line order (the
+    first ``MAX_PROBLEMS_KEPT`` of them); ``total`` counts every one."""
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    def __init__(self, problems: Sequence[Problem], total: int | None = None) -> None:
         self.problems: list[Problem] = list(problems)
-        count = len(self.problems)
+        self.total = max(total or 0, len(self.problems))
+        count = self.total
         first = f"; first: {self.problems[0]}" if self.problems else ""
-        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the dataset{first}")
+        super().__init__(f"{count:,} problem{'s' if count != 1 else ''} in the dataset{first}")
+
+
+class _Problems:
+    """Problems as they are found, in order: the first ``MAX_PROBLEMS_KEPT`` kept, all counted."""
+
+    def __init__(self) -> None:
+        self.kept: list[Problem] = []
+        self.total = 0
+
+    def append(self, problem: Problem) -> None:
+        self.total += 1
+        if len(self.kept) < MAX_PROBLEMS_KEPT:
+            self.kept.append(problem)
+
+    def extend(self, problems: Iterable[Problem] | _Problems) -> None:
+        if isinstance(problems, _Problems):
+            for problem in problems.kept:
+                self.append(problem)
+            self.total += problems.total - len(problems.kept)  # counted, not kept
+        else:
+            for problem in problems:
+                self.append(problem)
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    def error(self) -> DatasetError:
+        return DatasetError(self.kept, self.total)
+
+
+def _shown(value: str) -> str:
+    """A cell as echoed in a problem: cut short, so a 4 MB cell is not printed back."""
+    if len(value) <= _SHOWN_CHARS:
+        return value
+    return f"{value[: _SHOWN_CHARS - 10]}… ({len(value):,} characters)"
+
+
+def _quoted(value: str) -> str:
+    return repr(value) if len(value) <= _SHOWN_CHARS else repr(_shown(value))
+
+
+def _non_ascii_digits(value: str) -> bool:
+    """Digits of another script (٢٠٢٤, ２０２４, ²): Python reads them as numbers; we don't."""
+    return any(ch.isdigit() and not ch.isascii() for ch in value)
+
+
+_ASCII_HINT = "write it with the digits 0-9"
 
 
 # --- reading CSV text -------------------------------------------------------------------------
 
 
-def _decode(data: str | bytes, filename: str, problems: list[Problem]) -> str | None:
-    """Text of a file, BOM removed; None (and a problem) when it is not UTF-8."""
-    if isinstance(data, str):
-        return data.removeprefix("\ufeff")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        problems.append(Problem(filename, line, None, f"not UTF-8 text (byte {exc.start})"))
+_OTHER_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),  # before UTF-16: it starts with UTF-16's little-endian BOM
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+_SAVE_AS_UTF8 = "save it as UTF-8"
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """UTF-16 without a BOM: Latin text has a NUL in every other byte, and only there."""
+    sample = data[:4096]
+    even, odd = sample[0::2], sample[1::2]
+    for zeros, letters in ((odd, even), (even, odd)):
+        if zeros and zeros.count(0) >= len(zeros) * 0.3 and letters.count(0) <= len(letters) * 0.05:
+            return True
+    return False
+
+
+def _decode(data: str | bytes, filename: str, problems: _Problems) -> str | None:
+    """Text of a file, BOM removed; None (and a problem naming the encoding) when it is not
+    UTF-8 text."""
+    if len(data) > MAX_FILE_BYTES:  # parsed from memory (an upload): the same cap as a file
+        reason = f"larger than {_size(MAX_FILE_BYTES)}, the most a dataset file may be"
+        problems.append(Problem(filename, None, None, reason))
         return None
+    if isinstance(data, str):
+        text = data.removeprefix("\ufeff")
+    else:
+        for bom, encoding in _OTHER_BOMS:
+            if data.startswith(bom):
+                reason = f"not UTF-8 ({encoding}, with a byte-order mark): {_SAVE_AS_UTF8}"
+                problems.append(Problem(filename, None, None, reason))
+                return None
+        if b"\x00" in data and _looks_utf16(data):
+            problems.append(
+                Problem(filename, None, None, f"not UTF-8 (looks like UTF-16): {_SAVE_AS_UTF8}")
+            )
+            return None
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            problems.append(Problem(filename, line, None, f"not UTF-8 text (byte {exc.start})"))
+            return None
+    nul = text.find("\x00")
+    if nul >= 0:  # valid UTF-8, but no text file holds one
+        line = text.count("\n", 0, nul) + 1
+        problems.append(Problem(filename, line, None, "a NUL character: not a text file"))
+        return None
+    return text
 
 
 @dataclass(frozen=True)
@@ -131,7 +299,7 @@ def _rows(
     data: str | bytes,
     filename: str,
     expected: Sequence[str],
-    problems: list[Problem],
+    problems: _Problems,
     optional: Mapping[str, str] | None = None,
 ) -> Iterator[_Row]:
     """Yield data rows as {column: stripped cell}, recording header and shape problems.
@@ -150,13 +318,24 @@ def _rows(
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
-        while header is not None and not any(cell.strip() for cell in header):
+        while header is not None and len(header) <= 1 and not "".join(header).strip():
             header = next(reader, None)  # blank lines before the header
         if header is None:
             problems.append(Problem(filename, None, None, "empty file"))
             return
         names = [cell.strip() for cell in header]
         header_line = reader.line_num
+        if not any(names):  # e.g. a line of commas
+            problems.append(
+                Problem(
+                    filename,
+                    header_line,
+                    None,
+                    f"no header row: the first line has no column names "
+                    f"(expected {','.join(expected)})",
+                )
+            )
+            return
         if not set(names) & set(expected):
             problems.append(
                 Problem(
@@ -204,7 +383,7 @@ def _rows(
 class _Cells:
     """Typed access to one row's cells; every failure becomes a Problem, never an exception."""
 
-    def __init__(self, filename: str, row: _Row, problems: list[Problem]) -> None:
+    def __init__(self, filename: str, row: _Row, problems: _Problems) -> None:
         self.filename = filename
         self.row = row
         self.problems = problems
@@ -236,7 +415,7 @@ class _Cells:
             return True
         if folded in _FALSE:
             return False
-        shown = f"{value!r}" if value else "empty"
+        shown = _quoted(value) if value else "empty"
         self.fail(column, f"{shown} is not a boolean (use true or false)")
         return None
 
@@ -248,37 +427,58 @@ class _Cells:
         for option in allowed:
             if value == option:
                 return option
-        self.fail(column, f"{value!r} is not one of {', '.join(allowed)}")
+        self.fail(column, f"{_quoted(value)} is not one of {', '.join(allowed)}")
         return None
 
-    def integer(self, column: str, *, required: bool = True) -> int | None:
+    def integer(
+        self,
+        column: str,
+        low: int,
+        high: int,
+        *,
+        required: bool = True,
+        outside: str | None = None,
+    ) -> int | None:
+        """A whole number within [low, high]; ``outside`` says why others are refused (default:
+        'is outside low–high')."""
         value = self.text(column, required=required)
         if not value:
             return None
-        if not _INTEGER.match(value):
-            self.fail(column, f"{value!r} is not a whole number")
+        if not _INTEGER.fullmatch(value):
+            hint = f": {_ASCII_HINT}" if _non_ascii_digits(value) else ""
+            self.fail(column, f"{_quoted(value)} is not a whole number{hint}")
+            return None
+        # Compared as Decimal: int() refuses more than 4,300 digits with a ValueError.
+        if not low <= Decimal(value) <= high:
+            self.fail(column, f"{_shown(value)} {outside or f'is outside {low}–{high}'}")
             return None
         return int(value)
 
-    def number(self, column: str, low: float | None, high: float | None, unit: str) -> float | None:
-        """An optional number within [low, high]; an empty cell means 'not published'."""
+    def number(self, column: str, bounds: NumericRange) -> float | None:
+        """An optional number within ``bounds``; an empty cell means 'not published'."""
         value = self.text(column, required=False)
         if not value:
             return None
-        if not _DECIMAL.match(value):
-            self.fail(column, f"{value!r} is not a number")
+        if not _DECIMAL.fullmatch(value):
+            hint = f": {_ASCII_HINT}" if _non_ascii_digits(value) else ""
+            self.fail(column, f"{_quoted(value)} is not a number{hint}")
             return None
-        number = float(value)
-        if not math.isfinite(number):
-            self.fail(column, f"{value} is too large")
+        exact = Decimal(value)  # no overflow, whatever the exponent
+        if (reason := bounds.problem(_shown(value), exact)) is not None:
+            self.fail(column, reason)
             return None
-        if low is not None and high is not None and not low <= number <= high:
-            self.fail(column, f"{value} is outside {low:g}–{high:g} {unit}")
+        _, digits, exponent = exact.as_tuple()
+        assert isinstance(exponent, int)  # finite: the pattern admits no nan or inf
+        trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+        places = -(exponent + trailing_zeros) if any(digits) else 0
+        if places > MAX_DECIMALS:
+            self.fail(
+                column,
+                f"{_shown(value)} has {places:,} decimal places; at most {MAX_DECIMALS} are "
+                "meaningful",
+            )
             return None
-        if low is not None and number < low:
-            self.fail(column, f"{value} is negative ({unit} cannot be below {low:g})")
-            return None
-        return number
+        return float(exact)
 
 
 def _model_problems(
@@ -293,20 +493,24 @@ def _model_problems(
     return out
 
 
-def _raise_if(problems: list[Problem]) -> None:
+def _raise_if(problems: _Problems) -> None:
     if problems:
-        raise DatasetError(problems)
+        raise problems.error()
+
+
+def _check_ascii(cells: _Cells, column: str, value: str | None) -> None:
+    """Ids and dates that the models match with \\d: digits of other scripts are refused here."""
+    if value and _non_ascii_digits(value):
+        cells.fail(column, f"{_quoted(value)} has digits other than 0-9: {_ASCII_HINT}")
 
 
 # --- members.csv ------------------------------------------------------------------------------
 
 
-def _parse_members(
-    data: str | bytes, filename: str
-) -> tuple[list[Country], list[Problem], set[str]]:
+def _parse_members(data: str | bytes, filename: str) -> tuple[list[Country], _Problems, set[str]]:
     """Valid members, problems, and every code listed (even on a bad row: spares other files
     a cascade of "unknown ally" problems caused by one typo in members.csv)."""
-    problems: list[Problem] = []
+    problems = _Problems()
     members: list[Country] = []
     listed: set[str] = set()
     first_line: dict[str, int] = {}
@@ -317,6 +521,7 @@ def _parse_members(
             listed.add(iso3)
         name = cells.text("name")
         joined = cells.text("joined")
+        _check_ascii(cells, "joined", joined)
         armed = cells.boolean("has_armed_forces")
         if not cells.ok or iso3 is None or name is None or joined is None or armed is None:
             continue
@@ -345,11 +550,9 @@ def parse_members(text: str | bytes, filename: str = MEMBERS_FILE) -> list[Count
 # --- releases.csv -----------------------------------------------------------------------------
 
 
-def _parse_releases(
-    data: str | bytes, filename: str
-) -> tuple[list[Release], list[Problem], set[str]]:
+def _parse_releases(data: str | bytes, filename: str) -> tuple[list[Release], _Problems, set[str]]:
     """Valid releases, problems, and every release id listed (even on a bad row)."""
-    problems: list[Problem] = []
+    problems = _Problems()
     releases: list[Release] = []
     listed: set[str] = set()
     first_line: dict[str, int] = {}
@@ -358,17 +561,23 @@ def _parse_releases(
         release_id = cells.text("release")
         if release_id:
             listed.add(release_id)
+        _check_ascii(cells, "release", release_id)
         title = cells.text("title")
         published = cells.text("published")
         basis = cells.text("basis")
-        price_base = cells.integer("price_base", required=False)
+        price_base = cells.integer(
+            "price_base",
+            FIRST_YEAR,
+            date.today().year,
+            required=False,
+            outside="is not a plausible price-base year",
+        )
         coverage = cells.text("coverage", required=False)
-        if published and not _PUBLISHED.match(published):
-            cells.fail("published", f"{published!r} is not YYYY-MM or YYYY-MM-DD")
+        if published and not _PUBLISHED.fullmatch(published):
+            hint = f": {_ASCII_HINT}" if _non_ascii_digits(published) else ""
+            cells.fail("published", f"{_quoted(published)} is not YYYY-MM or YYYY-MM-DD{hint}")
         if basis and basis not in ("total", "core"):
-            cells.fail("basis", f"{basis!r} is not total or core")
-        if price_base is not None and not FIRST_YEAR <= price_base <= date.today().year:
-            cells.fail("price_base", f"{price_base} is not a plausible price-base year")
+            cells.fail("basis", f"{_quoted(basis)} is not total or core")
         if release_id and release_id in first_line:
             cells.fail(
                 "release", f"{release_id} is listed twice (first on line {first_line[release_id]})"
@@ -413,8 +622,8 @@ def _parse_release_file(
     release_id: str,
     known_codes: set[str] | frozenset[str],
     known_releases: set[str] | frozenset[str],
-) -> tuple[list[SpendingRecord], list[Problem]]:
-    problems: list[Problem] = []
+) -> tuple[list[SpendingRecord], _Problems]:
+    problems = _Problems()
     if release_id not in known_releases:
         problems.append(
             Problem(
@@ -432,15 +641,13 @@ def _parse_release_file(
         iso3 = cells.text("iso3")
         if iso3 and iso3 not in known_codes and iso3 not in AGGREGATE_CODES:
             cells.fail("iso3", f"{iso3!r} is not an ally in {MEMBERS_FILE} nor a NATO aggregate")
-        year = cells.integer("year")
-        if year is not None and not FIRST_YEAR <= year <= last_year:
-            cells.fail("year", f"{year} is outside {FIRST_YEAR}–{last_year}")
+        year = cells.integer("year", FIRST_YEAR, last_year)
         estimate = cells.boolean("estimate")
         provenance = cells.choice("provenance", PROVENANCES)
         numbers = {
-            column: cells.number(column, low, high, unit)
-            for column, (low, high, unit) in _NUMERIC_RANGES.items()
+            column: cells.number(column, bounds) for column, bounds in NUMERIC_RANGES.items()
         }
+        _check_derived_gdp(cells, numbers)
         if iso3 and year is not None and cells.has("iso3") and cells.has("year"):
             key = (iso3, year)
             if key in first_line:
@@ -465,6 +672,23 @@ def _parse_release_file(
     if not records and not problems:
         problems.append(Problem(filename, None, None, "no figures in the file"))
     return records, problems
+
+
+def _check_derived_gdp(cells: _Cells, numbers: Mapping[str, float | None]) -> None:
+    """Without a GDP the bot derives it as spending ÷ share: that must be a plausible GDP too
+    (a share of 0.000001% would make any spending a GDP of trillions of trillions)."""
+    share, spend = numbers["pct_gdp"], numbers["spend_usd_m"]
+    if numbers["gdp_usd_bn"] is not None or not share or spend is None:
+        return
+    derived = spend / 1000 / (share / 100)
+    most = NUMERIC_RANGES["gdp_usd_bn"].high
+    if derived > most:
+        cells.fail(
+            None,
+            f"spending of {spend:,g} million USD at {share:g}% of GDP means a GDP of "
+            f"{derived:,.0f} billion USD, above {_bound(most)}: a figure is wrong "
+            "(or give gdp_usd_bn)",
+        )
 
 
 def parse_release_file(
@@ -501,12 +725,65 @@ def _dataset(
     )
 
 
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MiB" if n >= 1024 * 1024 else f"{n:,} bytes"
+
+
+def _read_file(path: Path, name: str, problems: _Problems, *, missing: str) -> bytes | None:
+    """A regular file's bytes, at most ``MAX_FILE_BYTES``; None (and a problem) otherwise.
+
+    Checked with stat before opening, so a named pipe or a device never blocks the reader, and
+    opened non-blocking and checked again, in case the path was swapped in between.
+    """
+    too_large = f"larger than {_size(MAX_FILE_BYTES)}, the most a dataset file may be"
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        problems.append(Problem(name, None, None, missing))
+        return None
+    except OSError as exc:
+        problems.append(Problem(name, None, None, f"cannot read: {exc.strerror}"))
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((kind for test, kind in _FILE_KINDS if test(info.st_mode)), "not a file")
+        problems.append(Problem(name, None, None, f"not a regular file ({kind})"))
+        return None
+    if info.st_size > MAX_FILE_BYTES:
+        problems.append(Problem(name, None, None, f"{_size(info.st_size)}: {too_large}"))
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                problems.append(Problem(name, None, None, "not a regular file"))
+                return None
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        problems.append(Problem(name, None, None, f"cannot read: {exc.strerror}"))
+        return None
+    if len(data) > MAX_FILE_BYTES:  # it grew after the stat
+        problems.append(Problem(name, None, None, too_large))
+        return None
+    return data
+
+
 def _load_tree(root: Traversable | Path) -> Dataset:
-    problems: list[Problem] = []
+    problems = _Problems()
 
     def read(name: str) -> bytes | None:
         entry = root / name
-        if not entry.is_file():
+        if isinstance(entry, Path):
+            return _read_file(entry, name, problems, missing="file is missing")
+        if not entry.is_file():  # a packaged resource (zip import): no stat, no FIFO
             problems.append(Problem(name, None, None, "file is missing"))
             return None
         return entry.read_bytes()
@@ -565,7 +842,7 @@ def load_bundled() -> Dataset:
 
 def parse_aliases(text: str | bytes, filename: str = ALIASES_FILE) -> dict[str, str]:
     """alias (as written) -> iso3, from an aliases file; raises DatasetError on problems."""
-    problems: list[Problem] = []
+    problems = _Problems()
     aliases: dict[str, str] = {}
     for row in _rows(text, filename, ALIAS_COLUMNS, problems):
         cells = _Cells(filename, row, problems)
@@ -623,10 +900,10 @@ def validate_path(path: str | Path, base: Dataset) -> Dataset:
     if target.is_dir():
         return load_directory(target)
     name = target.name
-    try:
-        data = target.read_bytes()
-    except OSError as exc:
-        raise DatasetError([Problem(name, None, None, f"cannot read: {exc.strerror}")]) from None
+    problems = _Problems()
+    data = _read_file(target, name, problems, missing="cannot read: No such file or directory")
+    if data is None:
+        raise problems.error()
     if name == MEMBERS_FILE:
         return _validate_members(data, name, base)
     if name == RELEASES_FILE:
@@ -677,13 +954,82 @@ def _validate_releases(data: bytes, name: str, base: Dataset) -> Dataset:
     return _dataset(base.members, releases, [r for r in base.records if r.release_id in kept])
 
 
+# --- what a new file would lose -------------------------------------------------------------
+
+
+def _years_text(years: Sequence[int]) -> str:
+    """2014, 2015, 2016, 2019 -> '2014–2016, 2019'."""
+    spans: list[list[int]] = []
+    for year in years:
+        if spans and year == spans[-1][-1] + 1:
+            spans[-1].append(year)
+        else:
+            spans.append([year])
+    return ", ".join(f"{s[0]}–{s[-1]}" if len(s) > 1 else f"{s[0]}" for s in spans)
+
+
+def losses(before: Dataset, after: Dataset) -> list[str]:
+    """What loading ``after`` in place of ``before`` would drop, one line each: releases, and
+    for each release kept, allies (or NATO aggregates) and years it has figures for now.
+
+    These are warnings, not problems: NATO's releases do drop years and, in a short release,
+    allies. Figures of a kept ally-year that go empty are not listed (a revision may do that).
+    """
+
+    def by_release(dataset: Dataset) -> dict[str, tuple[set[str], set[int], int]]:
+        out: dict[str, tuple[set[str], set[int], int]] = {}
+        for record in dataset.records:
+            codes, years, count = out.get(record.release_id, (set(), set(), 0))
+            codes.add(record.iso3)
+            years.add(record.year)
+            out[record.release_id] = (codes, years, count + 1)
+        return out
+
+    old, new = by_release(before), by_release(after)
+    kept_releases = {r.release_id for r in after.releases}
+    lines: list[str] = []
+    for release in before.releases:
+        rid = release.release_id
+        codes, years, count = old.get(rid, (set(), set(), 0))
+        if rid not in kept_releases:
+            lines.append(f"would drop release {rid} and its {count:,} rows of figures")
+            continue
+        new_codes, new_years, _ = new.get(rid, (set(), set(), 0))
+        allies = sorted(codes - new_codes - AGGREGATE_CODES)
+        aggregates = sorted((codes - new_codes) & AGGREGATE_CODES)
+        gone = []
+        if allies:
+            noun = "ally's" if len(allies) == 1 else "allies'"
+            gone.append(f"{len(allies)} {noun} figures: {', '.join(allies)}")
+        if aggregates:
+            noun = "aggregate" if len(aggregates) == 1 else "aggregates"
+            gone.append(f"NATO's {noun} {', '.join(aggregates)}")
+        if gone:
+            lines.append(f"would drop {' and '.join(gone)} that release {rid} has now")
+        if dropped_years := sorted(years - new_years):
+            noun = "year" if len(dropped_years) == 1 else "years"
+            lines.append(
+                f"would drop {noun} {_years_text(dropped_years)} that release {rid} has now"
+            )
+    gone_members = sorted({c.iso3 for c in before.members} - {c.iso3 for c in after.members})
+    if gone_members:
+        lines.append(f"would drop {', '.join(gone_members)} from the allies listed now")
+    return lines
+
+
 __all__ = [
+    "MAX_DECIMALS",
+    "MAX_FILE_BYTES",
+    "MAX_PROBLEMS_KEPT",
+    "NUMERIC_RANGES",
     "DatasetError",
+    "NumericRange",
     "Problem",
     "bundled_aliases",
     "dataset_sha256",
     "load_bundled",
     "load_directory",
+    "losses",
     "parse_aliases",
     "parse_members",
     "parse_release_file",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -169,3 +170,162 @@ def test_history_without_database(capsys: pytest.CaptureFixture[str], tmp_path: 
 def test_data_without_subcommand_prints_usage(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["data"]) == 2
     assert "validate" in capsys.readouterr().err
+
+
+# --- file checks, capped output, warnings (issue 11) -------------------------------------------
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
+    """A seeded database; each test checks that validate left it byte for byte as it was."""
+    path = tmp_path / "bot.sqlite3"
+    make_database(path)
+    return path
+
+
+def validate(
+    capsys: pytest.CaptureFixture[str], target: Path, database: Path
+) -> tuple[int, list[str]]:
+    before = fingerprint(database)
+    code = main(["data", "validate", str(target), "--database", str(database)])
+    assert fingerprint(database) == before, "validate must never write"
+    return code, capsys.readouterr().out.splitlines()
+
+
+HEADER = (DATA / "2024-06.csv").read_text(encoding="utf-8").splitlines()[0]
+
+
+def test_a_named_pipe_is_refused_before_it_is_opened(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, database: Path
+) -> None:
+    fifo = tmp_path / "2024-06.csv"
+    os.mkfifo(fifo)  # no writer: opening it would block for ever
+    assert validate(capsys, fifo, database) == (
+        1,
+        ["2024-06.csv: not a regular file (a named pipe)", f"1 problem in {fifo}"],
+    )
+
+
+def test_a_file_over_the_size_cap_is_refused_unread(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, database: Path
+) -> None:
+    big = tmp_path / "2024-06.csv"
+    with big.open("wb") as handle:
+        handle.truncate(6 * 1024 * 1024)  # sparse
+    assert validate(capsys, big, database) == (
+        1,
+        [
+            "2024-06.csv: 6.0 MiB: larger than 5.0 MiB, the most a dataset file may be",
+            f"1 problem in {big}",
+        ],
+    )
+
+
+def test_a_ten_megabyte_line_of_commas_is_over_the_cap_and_a_shorter_one_has_no_header(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, database: Path
+) -> None:
+    commas = tmp_path / "2024-06.csv"
+    commas.write_bytes(b"," * 10_000_000)
+    code, out = validate(capsys, commas, database)
+    assert (code, out[0]) == (
+        1,
+        "2024-06.csv: 9.5 MiB: larger than 5.0 MiB, the most a dataset file may be",
+    )
+    commas.write_bytes(b"," * 1_000_000 + b"\n" + "\n".join(HEADER.split(",")).encode())
+    code, out = validate(capsys, commas, database)
+    assert (code, out[0]) == (
+        1,
+        f"2024-06.csv:1: no header row: the first line has no column names (expected {HEADER})",
+    )
+
+
+def test_utf16_without_a_byte_order_mark_is_named(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, database: Path
+) -> None:
+    utf16 = tmp_path / "2024-06.csv"
+    utf16.write_bytes((DATA / "2024-06.csv").read_text(encoding="utf-8").encode("utf-16-le"))
+    assert validate(capsys, utf16, database) == (
+        1,
+        ["2024-06.csv: not UTF-8 (looks like UTF-16): save it as UTF-8", f"1 problem in {utf16}"],
+    )
+
+
+def test_a_million_bad_rows_print_fifty_problems_and_a_count(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, database: Path
+) -> None:
+    bad = tmp_path / "2024-06.csv"
+    bad.write_text(HEADER + "\n" + "x\n" * 1_000_000, encoding="utf-8")
+    code, out = validate(capsys, bad, database)
+    assert code == 1
+    width = len(HEADER.split(","))
+    assert out[:50] == [
+        f"2024-06.csv:{line}: row has 1 fields but the header has {width}" for line in range(2, 52)
+    ]
+    assert out[50:] == ["… and 999,950 more problems", f"1,000,000 problems in {bad}"]
+
+
+def test_figures_the_bot_cannot_render_and_foreign_digits_are_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, database: Path
+) -> None:
+    bad = tmp_path / "2024-06.csv"
+    bad.write_text(
+        "\n".join(
+            [
+                HEADER,
+                "POL,2024,true,4.12,1e308,,,,,,table",
+                "DEU,2024,true,2.12,,1e308,,,,1e27,table",
+                "FRA,٢٠٢٤,true,2.06,,,,,,,table",
+                "ITA,2024,true,１.49,,,,,,,table",
+            ]
+        ),
+        encoding="utf-8",
+    )
+    code, out = validate(capsys, bad, database)
+    assert code == 1
+    assert out == [
+        "2024-06.csv:2: spend_usd_m: 1e308 is too large: above 5,000,000 million USD "
+        "(USD 5 trillion: over twice what all of NATO spends)",
+        "2024-06.csv:3: gdp_usd_bn: 1e308 is too large: above 200,000 billion USD "
+        "(USD 200 trillion: over three times NATO's GDP)",
+        "2024-06.csv:3: real_change_pct: 1e27 is too large: above 1,000 % "
+        "(an elevenfold rise in a year; the largest published is +125%)",
+        "2024-06.csv:4: year: '٢٠٢٤' is not a whole number: write it with the digits 0-9",
+        "2024-06.csv:5: pct_gdp: '１.49' is not a number: write it with the digits 0-9",
+        f"5 problems in {bad}",
+    ]
+
+
+def test_a_release_file_that_would_drop_allies_and_years_warns_and_exits_0(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, database: Path
+) -> None:
+    one_ally = tmp_path / "2024-06.csv"
+    one_ally.write_text(f"{HEADER}\nALB,2024,true,2.03,,,,,,,table\n", encoding="utf-8")
+    bundled = load_bundled()
+    others = sorted(
+        {r.iso3 for r in bundled.records if r.release_id == "2024-06"}
+        - {"ALB", "NATO_TOTAL", "NATO_EUR_CAN"}
+    )
+    rows = sum(1 for r in bundled.records if r.release_id != "2024-06") + 1
+    code, out = validate(capsys, one_ally, database)
+    assert code == 0
+    assert out == [
+        f"warning: would drop 31 allies' figures: {', '.join(others)} and NATO's aggregates "
+        "NATO_EUR_CAN, NATO_TOTAL that release 2024-06 has now",
+        "warning: would drop years 2014–2023 that release 2024-06 has now",
+        f"OK: {rows} rows, releases {RELEASE_IDS}; 32 allies "
+        f"(checked against version 1 active in {database})",
+    ]
+    assert len(others) == 31
+
+
+def test_a_manifest_that_would_drop_a_release_warns(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, database: Path
+) -> None:
+    manifest = tmp_path / "releases.csv"
+    lines = (DATA / "releases.csv").read_text(encoding="utf-8").splitlines()
+    manifest.write_text("\n".join(line for line in lines if not line.startswith("2024-03")))
+    dropped = sum(1 for r in load_bundled().records if r.release_id == "2024-03")
+    code, out = validate(capsys, manifest, database)
+    assert code == 0
+    assert out[0] == f"warning: would drop release 2024-03 and its {dropped:,} rows of figures"
+    assert out[1].startswith("OK: ")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 from datetime import date
 from importlib import resources
@@ -17,12 +18,15 @@ from hypothesis import strategies as st
 from bot.countries import normalise
 from bot.models import AGGREGATE_CODES, Release, SpendingRecord
 from db.loader import (
+    MAX_FILE_BYTES,
+    MAX_PROBLEMS_KEPT,
     DatasetError,
     Problem,
     bundled_aliases,
     dataset_sha256,
     load_bundled,
     load_directory,
+    losses,
     parse_members,
     parse_release_file,
     parse_releases,
@@ -647,3 +651,234 @@ def test_random_corruption_never_crashes_nor_half_loads(data: bytes) -> None:
     for record in records:
         assert record.iso3 in KNOWN_CODES | AGGREGATE_CODES
         assert record.pct_gdp is None or 0 <= record.pct_gdp <= 20
+
+
+# --- the bot's ranges, ASCII digits, encodings (issue 11) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "reason"),
+    [
+        (
+            "POL,٢٠٢٤,false,1.0,,,,,,",
+            "year",
+            "'٢٠٢٤' is not a whole number: write it with the digits 0-9",
+        ),
+        (
+            "POL,２０２４,false,1.0,,,,,,",
+            "year",
+            "'２０２４' is not a whole number: write it with the digits 0-9",
+        ),
+        (
+            "POL,2023,false,٢.٥,,,,,,",
+            "pct_gdp",
+            "'٢.٥' is not a number: write it with the digits 0-9",
+        ),
+        (
+            "POL,2023,false,１.5,,,,,,",
+            "pct_gdp",
+            "'１.5' is not a number: write it with the digits 0-9",
+        ),
+        (
+            "POL,2023,false,1.0,1e308,,,,,",
+            "spend_usd_m",
+            "1e308 is too large: above 5,000,000 million USD "
+            "(USD 5 trillion: over twice what all of NATO spends)",
+        ),
+        (
+            "POL,2023,false,1.0,,1e308,,,,",
+            "gdp_usd_bn",
+            "1e308 is too large: above 200,000 billion USD "
+            "(USD 200 trillion: over three times NATO's GDP)",
+        ),
+        (
+            "POL,2023,false,1.0,,,,10000.5,,",
+            "personnel_k",
+            "10000.5 is too large: above 10,000 thousand personnel "
+            "(10 million: about three times NATO's armed forces)",
+        ),
+        (
+            "POL,2023,false,1.0,,,,,100001,",
+            "spend_per_capita_usd_2015",
+            "100001 is too large: above 100,000 USD per capita "
+            "(over 40 times the most any ally spends per head)",
+        ),
+        (
+            "POL,2023,false,1.0,,,,,,1e27",
+            "real_change_pct",
+            "1e27 is too large: above 1,000 % "
+            "(an elevenfold rise in a year; the largest published is +125%)",
+        ),
+        (
+            "POL,2023,false,1.0,,,,,,-100.01",
+            "real_change_pct",
+            "-100.01 is below -100 %: spending cannot fall by more than all of it",
+        ),
+        (
+            "POL,2023,false,0.0000000000001,,,,,,",
+            "pct_gdp",
+            "0.0000000000001 has 13 decimal places; at most 12 are meaningful",
+        ),
+        (
+            "POL,2023,false,1e-320,,,,,,",
+            "pct_gdp",
+            "1e-320 has 320 decimal places; at most 12 are meaningful",
+        ),
+        (
+            "POL," + "9" * 5000 + ",false,1.0,,,,,,",
+            "year",
+            "9" * 30 + "… (5,000 characters) is outside 1949–",
+        ),
+        (
+            "POL,2023,false," + "7" * 100_000 + ",,,,,,",
+            "pct_gdp",
+            "7" * 30 + "… (100,000 characters) is outside 0–20 % of GDP",
+        ),
+    ],
+)
+def test_out_of_range_and_foreign_digits_are_refused_with_their_reason(
+    row: str, column: str, reason: str
+) -> None:
+    (problem,) = problems_of(release_text(*ROWS, row))
+    assert (problem.line, problem.column) == (5, column)
+    assert problem.reason.startswith(reason)
+
+
+def test_every_bound_and_the_most_decimals_are_accepted() -> None:
+    highs = "POL,2023,false,20,5000000,200000,100,10000,100000,1000"
+    lows = "POL,2022,false,0,0,0,0,0,0,-100"
+    precise = "POL,2021,false,0.000000000001,,1.123456789012,,,,-0.000000000001"
+    records = parse(release_text(highs, lows, precise))
+    assert [r.spend_usd_m for r in records] == [5_000_000, 0, None]
+    assert [r.real_change_pct for r in records] == [1000, -100, -1e-12]
+    assert records[2].pct_gdp == 1e-12 and records[2].gdp_usd_bn == 1.123456789012
+
+
+def test_a_gdp_derived_from_spending_and_share_must_be_plausible_too() -> None:
+    # No GDP given: the bot would derive 1,000,000 million USD at 0.0001% as 1e9 billion USD.
+    (problem,) = problems_of(release_text("POL,2023,false,0.0001,1000000,,,,,"))
+    assert (problem.line, problem.column) == (2, None)
+    assert problem.reason == (
+        "spending of 1e+06 million USD at 0.0001% of GDP means a GDP of 1,000,000,000 billion "
+        "USD, above 200,000: a figure is wrong (or give gdp_usd_bn)"
+    )
+    # With its GDP given, nothing is derived.
+    (record,) = parse(release_text("POL,2023,false,0.0001,1000000,1000,,,,"))
+    assert record.gdp_usd_bn == 1000
+
+
+def test_foreign_digits_in_manifests_are_refused() -> None:
+    with pytest.raises(DatasetError) as caught:
+        parse_members("iso3,name,joined,has_armed_forces\nPOL,Poland,١٩٩٩,true\n")
+    assert [str(p) for p in caught.value.problems] == [
+        "members.csv:2: joined: '١٩٩٩' has digits other than 0-9: write it with the digits 0-9"
+    ]
+    with pytest.raises(DatasetError) as caught:
+        parse_releases(
+            "release,title,published,basis,price_base,coverage\n"
+            "٢٠٢٤-٠٦,NATO 2024,２０２４-06,total,٢٠١٥,\n"
+        )
+    assert [(p.column, p.reason) for p in caught.value.problems] == [
+        ("release", "'٢٠٢٤-٠٦' has digits other than 0-9: write it with the digits 0-9"),
+        ("price_base", "'٢٠١٥' is not a whole number: write it with the digits 0-9"),
+        ("published", "'２０２４-06' is not YYYY-MM or YYYY-MM-DD: write it with the digits 0-9"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (
+            release_text(*ROWS).encode("utf-16-le"),
+            "not UTF-8 (looks like UTF-16): save it as UTF-8",
+        ),
+        (
+            release_text(*ROWS).encode("utf-16-be"),
+            "not UTF-8 (looks like UTF-16): save it as UTF-8",
+        ),
+        (
+            release_text(*ROWS).encode("utf-16"),
+            "not UTF-8 (UTF-16, with a byte-order mark): save it as UTF-8",
+        ),
+        (
+            release_text(*ROWS).encode("utf-32"),
+            "not UTF-8 (UTF-32, with a byte-order mark): save it as UTF-8",
+        ),
+    ],
+)
+def test_other_encodings_are_named(data: bytes, reason: str) -> None:
+    assert problems_of(data) == [Problem("2024-06.csv", None, None, reason)]
+
+
+def test_a_nul_byte_is_not_text() -> None:
+    data = release_text(*ROWS).encode("utf-8").replace(b"BEL", b"B\x00L")
+    assert problems_of(data) == [
+        Problem("2024-06.csv", 3, None, "a NUL character: not a text file")
+    ]
+
+
+def test_a_line_of_commas_is_no_header_rather_than_an_empty_file() -> None:
+    (problem,) = problems_of("," * 1_000_000 + "\n" + "\n".join(ROWS))
+    assert (problem.line, problem.column) == (1, None)
+    assert problem.reason.startswith("no header row: the first line has no column names")
+
+
+def test_problems_past_the_cap_are_counted_not_kept() -> None:
+    rows = ["POL,1948,false,1.0,,,,,," for _ in range(MAX_PROBLEMS_KEPT + 2500)]
+    with pytest.raises(DatasetError) as caught:
+        parse(release_text(*rows))
+    error = caught.value
+    assert error.total == MAX_PROBLEMS_KEPT + 2500
+    assert len(error.problems) == MAX_PROBLEMS_KEPT
+    assert [p.line for p in error.problems[:2]] == [2, 3]  # the first ones, in order
+    assert str(error).startswith(f"{MAX_PROBLEMS_KEPT + 2500:,} problems in the dataset; first:")
+
+
+def test_validate_path_refuses_a_named_pipe_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "2024-06.csv"
+    os.mkfifo(fifo)  # nobody writes: opening it for reading would block for ever
+    with pytest.raises(DatasetError) as caught:
+        validate_path(fifo, load_bundled())
+    assert [str(p) for p in caught.value.problems] == [
+        "2024-06.csv: not a regular file (a named pipe)"
+    ]
+
+
+def test_load_directory_refuses_a_named_pipe_and_an_oversized_file(data_dir: Path) -> None:
+    (data_dir / "members.csv").unlink()
+    os.mkfifo(data_dir / "members.csv")
+    with (data_dir / "2024-03.csv").open("r+b") as handle:
+        handle.truncate(MAX_FILE_BYTES + 1)  # sparse: costs no disk
+    with pytest.raises(DatasetError) as caught:
+        load_directory(data_dir)
+    reasons = {p.file: p.reason for p in caught.value.problems}
+    assert reasons["members.csv"] == "not a regular file (a named pipe)"
+    assert reasons["2024-03.csv"] == "5.0 MiB: larger than 5.0 MiB, the most a dataset file may be"
+
+
+def test_losses_name_the_allies_and_years_a_release_file_would_drop(tmp_path: Path) -> None:
+    base = load_bundled()
+    path = tmp_path / "2024-06.csv"
+    path.write_text(release_text("ALB,2023,false,1.75,,,,,,", "ALB,2024,false,2.0,,,,,,"), "utf-8")
+    after = validate_path(path, base)
+    allies = sorted(
+        {r.iso3 for r in base.records if r.release_id == "2024-06"} - {"ALB"} - AGGREGATE_CODES
+    )
+    assert losses(base, after) == [
+        f"would drop {len(allies)} allies' figures: {', '.join(allies)} and NATO's aggregates "
+        "NATO_EUR_CAN, NATO_TOTAL that release 2024-06 has now",
+        "would drop years 2014–2022 that release 2024-06 has now",
+    ]
+    assert losses(base, base) == []
+    fewer = base.model_copy(update={"releases": base.releases[1:]})
+    count = sum(1 for r in base.records if r.release_id == base.releases[0].release_id)
+    assert losses(base, fewer) == [
+        f"would drop release {base.releases[0].release_id} and its {count:,} rows of figures"
+    ]
+
+
+def test_text_parsed_from_memory_has_the_same_size_cap_as_a_file() -> None:
+    data = release_text(*ROWS).encode() + b"\n" * MAX_FILE_BYTES
+    assert problems_of(data) == [
+        Problem("2024-06.csv", None, None, "larger than 5.0 MiB, the most a dataset file may be")
+    ]

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.config import database_path
 from bot.models import Dataset, DatasetVersion
-from db.loader import DatasetError, load_bundled, validate_path
+from db.loader import MAX_FILE_BYTES, DatasetError, load_bundled, losses, validate_path
 from db.store import Store, StoreError
 
 
@@ -27,9 +27,13 @@ def add_parser(subparsers: Any) -> None:
     validate = commands.add_parser(
         "validate",
         help="check a dataset directory, a release CSV, members.csv or releases.csv",
-        description="Report every problem in FILE (one per line) without loading it. A single "
-        "release file (<YYYY-MM>.csv) is checked against the active dataset in the database, "
-        "or the bundled one when there is no database. Exit status 1 if any problem.",
+        description="Report the problems in FILE (one per line, the first "
+        f"{SHOWN_PROBLEMS}, then how many more) without loading it. A single release file "
+        "(<YYYY-MM>.csv) is checked against the active dataset in the database, or the bundled "
+        "one when there is no database. FILE must be a regular file of at most "
+        f"{MAX_FILE_BYTES // 1024 // 1024} MiB (each file of a directory too). Exit status 1 "
+        "if any problem. Figures the file would drop (allies, years or releases the loaded "
+        "dataset has) are warnings: they are printed, and the exit status stays 0.",
     )
     validate.add_argument("file", type=Path, metavar="FILE")
     _database_option(validate)
@@ -57,6 +61,13 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 # --- validate ---------------------------------------------------------------------------------
 
+#: Problems printed in full; the rest are counted ("… and 999,950 more problems").
+SHOWN_PROBLEMS = 50
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'s' if count != 1 else ''}"
+
 
 async def _active_dataset(database: Path) -> tuple[Dataset, str]:
     """The active dataset in an existing database, and a phrase saying which it is."""
@@ -74,9 +85,8 @@ def _validate(args: argparse.Namespace) -> int:
     target: Path = args.file
     database: Path = args.database or database_path()
     try:
-        if target.is_dir():
-            base, against = load_bundled(), ""  # a directory is a whole dataset on its own
-        elif database.is_file():
+        # A directory is a whole dataset on its own; the loaded one is what it would replace.
+        if database.is_file():
             base, against = asyncio.run(_active_dataset(database))
         else:
             base, against = load_bundled(), f"the bundled dataset (no database at {database})"
@@ -84,17 +94,22 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"cannot read {database}: {exc}", file=sys.stderr)
         return 2
     try:
-        dataset = validate_path(target, base)
+        dataset = validate_path(target, base)  # reads only regular files, up to the size cap
     except DatasetError as exc:
-        for problem in exc.problems:
+        for problem in exc.problems[:SHOWN_PROBLEMS]:
             print(problem)
-        count = len(exc.problems)
-        print(f"{count} problem{'s' if count != 1 else ''} in {target}")
+        if (rest := exc.total - min(len(exc.problems), SHOWN_PROBLEMS)) > 0:
+            print(f"… and {_plural(rest, 'more problem')}")
+        print(f"{_plural(exc.total, 'problem')} in {target}")
         return 1
+    warnings = losses(base, dataset)
+    for warning in warnings:
+        print(f"warning: {warning}")
     releases = ", ".join(r.release_id for r in dataset.releases)
+    checked = "compared with" if target.is_dir() else "checked against"
     print(
         f"OK: {len(dataset.records)} rows, releases {releases}; {len(dataset.members)} allies"
-        + (f" (checked against {against})" if against else "")
+        + (f" ({checked} {against})" if warnings or not target.is_dir() else "")
     )
     return 0
 
