@@ -140,10 +140,6 @@ NUMERIC_RANGES: dict[str, NumericRange] = {
     ),
 }
 
-#: The same as (low, high, unit), for readers written against the older table (db.workbook).
-_NUMERIC_RANGES: dict[str, tuple[float | None, float | None, str]] = {
-    column: (bounds.low, bounds.high, bounds.unit) for column, bounds in NUMERIC_RANGES.items()
-}
 
 # ASCII digits only: Python's \d, int() and float() also take Arabic-Indic (٢٠٢٤) and
 # fullwidth (２０２４) digits, which no NATO file holds and no reader expects.

@@ -35,6 +35,7 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from importlib import resources
 from typing import Any
 
@@ -44,9 +45,9 @@ from pydantic import ValidationError
 
 from bot.models import NATO_EUR_CAN, NATO_TOTAL, Country, Release, SpendingRecord
 from db.loader import (
-    _NUMERIC_RANGES,
     FIRST_YEAR,
     MEMBERS_FILE,
+    NUMERIC_RANGES,
     DatasetError,
     Problem,
     parse_members,
@@ -242,12 +243,8 @@ def _number(value: object) -> tuple[float | None, bool, str | None]:
 
 
 def _in_range(field: str, number: float) -> str | None:
-    low, high, unit = _NUMERIC_RANGES[field]
-    if low is not None and number < low:
-        return f"{number:g} is below {low:g} {unit}"
-    if high is not None and number > high:
-        return f"{number:g} is above {high:g} {unit}"
-    return None
+    """The loader's own bounds, so a workbook and a CSV accept exactly the same figures."""
+    return NUMERIC_RANGES[field].problem(f"{number:g}", Decimal(repr(number)))
 
 
 def _rows(sheet: _Sheet, worksheet: Any, max_rows: int) -> Iterator[tuple[int, tuple[object, ...]]]:

@@ -55,6 +55,7 @@ from db.loader import (
     load_bundled,
     load_directory,
 )
+from tests.support.limits import embed_problems
 from tests.support.png import is_png
 
 BUNDLED = load_bundled()
@@ -205,7 +206,7 @@ def _answer(call: Callable[[], T]) -> T | None:
 
 def _sendable(*sent: discord.Embed) -> None:
     for embed in sent:
-        assert embeds.limit_problems(embed) == []
+        assert embed_problems(embed) == []
         assert embed.to_dict()
 
 

@@ -242,10 +242,10 @@ def test_every_problem_is_reported_at_once() -> None:
     assert located == {
         "TABLE2!E12": "'abc' is not a number",
         "TABLE3!C13": "'Atlantis' is not an ally in members.csv nor NATO's",
-        "TABLE6!D19": "-5 is below 0 USD per capita",
+        "TABLE6!D19": "-5 is negative (USD per capita cannot be below 0)",
         "TABLE7!F11": "a date or time (2024-01-01 00:00:00), not a number",
         "TABLE8a!D12": "Excel error '#REF!' instead of a number",
-        "TABLE8a!D13": "250 is above 100 % of defence expenditure",
+        "TABLE8a!D13": "250 is outside 0–100 % of defence expenditure",
     }
     assert str(problems[0]) == "upload.xlsx:12: TABLE2!E12: 'abc' is not a number"
 
@@ -265,13 +265,17 @@ def test_marks_for_estimates_and_missing_figures_in_cells() -> None:
 def test_huge_numbers() -> None:
     def huge(book: Any) -> None:
         book["TABLE2"]["D11"] = "9" * 400  # text: float() of it overflows to infinity
-        book["TABLE2"]["E11"] = 10**300  # a finite number: USD has no upper bound
-        book["TABLE3"]["D11"] = 1e300  # but a share of GDP does
+        book["TABLE2"]["E11"] = 10**300  # finite, but far above any real spending
+        book["TABLE3"]["D11"] = 1e300
 
     located = {p.column: p.reason for p in problems_of(small_workbook(huge))}
     assert located == {
         "TABLE2!D11": "a number too large to use",
-        "TABLE3!D11": "1e+300 is above 20 % of GDP",
+        "TABLE2!E11": (
+            "1e+300 is too large: above 5,000,000 million USD "
+            "(USD 5 trillion: over twice what all of NATO spends)"
+        ),
+        "TABLE3!D11": "1e+300 is outside 0–20 % of GDP",
     }
 
 
