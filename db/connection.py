@@ -38,6 +38,8 @@ from db.errors import (
 #: How long a write waits for another connection's lock before failing (ms).
 BUSY_TIMEOUT_MS = 5000
 
+#: The first bytes of every SQLite database file.
+_HEADER = b"SQLite format 3\x00"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 Row = tuple[Any, ...]
@@ -165,14 +167,35 @@ class Database:
 
     async def _configure(self) -> None:
         tx = Transaction(self)
-        # First, so that even switching the journal mode waits for another opener's lock.
         await tx.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
         if not self.readonly:
-            await tx.execute("PRAGMA journal_mode = WAL")
+            await self._switch_to_wal()
             # WAL makes NORMAL durable across application crashes; only power loss can drop the
             # last commits, never corrupt the file.
             await tx.execute("PRAGMA synchronous = NORMAL")
         await tx.execute("PRAGMA foreign_keys = ON")
+
+    async def _switch_to_wal(self) -> None:
+        """PRAGMA journal_mode = WAL, waiting out another process that opens the file too.
+
+        Switching needs the exclusive lock, and when two connections reach for it at once
+        SQLite answers one of them "busy" at once (to avoid a deadlock) instead of calling the
+        busy handler: so retry here, for as long as a write would wait.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + BUSY_TIMEOUT_MS / 1000
+        pause = 0.005
+        while True:
+            try:
+                await self.conn.execute_fetchall("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or loop.time() > deadline:
+                    raise _store_error(exc, self.path, opening=self.opening) from exc
+            except sqlite3.Error as exc:
+                raise _store_error(exc, self.path, opening=self.opening) from exc
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.1)
 
     async def call(self, work: Awaitable[T]) -> T:
         """Await one aiosqlite call, turning an engine error into the Store's own."""
@@ -271,12 +294,32 @@ class Database:
                 ) from exc
             raise _store_error(exc, self.path, opening=self.opening) from exc
 
+    async def check_integrity(self) -> None:
+        """Refuse a damaged file at open, not at the first command that reads the bad page.
+
+        ``quick_check`` reads every page (a few ms for this bot's database) but skips the
+        slower index-content checks of ``integrity_check``.
+        """
+        async with self.read() as tx:
+            row = await tx.fetchone("PRAGMA quick_check(1)")
+        if row is None or row[0] != "ok":
+            problem = " ".join(str(row[0]).split()) if row else "no answer"  # one line
+            raise DatabaseUnusable(
+                f"cannot open the database {self.path}: it is damaged (SQLite: {problem}); "
+                "restore it from a backup"
+            )
+
     async def check_schema_current(self) -> None:
         """For a read-only open: the schema must be exactly this code's (nothing is migrated)."""
         async with self.read() as tx:
             current = await tx.user_version()
         latest = len(migrations())
         self._refuse_newer(current, latest)
+        if current == 0:
+            raise MigrationError(
+                f"cannot open the database {self.path} read-only: it holds no natobot data yet "
+                "(an empty SQLite database)"
+            )
         if current < latest:
             raise MigrationError(
                 f"cannot open the database {self.path} read-only: its schema is version "
@@ -319,6 +362,20 @@ def _check_path(path: Path, *, readonly: bool) -> None:
         raise DatabaseUnusable(f"cannot open the database {path}: it is not a regular file")
     if readonly and not path.exists():
         raise DatabaseMissing(f"cannot open the database {path}: there is no such file")
+    if path.exists():
+        try:
+            with path.open("rb") as file:
+                header = file.read(len(_HEADER))
+        except OSError as exc:
+            raise DatabaseUnusable(f"cannot open the database {path}: {exc.strerror}") from None
+        # An empty file is an empty database to SQLite; anything else must start as one does.
+        if header and header != _HEADER[: len(header)]:
+            raise DatabaseUnusable(f"cannot open the database {path}: it is not an SQLite database")
+        if header and len(header) < len(_HEADER):
+            raise DatabaseUnusable(
+                f"cannot open the database {path}: it is damaged (cut short); "
+                "restore it from a backup"
+            )
 
 
 def _store_error(exc: sqlite3.Error, path: Path, *, opening: bool) -> StoreError:

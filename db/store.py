@@ -110,6 +110,7 @@ class Store:
         db = await Database.open(Path(path), readonly=readonly)
         store = cls(db)
         try:
+            await db.check_integrity()
             if readonly:
                 await db.check_schema_current()
             else:

@@ -6,15 +6,15 @@ Both open the database read-only (if it exists), so they are safe to run beside 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 from typing import Any
 
+from bot.cli.common import DatabaseFault, on_database
 from bot.config import database_path
 from bot.models import Dataset, DatasetVersion
 from db.loader import DatasetError, load_bundled, validate_path
-from db.store import Store, StoreError
+from db.store import Store
 
 
 def add_parser(subparsers: Any) -> None:
@@ -76,13 +76,12 @@ def _validate(args: argparse.Namespace) -> int:
     try:
         if target.is_dir():
             base, against = load_bundled(), ""  # a directory is a whole dataset on its own
-        elif database.is_file():
-            base, against = asyncio.run(_active_dataset(database))
+        elif database.exists():
+            base, against = on_database("natobot data validate", _active_dataset(database))
         else:
             base, against = load_bundled(), f"the bundled dataset (no database at {database})"
-    except StoreError as exc:
-        print(f"cannot read {database}: {exc}", file=sys.stderr)
-        return 2
+    except DatabaseFault as fault:
+        return fault.code
     try:
         dataset = validate_path(target, base)
     except DatasetError as exc:
@@ -112,14 +111,13 @@ async def _versions(database: Path) -> list[DatasetVersion]:
 
 def _history(args: argparse.Namespace) -> int:
     database: Path = args.database or database_path()
-    if not database.is_file():
+    if not database.exists():
         print(f"No database at {database}; the bot creates it on first start.", file=sys.stderr)
         return 1
     try:
-        versions = asyncio.run(_versions(database))
-    except StoreError as exc:
-        print(f"cannot read {database}: {exc}", file=sys.stderr)
-        return 2
+        versions = on_database("natobot data history", _versions(database))
+    except DatabaseFault as fault:
+        return fault.code
     print(f"{'version':>7}  active  {'loaded (UTC)':19}  figures  {'sha256':12}  by / source")
     for v in versions:
         loaded = v.loaded_at.strftime("%Y-%m-%d %H:%M:%S")
