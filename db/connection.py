@@ -385,12 +385,18 @@ def _store_error(exc: sqlite3.Error, path: Path, *, opening: bool) -> StoreError
     code = getattr(exc, "sqlite_errorcode", None)
     primary = code & 0xFF if isinstance(code, int) else None
     kind: type[StoreError] = DatabaseUnusable
+    folder_read_only = (
+        f"its folder {path.parent} is read-only, and SQLite must create "
+        f"{path.name}-wal and {path.name}-shm beside it"
+    )
     if code == sqlite3.SQLITE_READONLY_DIRECTORY:
-        kind, reason = (
-            ReadOnlyDatabase,
-            f"its folder {path.parent} is read-only, and SQLite must create "
-            f"{path.name}-wal and {path.name}-shm beside it",
-        )
+        kind, reason = ReadOnlyDatabase, folder_read_only
+    elif primary == sqlite3.SQLITE_CANTOPEN and not os.access(path.parent, os.W_OK):
+        kind = ReadOnlyDatabase
+        if path.exists():
+            reason = folder_read_only
+        else:
+            reason = f"cannot create it: its folder {path.parent} is not writable"
     elif primary == sqlite3.SQLITE_READONLY:
         kind, reason = ReadOnlyDatabase, "the file is read-only, and the bot must write to it"
     elif primary == sqlite3.SQLITE_NOTADB:
@@ -398,10 +404,7 @@ def _store_error(exc: sqlite3.Error, path: Path, *, opening: bool) -> StoreError
     elif primary == sqlite3.SQLITE_CORRUPT:
         reason = f"it is damaged (SQLite: {exc}); restore it from a backup"
     elif primary == sqlite3.SQLITE_CANTOPEN:
-        if not path.exists() and not os.access(path.parent, os.W_OK):
-            reason = f"cannot create it: its folder {path.parent} is not writable"
-        else:
-            reason = f"SQLite cannot open it ({exc})"
+        reason = f"SQLite cannot open it ({exc})"
     elif primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
         kind = DatabaseBusy
         reason = f"another process held its lock for more than {BUSY_TIMEOUT_MS / 1000:g} s"
