@@ -4,6 +4,7 @@ immutable flag when the tests run as root, since root may write anything else.""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import sqlite3
@@ -23,6 +24,7 @@ from db.store import (
     Store,
     StoreError,
 )
+from tests.fakediscord import FakeDiscord, FakeGuild
 
 
 def snapshot_of(folder: Path) -> dict[str, bytes]:
@@ -54,8 +56,6 @@ def one_line(exc: BaseException) -> str:
 @pytest.fixture(scope="module")
 def good_database(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """The bytes of a freshly seeded database (closed, so no -wal or -shm beside it)."""
-    import asyncio
-
     path = tmp_path_factory.mktemp("good") / "bot.sqlite3"
     asyncio.run(Store.read_snapshot(path))
     return path.read_bytes()
@@ -315,3 +315,37 @@ def test_a_cancelled_open_leaves_no_thread_and_no_noise(tmp_path: Path) -> None:
     cancelled, threads = map(int, done.stdout.split())
     assert cancelled > 0  # some opens really were cut short
     assert threads == 1  # only the main thread: every aiosqlite thread ended
+
+
+# --- the bot fails the same one-line way ---------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("case", ["a CSV file", "a page overwritten"])
+async def test_the_bot_stops_on_a_bad_database_in_one_line(
+    fake_discord: FakeDiscord, guild: FakeGuild, tmp_path: Path, good_database: bytes, case: str
+) -> None:
+    damage, expected = FILE_FAULTS[case]
+    path = tmp_path / "bot.sqlite3"
+    path.write_bytes(damage(good_database))
+    before = snapshot_of(tmp_path)
+
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(ROOT / "tests" / "run_against_fake.py"),
+        fake_discord.api_base,
+        fake_discord.gateway_url,
+        cwd=tmp_path,
+        env={**os.environ, "DISCORD_TOKEN": "fake-token", "DATABASE_PATH": str(path)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(proc.communicate(), 100)
+    text = stderr.decode()
+    assert proc.returncode == 1, text
+    assert "Traceback" not in text and "Event loop is closed" not in text
+    (line,) = [line for line in text.splitlines() if "database" in line]
+    # The words the preview and data commands print (tested above and in test_cli_data.py).
+    assert f"cannot open the database {path}: {expected}" in line
+    assert snapshot_of(tmp_path) == before
