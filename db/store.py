@@ -117,7 +117,8 @@ class Store:
                 await db.migrate()
                 if seed:
                     await store._seed_or_upgrade_bundled()
-            await store._load_snapshot()
+            if store._snapshot is None:  # seeding built it already
+                await store._load_snapshot()
         except BaseException:
             await db.close()
             raise
@@ -286,11 +287,25 @@ class Store:
             active=True,
             record_count=len(dataset.records),
         )
-        self._swap_on_commit(tx, _snapshot(version, dataset))
+        await self._swap_on_commit(tx, _snapshot(version, dataset))
         return version
 
-    def _swap_on_commit(self, tx: Transaction, snapshot: Snapshot) -> None:
-        tx.on_commit(lambda: setattr(self, "_snapshot", snapshot))
+    async def _swap_on_commit(self, tx: Transaction, snapshot: Snapshot) -> None:
+        """Serve ``snapshot`` once ``tx`` commits, and count the commits seen so far.
+
+        Read inside the write transaction, no other process can commit in between: what
+        refresh() later sees changed is really someone else's. (Their earlier commits may
+        have been settings: the per-server cache is read again.)
+        """
+        seen = await tx.data_version()
+
+        def swap() -> None:
+            if seen != self._seen_data_version:
+                self._guild_targets.clear()
+            self._seen_data_version = seen
+            self._snapshot = snapshot
+
+        tx.on_commit(swap)
 
     async def rollback(self, *, to_version: int | None = None, by: str) -> DatasetVersion:
         """Make an earlier version active again; by default the one the current one replaced."""
@@ -313,7 +328,7 @@ class Store:
                 at=_now(),
             )
             version = target.model_copy(update={"active": True})
-            self._swap_on_commit(tx, _snapshot(version, dataset))
+            await self._swap_on_commit(tx, _snapshot(version, dataset))
         return version
 
     # --- per-guild settings, meta, audit ------------------------------------------------------
