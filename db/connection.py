@@ -338,7 +338,7 @@ class Database:
 def _prepare(path: Path, *, readonly: bool) -> str:
     """What to hand SQLite for ``path``: its folders created for a read-write open, a
     ``mode=ro`` URI for a read-only one. Faults of the path itself are refused first."""
-    _check_path(path, readonly=readonly)
+    check_path(path, readonly=readonly)
     if readonly:
         return f"{path.resolve().as_uri()}?mode=ro"
     try:
@@ -350,8 +350,9 @@ def _prepare(path: Path, *, readonly: bool) -> str:
     return str(path)
 
 
-def _check_path(path: Path, *, readonly: bool) -> None:
-    """Faults of the path itself, before SQLite sees it (nothing is created)."""
+def check_path(path: Path, *, readonly: bool) -> None:
+    """Faults of the path itself, before SQLite sees it (nothing is created): empty, blank, a
+    folder, not a regular file, not SQLite's header; missing, for a read-only open."""
     if str(path) in ("", "."):
         raise DatabaseUnusable("cannot open the database: its path is empty")
     if path.is_dir():

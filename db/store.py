@@ -23,7 +23,7 @@ from bot.errors import InvalidTarget
 from bot.models import MAX_TARGET, MIN_TARGET, Dataset, DatasetVersion, Snapshot
 from db import audit, datasets, guilds, meta
 from db.audit import AuditEntry
-from db.connection import BUSY_TIMEOUT_MS, Database, Transaction, migrations
+from db.connection import BUSY_TIMEOUT_MS, Database, Transaction, check_path, migrations
 from db.errors import (
     DatabaseBusy,
     DatabaseMissing,
@@ -124,6 +124,12 @@ class Store:
             raise
         db.opening = False
         return store
+
+    @staticmethod
+    def check_path(path: str | Path) -> None:
+        """Refuse, creating nothing, a path that can never hold the database (empty, blank, a
+        folder, a file that is not SQLite): the same words as ``open`` would use."""
+        check_path(Path(path), readonly=False)
 
     @classmethod
     async def read_snapshot(cls, path: str | Path) -> Snapshot:

@@ -235,3 +235,31 @@ def test_a_folder_given_as_the_database_is_named(
     assert capsys.readouterr().err == (
         f"natobot data history: cannot open the database {tmp_path}: it is a folder, not a file\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("setting", "problem"),
+    [("", "cannot open the database: its path is empty"), ("  ", "its path is blank")],
+    ids=["empty", "blank"],
+)
+def test_an_empty_or_blank_database_path_is_refused_by_every_command(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    setting: str,
+    problem: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_PATH", setting)
+    commands = {
+        "natobot data history": ["data", "history"],
+        "natobot data validate": ["data", "validate", str(DATA / "2024-06.csv")],
+        "natobot preview": ["preview", "targets"],
+    }
+    for prog, args in commands.items():
+        assert main(args) == 1, prog
+        out, err = capsys.readouterr()
+        assert out == ""
+        (line,) = err.splitlines()
+        assert line.startswith(f"{prog}: cannot open the database") and line.endswith(problem)
+    assert list(tmp_path.iterdir()) == []

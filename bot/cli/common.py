@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
-from db.store import StoreError
+from db.store import Store, StoreError
 
 T = TypeVar("T")
 
@@ -31,5 +32,18 @@ def on_database(prog: str, work: Coroutine[Any, Any, T]) -> T:
     try:
         return asyncio.run(work)
     except StoreError as exc:
-        print(f"{prog}: {exc}", file=sys.stderr)
-        raise DatabaseFault from exc
+        raise _reported(prog, exc) from exc
+
+
+def check_database_path(prog: str, path: Path) -> None:
+    """Before deciding there is no database at ``path``: refuse one that can never be one
+    (empty, blank, a folder, not SQLite), reported as ``on_database`` reports."""
+    try:
+        Store.check_path(path)
+    except StoreError as exc:
+        raise _reported(prog, exc) from exc
+
+
+def _reported(prog: str, exc: StoreError) -> DatabaseFault:
+    print(f"{prog}: {exc}", file=sys.stderr)
+    return DatabaseFault()

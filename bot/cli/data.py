@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.cli.common import DatabaseFault, on_database
+from bot.cli.common import DatabaseFault, check_database_path, on_database
 from bot.config import database_path
 from bot.models import Dataset, DatasetVersion
 from db.loader import DatasetError, load_bundled, validate_path
@@ -76,10 +76,12 @@ def _validate(args: argparse.Namespace) -> int:
     try:
         if target.is_dir():
             base, against = load_bundled(), ""  # a directory is a whole dataset on its own
-        elif database.exists():
-            base, against = on_database("natobot data validate", _active_dataset(database))
         else:
-            base, against = load_bundled(), f"the bundled dataset (no database at {database})"
+            check_database_path("natobot data validate", database)
+            if database.exists():
+                base, against = on_database("natobot data validate", _active_dataset(database))
+            else:
+                base, against = load_bundled(), f"the bundled dataset (no database at {database})"
     except DatabaseFault as fault:
         return fault.code
     try:
@@ -111,10 +113,11 @@ async def _versions(database: Path) -> list[DatasetVersion]:
 
 def _history(args: argparse.Namespace) -> int:
     database: Path = args.database or database_path()
-    if not database.exists():
-        print(f"No database at {database}; the bot creates it on first start.", file=sys.stderr)
-        return 1
     try:
+        check_database_path("natobot data history", database)
+        if not database.exists():
+            print(f"No database at {database}; the bot creates it on first start.", file=sys.stderr)
+            return 1
         versions = on_database("natobot data history", _versions(database))
     except DatabaseFault as fault:
         return fault.code
