@@ -266,37 +266,64 @@ async def test_read_only_on_purpose_refuses_writes(tmp_path: Path) -> None:
 
 # --- a cancelled open ---------------------------------------------------------------------------
 
-#: Cancels opens after 0, 1, 2, … turns of the event loop (so at every stage: connecting,
-#: PRAGMAs, migrating, seeding, reading the snapshot), on new files and on an existing one.
+#: Cancels opens at every stage, in turn: while connecting (after 0, 1, 2… loop turns), then
+#: at the 1st, 2nd, 3rd… statement (PRAGMAs, migrations, seeding, reading the snapshot) until an
+#: open gets through; each on a new file and on an existing one.
 CANCEL_OPENS = """
 import asyncio, sys, threading
 from pathlib import Path
+import db.connection
 from db.store import Store
+
+calls = {"count": 0, "cancel_at": 0}
+opening: "asyncio.Future[Store] | None" = None
+statement = db.connection.Database.call
+
+async def cancelling(self, work):
+    calls["count"] += 1
+    if calls["count"] == calls["cancel_at"] and opening is not None:
+        opening.cancel()  # lands while this statement runs in aiosqlite's thread
+    return await statement(self, work)
+
+db.connection.Database.call = cancelling
+
+async def attempt(path: Path, turns: int, cancel_at: int) -> bool:
+    global opening
+    calls.update(count=0, cancel_at=cancel_at)
+    opening = asyncio.ensure_future(Store.open(path))
+    if not cancel_at:
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        opening.cancel()
+    try:
+        store = await opening
+    except asyncio.CancelledError:
+        return True
+    await store.close()
+    return False
 
 async def main(folder: Path) -> None:
     existing = folder / "existing.sqlite3"
     await (await Store.open(existing)).close()
     cancelled = 0
-    for turns in range(120):
-        for path in (folder / f"new-{turns}.sqlite3", existing):
-            opening = asyncio.ensure_future(Store.open(path))
-            for _ in range(turns):
-                await asyncio.sleep(0)
-            opening.cancel()
-            try:
-                store = await opening
-            except asyncio.CancelledError:
-                cancelled += 1
-            else:
-                await store.close()
+    for turns in range(4):
+        for path in (folder / f"connecting-{turns}.sqlite3", existing):
+            cancelled += await attempt(path, turns, 0)
+    for cancel_at in range(1, 500):
+        new = await attempt(folder / f"statement-{cancel_at}.sqlite3", 0, cancel_at)
+        old = await attempt(existing, 0, cancel_at)
+        cancelled += new + old
+        if not new and not old:
+            break
     # Whatever a cancellation interrupted, each file opens, with one version or none.
+    db.connection.Database.call = statement
     for path in sorted(folder.glob("*.sqlite3")):
         store = await Store.open(path, seed=False)
         try:
             assert [v.version_id for v in await store.versions()] in ([], [1]), path
         finally:
             await store.close()
-    print(cancelled, threading.active_count())
+    print(cancelled, cancel_at, threading.active_count())
 
 asyncio.run(main(Path(sys.argv[1])))
 """
@@ -312,8 +339,9 @@ def test_a_cancelled_open_leaves_no_thread_and_no_noise(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # no "Event loop is closed" from a thread left behind
-    cancelled, threads = map(int, done.stdout.split())
-    assert cancelled > 0  # some opens really were cut short
+    cancelled, statements, threads = map(int, done.stdout.split())
+    assert statements > 10  # opens were cut short at many stages before one got through
+    assert cancelled > statements
     assert threads == 1  # only the main thread: every aiosqlite thread ended
 
 
