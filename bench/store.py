@@ -3,6 +3,7 @@
 - open+migrate+seed: a new database file from the bundled dataset (what a first start costs);
 - reopen: an existing database, building the in-memory snapshot (every later start);
 - activate: writing a new dataset version and swapping the snapshot (a reload);
+- refresh: the check for a version another process activated, when none did;
 - validate: parsing and validating the bundled dataset from its CSV files.
 """
 
@@ -63,6 +64,11 @@ async def _bench(runs: int, folder: Path) -> dict[str, list[float]]:
             await store.activate(datasets[n], source="bench", loaded_by="bench")
 
         results["activate a new version"] = await _time(runs, activate)
+
+        async def refresh(_: int) -> None:
+            await store.refresh()
+
+        results["refresh, nothing changed elsewhere"] = await _time(runs, refresh)
     finally:
         await store.close()
     size = (folder / "activate.sqlite3").stat().st_size

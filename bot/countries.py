@@ -7,7 +7,7 @@ import functools
 import io
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 
@@ -76,6 +76,35 @@ def ally_parts() -> dict[str, str]:
     United Kingdom are what someone asking about England will find.
     """
     return {normalise(row["part"]): row["iso3"] for row in _bundled_csv(PARTS_FILE)}
+
+
+# --------------------------------------------------------------------------- the alias table
+
+
+def alias_entries(
+    members: Iterable[Country], aliases: Mapping[str, str]
+) -> list[tuple[str, str, str]]:
+    """(normalised alias, iso3, as written) for the given allies: aliases, names and codes.
+
+    ``aliases`` maps a raw alias to an iso3 (``db/data/aliases.csv``); aliases of countries that
+    are not among ``members`` are left out. Names and codes come last so that, should an alias
+    collide with one, the name wins.
+    """
+    allies = list(members)
+    codes = {c.iso3 for c in allies}
+    entries = [(normalise(raw), iso3, raw) for raw, iso3 in aliases.items() if iso3 in codes]
+    for country in allies:
+        entries.append((normalise(country.name), country.iso3, country.name))
+        entries.append((normalise(country.iso3), country.iso3, country.iso3))
+    return [entry for entry in entries if entry[0]]
+
+
+def alias_table(members: Iterable[Country], aliases: Mapping[str, str]) -> dict[str, str]:
+    """Normalised alias -> iso3 for the given allies: what ``Snapshot.aliases`` holds.
+
+    Pure, so a dataset that is not stored yet (a dry run, a diff) can be indexed too.
+    """
+    return {key: iso3 for key, iso3, _ in alias_entries(members, aliases)}
 
 
 # --------------------------------------------------------------------------- lookups

@@ -197,9 +197,3 @@ class Snapshot:
 
     def allies_in(self, year: int) -> list[Country]:
         return [c for c in self.countries.values() if c.is_ally_in(year)]
-
-
-# The custom-target range belongs to the targets registry; re-exported here for db.store, which
-# imports it from this module. Imported last: the registry's package imports this module.
-from bot.analytics.targets import MAX_TARGET as MAX_TARGET  # noqa: E402
-from bot.analytics.targets import MIN_TARGET as MIN_TARGET  # noqa: E402

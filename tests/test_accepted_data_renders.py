@@ -26,13 +26,12 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from bot import analytics
+from bot.analytics.targets import MAX_TARGET, MIN_TARGET
 from bot.cli import preview
 from bot.countries import normalise
 from bot.errors import UserFacingError
 from bot.models import (
     AGGREGATE_CODES,
-    MAX_TARGET,
-    MIN_TARGET,
     PROVENANCES,
     Country,
     Dataset,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import sqlite3
 from importlib import resources
 from pathlib import Path
 
@@ -329,3 +330,96 @@ def test_a_manifest_that_would_drop_a_release_warns(
     assert code == 0
     assert out[0] == f"warning: would drop release 2024-03 and its {dropped:,} rows of figures"
     assert out[1].startswith("OK: ")
+
+
+def damaged(good: bytes) -> bytes:
+    """A database with one page of its tables overwritten."""
+    page = 4096
+    return good[: 3 * page] + bytes(range(256)) * 16 + good[4 * page :]
+
+
+@pytest.mark.parametrize(
+    ("case", "reason"),
+    [("not SQLite", "it is not an SQLite database"), ("damaged", "it is damaged")],
+)
+def test_every_command_reports_a_bad_database_the_same_one_line_way(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, case: str, reason: str
+) -> None:
+    good = tmp_path / "good.sqlite3"
+    make_database(good)
+    database = tmp_path / "bot.sqlite3"
+    good_bytes = good.read_bytes()
+    database.write_bytes(
+        b"iso3,name\nPOL,Poland\n" * 500 if case == "not SQLite" else damaged(good_bytes)
+    )
+    before = fingerprint(database)
+    commands = {
+        "natobot data history": ["data", "history"],
+        "natobot data validate": ["data", "validate", str(DATA / "2024-06.csv")],
+        "natobot preview": ["preview", "targets"],
+    }
+    problems = set()
+    for prog, args in commands.items():
+        code = main([*args, "--database", str(database)])
+        out, err = capsys.readouterr()
+        assert (code, out) == (1, ""), prog
+        (line,) = err.splitlines()  # one line, no traceback
+        assert line.startswith(f"{prog}: cannot open the database {database}: {reason}"), line
+        problems.add(line.removeprefix(f"{prog}: "))
+    assert len(problems) == 1  # the same words from every command
+    assert fingerprint(database) == before
+
+
+def test_a_database_from_newer_code_is_refused_without_a_migration_hint(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    database = tmp_path / "bot.sqlite3"
+    make_database(database)
+    with sqlite3.connect(database) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    for args in (["data", "history"], ["data", "validate", str(DATA / "2024-06.csv")]):
+        assert main([*args, "--database", str(database)]) == 1
+        (line,) = capsys.readouterr().err.splitlines()
+        assert line.endswith(
+            f"cannot open the database {database}: its schema is version 99, newer than this "
+            "code (2); it was written by a newer natobot, so run that one"
+        )
+        assert "migrate" not in line
+
+
+def test_a_folder_given_as_the_database_is_named(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert main(["data", "history", "--database", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (
+        f"natobot data history: cannot open the database {tmp_path}: it is a folder, not a file\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("setting", "problem"),
+    [("", "cannot open the database: its path is empty"), ("  ", "its path is blank")],
+    ids=["empty", "blank"],
+)
+def test_an_empty_or_blank_database_path_is_refused_by_every_command(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    setting: str,
+    problem: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_PATH", setting)
+    commands = {
+        "natobot data history": ["data", "history"],
+        "natobot data validate": ["data", "validate", str(DATA / "2024-06.csv")],
+        "natobot preview": ["preview", "targets"],
+    }
+    for prog, args in commands.items():
+        assert main(args) == 1, prog
+        out, err = capsys.readouterr()
+        assert out == ""
+        (line,) = err.splitlines()
+        assert line.startswith(f"{prog}: cannot open the database") and line.endswith(problem)
+    assert list(tmp_path.iterdir()) == []

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from bot.models import MAX_TARGET, MIN_TARGET
+from bot.analytics.targets import MAX_TARGET, MIN_TARGET
 from tests.support.oracle import cell, release_years
 from tests.support.png import is_png
 

@@ -12,6 +12,7 @@ from bot.errors import InvalidTarget
 from bot.models import Country, Dataset, SpendingRecord
 from db.loader import dataset_sha256, load_bundled
 from db.store import (
+    DataRejected,
     MigrationError,
     NoActiveDataset,
     NothingToChange,
@@ -233,8 +234,10 @@ async def test_failed_activate_leaves_everything_as_it_was(store: Store, case: s
     tables = ["dataset_versions", "memberships", "releases", "figures", "country_aliases"]
     counts = {t: raw(store.path, f"SELECT count(*) FROM {t}") for t in tables}
 
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(DataRejected, match="refused the data") as rejected:
         await store.activate(bad_datasets()[case], source="bad", loaded_by="owner")
+    # The engine's own error, wrapped: callers catch only StoreError.
+    assert isinstance(rejected.value.__cause__, sqlite3.IntegrityError)
 
     assert store.snapshot is snapshot
     assert await store.versions() == versions

@@ -6,15 +6,15 @@ Both open the database read-only (if it exists), so they are safe to run beside 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 from typing import Any
 
+from bot.cli.common import DatabaseFault, check_database_path, on_database
 from bot.config import database_path
 from bot.models import Dataset, DatasetVersion
 from db.loader import MAX_FILE_BYTES, DatasetError, load_bundled, losses, validate_path
-from db.store import Store, StoreError
+from db.store import Store
 
 
 def add_parser(subparsers: Any) -> None:
@@ -86,13 +86,13 @@ def _validate(args: argparse.Namespace) -> int:
     database: Path = args.database or database_path()
     try:
         # A directory is a whole dataset on its own; the loaded one is what it would replace.
-        if database.is_file():
-            base, against = asyncio.run(_active_dataset(database))
+        check_database_path("natobot data validate", database)
+        if database.exists():
+            base, against = on_database("natobot data validate", _active_dataset(database))
         else:
             base, against = load_bundled(), f"the bundled dataset (no database at {database})"
-    except StoreError as exc:
-        print(f"cannot read {database}: {exc}", file=sys.stderr)
-        return 2
+    except DatabaseFault as fault:
+        return fault.code
     try:
         dataset = validate_path(target, base)  # reads only regular files, up to the size cap
     except DatasetError as exc:
@@ -127,14 +127,14 @@ async def _versions(database: Path) -> list[DatasetVersion]:
 
 def _history(args: argparse.Namespace) -> int:
     database: Path = args.database or database_path()
-    if not database.is_file():
-        print(f"No database at {database}; the bot creates it on first start.", file=sys.stderr)
-        return 1
     try:
-        versions = asyncio.run(_versions(database))
-    except StoreError as exc:
-        print(f"cannot read {database}: {exc}", file=sys.stderr)
-        return 2
+        check_database_path("natobot data history", database)
+        if not database.exists():
+            print(f"No database at {database}; the bot creates it on first start.", file=sys.stderr)
+            return 1
+        versions = on_database("natobot data history", _versions(database))
+    except DatabaseFault as fault:
+        return fault.code
     print(f"{'version':>7}  active  {'loaded (UTC)':19}  figures  {'sha256':12}  by / source")
     for v in versions:
         loaded = v.loaded_at.strftime("%Y-%m-%d %H:%M:%S")

@@ -16,9 +16,7 @@ exit 2; a database that cannot be opened, exit 1.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
-import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -27,11 +25,12 @@ from typing import Any
 from bot import analytics, countries
 from bot.analytics import Metric
 from bot.analytics.targets import MAX_TARGET, MIN_TARGET
+from bot.cli.common import DatabaseFault, on_database
 from bot.config import database_path
 from bot.errors import UserFacingError
 from bot.models import Snapshot
 from bot.render import text
-from db.store import Store, StoreError
+from db.store import Store
 
 PROG = "natobot preview"
 
@@ -71,10 +70,9 @@ def _handler(query: Query) -> Callable[[argparse.Namespace], int]:
     def handle(args: argparse.Namespace) -> int:
         database: Path = args.database or database_path()
         try:
-            snap = asyncio.run(Store.read_snapshot(database))
-        except (StoreError, OSError, sqlite3.Error) as exc:
-            print(f"{PROG}: cannot open the database {database}: {exc}", file=sys.stderr)
-            return 1
+            snap = on_database(PROG, Store.read_snapshot(database))
+        except DatabaseFault as fault:
+            return fault.code
         try:
             output = query(snap, args)
         except UserFacingError as exc:

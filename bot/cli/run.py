@@ -14,6 +14,7 @@ import discord
 
 from bot.client import NatoBot
 from bot.config import Settings, load_settings
+from db.store import StoreError
 
 log = logging.getLogger("natobot")
 
@@ -68,6 +69,9 @@ def handle(args: argparse.Namespace) -> int:
         return 1
     except discord.PrivilegedIntentsRequired as exc:
         log.error("Discord refused a privileged intent: %s", exc)
+        return 1
+    except StoreError as exc:  # the database cannot be opened: its message names the file
+        log.error("%s", exc)
         return 1
     except (aiohttp.ClientError, OSError) as exc:
         log.error("Could not reach Discord at %s: %s", discord.http.Route.BASE, exc)
