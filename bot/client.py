@@ -19,6 +19,7 @@ import cogs
 from bot.chart_renderer import ChartRenderer
 from bot.config import Settings
 from bot.errors import UserFacingError, echo
+from bot.startup import RequestAttempts, StartupFailure, describe_http_failure
 from bot.views import Paginator
 from db.store import Store
 
@@ -107,6 +108,11 @@ class NatoBot(commands.AutoShardedBot):
         # Slash commands need no privileged intents; guilds keeps the server list and channels.
         intents = discord.Intents.none()
         intents.guilds = True
+        #: Requests sent, retries included: a start-up failure says after how many tries.
+        self.request_attempts = RequestAttempts()
+        options.setdefault("http_trace", self.request_attempts.trace)
+        #: What start() is doing, for the one-line report if Discord refuses it.
+        self.startup_step = "login"
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -120,11 +126,28 @@ class NatoBot(commands.AutoShardedBot):
         self.started_at = time.monotonic()
         self.charts = ChartRenderer()
 
+    async def start(self, token: str, *, reconnect: bool = True) -> None:
+        """Log in, set up, connect; a request Discord refuses on the way is a StartupFailure."""
+        try:
+            await super().start(token, reconnect=reconnect)
+        except discord.HTTPException as error:
+            tries = self.request_attempts.of(error.response)
+            raise StartupFailure(
+                describe_http_failure(
+                    error,
+                    step=self.startup_step,
+                    tries=tries,
+                    sync_guild_id=self.settings.sync_guild_id,
+                )
+            ) from error
+
     async def setup_hook(self) -> None:
         self.store = await Store.open(self.settings.database_path)
         for extension in discover_extensions():
             await self.load_extension(extension)
+        self.startup_step = "command sync"
         await self.sync_commands_if_changed()
+        self.startup_step = "the gateway connection"
         self.charts.start()
         # What start-up built (modules, the snapshot, discord.py's state) lives as long as the
         # bot: keep it out of every later full garbage collection, which pauses the event loop.

@@ -14,6 +14,8 @@ import discord
 
 from bot.client import NatoBot
 from bot.config import Settings, load_settings
+from bot.startup import StartupFailure
+from db.store import StoreError
 
 log = logging.getLogger("natobot")
 
@@ -65,6 +67,12 @@ def handle(args: argparse.Namespace) -> int:
         asyncio.run(serve(settings))
     except discord.LoginFailure:
         log.error("Discord rejected DISCORD_TOKEN (401 Unauthorized): check the bot token.")
+        return 1
+    except StartupFailure as exc:
+        log.error("%s", exc)
+        return 1
+    except StoreError as exc:
+        log.error("Could not open the database (DATABASE_PATH=%s): %s", settings.database_path, exc)
         return 1
     except discord.PrivilegedIntentsRequired as exc:
         log.error("Discord refused a privileged intent: %s", exc)
