@@ -19,6 +19,7 @@ import cogs
 from bot.chart_renderer import ChartRenderer
 from bot.config import Settings
 from bot.errors import UserFacingError, echo
+from bot.inflight import InFlight
 from bot.startup import RequestAttempts, StartupFailure, describe_http_failure
 from bot.views import Paginator
 from db.store import Store
@@ -58,6 +59,12 @@ def _permission_label(name: str) -> str:
 
 class NatoTree(app_commands.CommandTree["NatoBot"]):
     """The command tree, with the one error handler every command shares."""
+
+    async def interaction_check(self, interaction: discord.Interaction[NatoBot], /) -> bool:
+        # Runs in the task answering the command: a shutdown can find it there (bot.in_flight).
+        if interaction.type is discord.InteractionType.application_command:
+            self.client.in_flight.track(interaction)
+        return True
 
     async def on_error(
         self, interaction: discord.Interaction[NatoBot], error: app_commands.AppCommandError
@@ -125,6 +132,7 @@ class NatoBot(commands.AutoShardedBot):
         self.settings = settings
         self.started_at = time.monotonic()
         self.charts = ChartRenderer()
+        self.in_flight = InFlight()
 
     async def start(self, token: str, *, reconnect: bool = True) -> None:
         """Log in, set up, connect; a request Discord refuses on the way is a StartupFailure."""
@@ -158,6 +166,8 @@ class NatoBot(commands.AutoShardedBot):
         gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
 
     async def close(self) -> None:
+        # First, while the HTTP session is open: nobody is left on "thinking…" forever.
+        await self.in_flight.tell_restarting()
         Paginator.stop_all()  # discord.py's close() leaves views' timeout tasks pending
         await super().close()
         self.charts.close()
