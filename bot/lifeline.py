@@ -24,13 +24,14 @@ PR_SET_PDEATHSIG = 1
 WATCH_INTERVAL = 0.5
 
 
-def die_with_parent(parent_pid: int) -> None:
-    """End this process as soon as ``parent_pid`` (its parent) is gone.
+def die_with_parent(parent_pid: int, *, kernel: bool = True) -> None:
+    """End this process as soon as ``parent_pid`` (its parent) is gone (``kernel=False``: by
+    the portable watch even where the kernel could do it).
 
     Linux caveat: the death signal fires when the *thread* that started this process ends, so
     the parent must start it from a thread that lives as long as the parent (its main thread).
     """
-    if not _kernel_death_signal():
+    if not (kernel and _kernel_death_signal()):
         threading.Thread(target=_watch, args=(parent_pid,), name="lifeline", daemon=True).start()
     # The parent may have died before the signal was armed (or the watch started): check now.
     if os.getppid() != parent_pid:

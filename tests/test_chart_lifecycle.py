@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
+import sys
 from pathlib import Path
 
 import pytest
 
 from tests.fakediscord import FakeDiscord, FakeGuild
-from tests.support.natobot_process import start_natobot, wait_until_serving
+from tests.support.natobot_process import ROOT, start_natobot, wait_until_serving
 from tests.support.png import PNG_SIGNATURE
 from tests.support.processes import command_line, session_members, wait_for_session_end
 
@@ -34,4 +36,44 @@ async def test_sigkill_leaves_no_chart_process_behind(
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+    assert not left, [command_line(pid) for pid, _ in left]
+
+
+CHILD = """
+import sys, time
+from bot.lifeline import die_with_parent
+die_with_parent(int(sys.argv[1]), kernel=sys.argv[2] == "kernel")
+print("armed", flush=True)
+time.sleep(600)
+"""
+PARENT = f"""
+import os, subprocess, sys, time
+subprocess.Popen([sys.executable, "-c", {CHILD!r}, str(os.getpid()), sys.argv[1]])
+time.sleep(600)
+"""
+
+
+@pytest.mark.parametrize("how", ["kernel", "watch"])
+async def test_a_lifeline_child_dies_with_its_killed_parent(how: str) -> None:
+    """Both ways bot.lifeline ends a child: the kernel's death signal, the portable watch."""
+    parent = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        PARENT,
+        how,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        assert parent.stdout is not None
+        assert await asyncio.wait_for(parent.stdout.readline(), 60) == b"armed\n"
+        assert len(session_members(parent.pid)) == 2  # the parent and its child
+        parent.send_signal(signal.SIGKILL)
+        await parent.wait()
+        left = await wait_for_session_end(parent.pid, deadline=30)
+    finally:
+        if parent.returncode is None:
+            parent.kill()
+            await parent.wait()
     assert not left, [command_line(pid) for pid, _ in left]
