@@ -122,5 +122,10 @@ class ChartRenderer:
     def close(self) -> None:
         """Stop the workers; a chart being drawn is abandoned, queued ones are cancelled."""
         if self._pool is not None:
+            # The executor has no public way to stop a running task, and at exit Python waits
+            # for it: a hung render (or a stopped worker) would hold the bot's exit forever.
+            workers = list((self._pool._processes or {}).values())
             self._pool.shutdown(wait=False, cancel_futures=True)
+            for worker in workers:
+                worker.kill()
             self._pool = None

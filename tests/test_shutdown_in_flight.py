@@ -4,12 +4,19 @@ Discord, instead of leaving them on "thinking…" forever."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+from pathlib import Path
+
+import pytest
 
 from bot.analytics import Profile
 from bot.chart_renderer import ChartRenderer
 from bot.client import NatoBot
 from bot.inflight import RESTARTING
-from tests.fakediscord import FakeDiscord
+from tests.fakediscord import FakeDiscord, FakeGuild
+from tests.support.natobot_process import finish, start_natobot, wait_until_serving
+from tests.support.processes import command_line, session_members, wait_for_session_end
 
 
 class StuckRenderer(ChartRenderer):
@@ -57,3 +64,38 @@ async def test_close_with_nothing_in_flight_sends_nothing(
     await natobot.close()
     assert not [r for r in fake_discord.requests[requests:] if "/webhooks/" in r.path]
     assert len(inter.followups) == 0
+
+
+# A bot in a subprocess on a shared machine: give it time to answer (the rule is not under test).
+@pytest.mark.fakediscord(response_deadline=30)
+async def test_sigterm_while_a_chart_renders(
+    fake_discord: FakeDiscord, guild: FakeGuild, tmp_path: Path
+) -> None:
+    """The real entry point and its real chart worker, stopped (SIGSTOP) mid-render."""
+    proc = await start_natobot(fake_discord.api_base, fake_discord.gateway_url, tmp_path)
+    try:
+        await wait_until_serving(fake_discord)
+        first = await fake_discord.invoke("country", {"country": "pl"})
+        await first.final_message(timeout=60)  # the worker is up
+        workers = [
+            pid
+            for pid, _ in session_members(proc.pid)
+            if pid != proc.pid and "spawn_main" in command_line(pid)
+        ]
+        assert workers
+        for pid in workers:
+            os.kill(pid, signal.SIGSTOP)
+        stuck = await fake_discord.invoke("country", {"country": "de"})
+        await stuck.response(timeout=60)  # deferred: "thinking…"
+        proc.send_signal(signal.SIGTERM)
+        code, stderr = await finish(proc)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert code == 0, stderr
+    assert "Traceback" not in stderr
+    message = await stuck.final_message()
+    assert message.content == RESTARTING
+    assert not stuck.files
+    assert not await wait_for_session_end(proc.pid, deadline=30)  # the stopped worker too
