@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import hashlib
 import json
@@ -120,6 +121,7 @@ class NatoBot(commands.AutoShardedBot):
         options.setdefault("http_trace", self.request_attempts.trace)
         #: What start() is doing, for the one-line report if Discord refuses it.
         self.startup_step = "login"
+        self._startup_over: asyncio.Task[None] | None = None
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -149,6 +151,11 @@ class NatoBot(commands.AutoShardedBot):
                 )
             ) from error
 
+    async def _end_startup(self) -> None:
+        await self.wait_until_ready()
+        self.startup_step = "running"
+        self.request_attempts.stop()
+
     async def setup_hook(self) -> None:
         self.store = await Store.open(self.settings.database_path)
         for extension in discover_extensions():
@@ -156,6 +163,7 @@ class NatoBot(commands.AutoShardedBot):
         self.startup_step = "command sync"
         await self.sync_commands_if_changed()
         self.startup_step = "the gateway connection"
+        self._startup_over = asyncio.create_task(self._end_startup(), name="natobot-startup")
         self.charts.start()
         # What start-up built (modules, the snapshot, discord.py's state) lives as long as the
         # bot: keep it out of every later full garbage collection, which pauses the event loop.
@@ -168,6 +176,8 @@ class NatoBot(commands.AutoShardedBot):
     async def close(self) -> None:
         # First, while the HTTP session is open: nobody is left on "thinking…" forever.
         await self.in_flight.tell_restarting()
+        if self._startup_over is not None:
+            self._startup_over.cancel()
         Paginator.stop_all()  # discord.py's close() leaves views' timeout tasks pending
         await super().close()
         self.charts.close()

@@ -26,8 +26,14 @@ class RequestAttempts:
 
     def __init__(self) -> None:
         self.counts: Counter[tuple[str, str]] = Counter()
+        self.counting = True
         self.trace = aiohttp.TraceConfig()
         self.trace.on_request_start.append(self._started)
+
+    def stop(self) -> None:
+        """Start-up is over: stop counting (every interaction has URLs of its own)."""
+        self.counting = False
+        self.counts.clear()
 
     async def _started(
         self,
@@ -35,7 +41,8 @@ class RequestAttempts:
         context: SimpleNamespace,
         params: aiohttp.TraceRequestStartParams,
     ) -> None:
-        self.counts[(params.method, str(params.url))] += 1
+        if self.counting:
+            self.counts[(params.method, str(params.url))] += 1
 
     def of(self, response: aiohttp.ClientResponse) -> int:
         return max(1, self.counts[(response.method, str(response.url))])

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -20,9 +23,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from bot.client import NatoBot
 from db.store import Store
 from tests.fakediscord import FakeDiscord, FakeGuild
-from tests.support.natobot_process import finish, start_natobot
+from tests.support.natobot_process import ROOT, finish, start_natobot
 
 QUIET = {"LOG_LEVEL": "WARNING"}
 #: Nothing listens here: for faults found before the bot talks to Discord.
@@ -180,3 +184,37 @@ async def test_a_database_schema_newer_than_the_code(
     assert "schema is version 99" in line
     assert database.read_bytes() == before  # left as it was
     assert not fake_discord.commands()
+
+
+async def test_requests_are_counted_during_start_up_only(
+    natobot: NatoBot, fake_discord: FakeDiscord
+) -> None:
+    """The count behind "after N tries" must not grow with every interaction's own URLs."""
+    await fake_discord.invoke("targets")
+    await (await fake_discord.invoke("about")).final_message()
+    assert natobot.startup_step == "running"
+    assert not natobot.request_attempts.counting
+    assert not natobot.request_attempts.counts
+
+
+@pytest.mark.parametrize("argv", [["preview", "targets"], ["data", "history"]])
+def test_terminal_commands_refuse_a_dotenv_that_is_not_utf8(
+    tmp_path: Path, argv: list[str]
+) -> None:
+    (tmp_path / ".env").write_bytes(b"DATABASE_PATH=caf\xe9.sqlite3\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", *argv],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    line = _one_line(done.stderr)
+    assert line == (
+        "natobot: configuration error: .env is not valid UTF-8 (byte 0xe9 on line 1): "
+        "save it as UTF-8."
+    )
+    assert list(tmp_path.iterdir()) == [tmp_path / ".env"]  # no database was created
