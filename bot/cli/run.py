@@ -72,7 +72,7 @@ def handle(args: argparse.Namespace) -> int:
         log.error("%s", exc)
         return 1
     except StoreError as exc:
-        log.error("Could not open the database (DATABASE_PATH=%s): %s", settings.database_path, exc)
+        log.error("The database (DATABASE_PATH=%s) cannot be used: %s", settings.database_path, exc)
         return 1
     except discord.PrivilegedIntentsRequired as exc:
         log.error("Discord refused a privileged intent: %s", exc)
