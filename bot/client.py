@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import hashlib
 import json
@@ -19,6 +20,8 @@ import cogs
 from bot.chart_renderer import ChartRenderer
 from bot.config import Settings
 from bot.errors import UserFacingError, echo
+from bot.inflight import InFlight
+from bot.startup import RequestAttempts, StartupFailure, describe_http_failure
 from bot.views import Paginator
 from db.store import Store
 
@@ -57,6 +60,12 @@ def _permission_label(name: str) -> str:
 
 class NatoTree(app_commands.CommandTree["NatoBot"]):
     """The command tree, with the one error handler every command shares."""
+
+    async def interaction_check(self, interaction: discord.Interaction[NatoBot], /) -> bool:
+        # Runs in the task answering the command: a shutdown can find it there (bot.in_flight).
+        if interaction.type is discord.InteractionType.application_command:
+            self.client.in_flight.track(interaction)
+        return True
 
     async def on_error(
         self, interaction: discord.Interaction[NatoBot], error: app_commands.AppCommandError
@@ -107,6 +116,12 @@ class NatoBot(commands.AutoShardedBot):
         # Slash commands need no privileged intents; guilds keeps the server list and channels.
         intents = discord.Intents.none()
         intents.guilds = True
+        #: Requests sent, retries included: a start-up failure says after how many tries.
+        self.request_attempts = RequestAttempts()
+        options.setdefault("http_trace", self.request_attempts.trace)
+        #: What start() is doing, for the one-line report if Discord refuses it.
+        self.startup_step = "login"
+        self._startup_over: asyncio.Task[None] | None = None
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -119,12 +134,36 @@ class NatoBot(commands.AutoShardedBot):
         self.settings = settings
         self.started_at = time.monotonic()
         self.charts = ChartRenderer()
+        self.in_flight = InFlight()
+
+    async def start(self, token: str, *, reconnect: bool = True) -> None:
+        """Log in, set up, connect; a request Discord refuses on the way is a StartupFailure."""
+        try:
+            await super().start(token, reconnect=reconnect)
+        except discord.HTTPException as error:
+            tries = self.request_attempts.of(error.response)
+            raise StartupFailure(
+                describe_http_failure(
+                    error,
+                    step=self.startup_step,
+                    tries=tries,
+                    sync_guild_id=self.settings.sync_guild_id,
+                )
+            ) from error
+
+    async def _end_startup(self) -> None:
+        await self.wait_until_ready()
+        self.startup_step = "running"
+        self.request_attempts.stop()
 
     async def setup_hook(self) -> None:
         self.store = await Store.open(self.settings.database_path)
         for extension in discover_extensions():
             await self.load_extension(extension)
+        self.startup_step = "command sync"
         await self.sync_commands_if_changed()
+        self.startup_step = "the gateway connection"
+        self._startup_over = asyncio.create_task(self._end_startup(), name="natobot-startup")
         self.charts.start()
         # What start-up built (modules, the snapshot, discord.py's state) lives as long as the
         # bot: keep it out of every later full garbage collection, which pauses the event loop.
@@ -135,6 +174,10 @@ class NatoBot(commands.AutoShardedBot):
         gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
 
     async def close(self) -> None:
+        # First, while the HTTP session is open: nobody is left on "thinking…" forever.
+        await self.in_flight.tell_restarting()
+        if self._startup_over is not None:
+            self._startup_over.cancel()
         Paginator.stop_all()  # discord.py's close() leaves views' timeout tasks pending
         await super().close()
         self.charts.close()
