@@ -39,7 +39,14 @@ class StoreSettings(BaseSettings):
     database_path: Path = DEFAULT_DATABASE_PATH
 
 
-class Settings(StoreSettings):
+class PreviewSettings(StoreSettings):
+    """What ``natobot preview`` reads besides the database: the same default target as the bot."""
+
+    #: % of GDP used when neither the command nor the server's setting names a target.
+    default_target: float = Field(default=WALES.value, ge=MIN_TARGET, le=MAX_TARGET)
+
+
+class Settings(PreviewSettings):
     """Everything the bot needs to run."""
 
     discord_token: SecretStr = Field(min_length=1)
@@ -48,8 +55,6 @@ class Settings(StoreSettings):
     #: Sync commands to this one guild only (instant; for development).
     sync_guild_id: int | None = None
     log_level: LogLevel = "INFO"
-    #: % of GDP used when neither the command nor the server's setting names a target.
-    default_target: float = Field(default=WALES.value, ge=MIN_TARGET, le=MAX_TARGET)
 
     @field_validator("discord_token", mode="before")
     @classmethod
@@ -134,5 +139,14 @@ def database_path() -> Path:
     check_env_file()
     try:
         return StoreSettings().database_path
+    except ValidationError as exc:
+        raise ConfigError("\n".join(_describe(e) for e in exc.errors())) from None
+
+
+def default_target() -> float:
+    """DEFAULT_TARGET from the environment or .env, as the bot reads it, for ``preview``."""
+    check_env_file()
+    try:
+        return PreviewSettings().default_target
     except ValidationError as exc:
         raise ConfigError("\n".join(_describe(e) for e in exc.errors())) from None

@@ -7,6 +7,7 @@ doesn't resolve raises a UserFacingError, which the tree's error handler shows e
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import discord
@@ -14,8 +15,8 @@ from discord import app_commands
 
 from bot import countries
 from bot.analytics import targets as registry
-from bot.analytics.targets import MAX_TARGET, MIN_TARGET
-from bot.errors import UnknownRelease
+from bot.analytics.targets import MAX_TARGET, MIN_TARGET, validate_target
+from bot.errors import UnknownRelease, UserFacingError, echo
 from bot.models import Country, Snapshot
 
 if TYPE_CHECKING:
@@ -100,15 +101,36 @@ async def year_autocomplete(interaction: Interaction, value: str) -> list[app_co
     return [app_commands.Choice(name=str(y), value=y) for y in years[:MAX_CHOICES]]
 
 
+def read_number(text: str) -> float | None:
+    """A target as people type it: ``3.5``, ``3,5`` (decimal comma), ``3.5%``; None if not a
+    number."""
+    typed = text.strip().removesuffix("%").strip().replace(",", ".")
+    try:
+        number = float(typed)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def parse_target(text: str) -> float:
+    """A target typed as text (the terminal's ``--target``), read like the option: in range and
+    taken to two decimals, or a UserFacingError saying what a target is."""
+    number = read_number(text)
+    if number is None:
+        raise UserFacingError(
+            f"A target must be a number of % of GDP between {MIN_TARGET:g} and {MAX_TARGET:g}; "
+            f"got “{echo(text)}” (write it 3.5, 3,5 or 3.5%)."
+        )
+    return validate_target(number)
+
+
 async def target_autocomplete(
     interaction: Interaction, value: str
 ) -> list[app_commands.Choice[float]]:
     """The three NATO targets as suggestions; any number in range may still be typed."""
     choices = [app_commands.Choice(name=label, value=v) for v, label in STANDARD_TARGETS]
-    typed = value.strip().rstrip("%").replace(",", ".")
-    try:
-        number = float(typed)
-    except ValueError:
+    number = read_number(value)
+    if number is None:
         return choices
     if MIN_TARGET <= number <= MAX_TARGET and number not in {v for v, _ in STANDARD_TARGETS}:
         choices.insert(0, app_commands.Choice(name=f"{number:g}% of GDP", value=number))

@@ -8,7 +8,7 @@ import pytest
 
 from bot.__main__ import main
 from bot.analytics.targets import MAX_TARGET, MIN_TARGET
-from tests.support.oracle import cell, release_years
+from tests.support.oracle import cell, release_ids, release_years
 from tests.support.png import is_png
 
 
@@ -141,3 +141,120 @@ def test_unopenable_database_exits_one(capsys: pytest.CaptureFixture[str], tmp_p
 def test_preview_without_a_query_shows_usage(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["preview"]) == 2
     assert "summary" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- --format and targets
+
+
+def data_rows(out: str) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    lines = [line for line in out.splitlines() if not line.startswith("#")]
+    return list(csv.DictReader(io.StringIO("\n".join(lines))))
+
+
+@pytest.mark.parametrize("typed", ["3.5", "3,5", "3.5%", " 3,5 % "])
+def test_a_target_is_read_like_the_discord_option(
+    capsys: pytest.CaptureFixture[str], database: Path, typed: str
+) -> None:
+    code, out, err = run(capsys, database, "summary", "--release", "2024-06", "--target", typed)
+    assert (code, err) == (0, "")
+    assert "Who meets 3.5% (Hague 2025 core defence, by 2035) in 2024" in out
+
+
+def test_without_a_target_preview_uses_default_target_like_the_bot(
+    capsys: pytest.CaptureFixture[str], database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEFAULT_TARGET", "3.5")
+    code, out, _ = run(capsys, database, "gap", "Spain", "--release", "2024-06", "--year", "2024")
+    assert code == 0 and "gap to 3.5%" in out
+    monkeypatch.delenv("DEFAULT_TARGET")
+    code, out, _ = run(capsys, database, "gap", "Spain", "--release", "2024-06", "--year", "2024")
+    assert code == 0 and "0.72 pts below 2%" in out
+
+
+def test_a_bad_default_target_is_a_configuration_error(
+    capsys: pytest.CaptureFixture[str], database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEFAULT_TARGET", "12")
+    code, out, err = run(capsys, database, "summary")
+    assert code == 2 and out == ""
+    assert "DEFAULT_TARGET is invalid (got '12')" in err
+
+
+def test_csv_is_the_exported_table(capsys: pytest.CaptureFixture[str], database: Path) -> None:
+    code, out, err = run(
+        capsys, database, "summary", "--release", "2024-06", "--year", "2024", "--format", "csv"
+    )
+    assert (code, err) == (0, "")
+    assert out.startswith("# Who meets 2%")
+    rows = data_rows(out)
+    spain = next(row for row in rows if row["iso3"] == "ESP")
+    assert spain["status"] == "below" and spain["share_pct_gdp"] == "1.28"
+    assert spain["share_as_released"] == cell("2024-06", "ESP", 2024, "pct_gdp")
+    assert sum(row["status"] == "meets" for row in rows) == 23
+
+
+def test_csv_of_a_comparison_and_of_revisions(
+    capsys: pytest.CaptureFixture[str], database: Path
+) -> None:
+    code, out, _ = run(capsys, database, "compare", "pl, de", "--target", "3,5", "--format", "csv")
+    assert code == 0
+    assert [(r["iso3"], r["target_pct_gdp"]) for r in data_rows(out)] == [
+        ("POL", "3.5"),
+        ("DEU", "3.5"),
+    ]
+    code, out, _ = run(capsys, database, "revisions", "Poland", "--year", "2024", "--format", "csv")
+    assert code == 0
+    assert data_rows(out)[0]["share_as_released"] == cell("2024-06", "POL", 2024, "pct_gdp")
+
+
+def test_json_is_the_result_itself(capsys: pytest.CaptureFixture[str], database: Path) -> None:
+    import json
+
+    code, out, _ = run(
+        capsys,
+        database,
+        "gap",
+        "Spain",
+        "--release",
+        "2024-06",
+        "--year",
+        "2024",
+        "--format",
+        "json",
+    )
+    assert code == 0
+    answer = json.loads(out)
+    assert answer["country"]["iso3"] == "ESP" and answer["target"] == 2
+    assert answer["release"]["release_id"] == "2024-06"
+    assert answer["share_rounded"] == float(cell("2024-06", "ESP", 2024, "pct_gdp")[:4])
+    code, out, _ = run(capsys, database, "targets", "--format", "json")
+    targets = json.loads(out)
+    assert [t["value"] for t in targets["targets"]] == [2, 3.5, 5, 20]
+    assert [r["release_id"] for r in targets["releases"]] == release_ids()
+
+
+def test_csv_is_offered_only_where_a_reply_has_a_table(
+    capsys: pytest.CaptureFixture[str], database: Path
+) -> None:
+    with pytest.raises(SystemExit) as refused:  # argparse's own refusal
+        run(capsys, database, "gap", "Spain", "--format", "csv")
+    out, err = capsys.readouterr()
+    assert refused.value.code == 2 and out == ""
+    assert "invalid choice: 'csv' (choose from 'text', 'json')" in err
+
+
+def test_the_chart_note_stays_off_a_json_answer(
+    capsys: pytest.CaptureFixture[str], database: Path, tmp_path: Path
+) -> None:
+    import json
+
+    chart = tmp_path / "pol.png"
+    code, out, err = run(
+        capsys, database, "country", "POL", "--chart", str(chart), "--format", "json"
+    )
+    assert code == 0 and is_png(chart.read_bytes())
+    assert json.loads(out)["figures"]["country"]["iso3"] == "POL"
+    assert err == f"Chart written to {chart}\n"

@@ -7,34 +7,66 @@
     natobot preview compare "pl, de, fr"
     natobot preview revisions Poland --year 2024
     natobot preview targets
+    natobot preview summary --target 3,5 --format csv > summary.csv
 
-Opens (and on first use creates and seeds) the database. Exit 0 with the text render on
-stdout; a user error (unknown ally, release or year, bad target, …) is one line on stderr and
-exit 2; a database that cannot be opened, exit 1.
+``--format text`` (the default) prints the answer as the terminal render; ``csv`` the table the
+"Export CSV" button sends (summary, ranking, compare, revisions); ``json`` the result itself.
+Without ``--target`` the target is DEFAULT_TARGET (environment or .env), as for the bot.
+
+Opens (and on first use creates and seeds) the database. Exit 0 with the answer on stdout; a
+user error (unknown ally, release or year, bad target, …) is one line on stderr and exit 2; a
+database that cannot be opened, exit 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import os
 import sys
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from bot import analytics, countries
 from bot.analytics import Metric
+from bot.analytics import targets as registry
 from bot.analytics.targets import MAX_TARGET, MIN_TARGET
 from bot.cli.common import DatabaseFault, on_database
-from bot.config import database_path
+from bot.config import database_path, default_target
 from bot.errors import UserFacingError
-from bot.models import Snapshot
-from bot.render import text
+from bot.models import FrozenModel, Release, Snapshot
+from bot.options import parse_target
+from bot.render import csv_export, text
 from db.store import Store
 
 PROG = "natobot preview"
 
-Query = Callable[[Snapshot, argparse.Namespace], str]
+
+class Format(StrEnum):
+    TEXT = "text"
+    CSV = "csv"
+    JSON = "json"
+
+
+#: Formats every query prints; CSV is for the tables the Discord replies export.
+ALL_FORMATS = (Format.TEXT, Format.CSV, Format.JSON)
+NO_TABLE = (Format.TEXT, Format.JSON)
+
+
+class TargetsAnswer(FrozenModel):
+    """What ``preview targets`` answers: the registry and each loaded release's measure."""
+
+    targets: tuple[dict[str, Any], ...]
+    releases: tuple[Release, ...]
+
+
+#: A query computes its answer (an analytics result) from the snapshot and the options.
+Query = Callable[[Snapshot, argparse.Namespace], BaseModel]
 
 
 def add_parser(subparsers: Any) -> None:
@@ -42,14 +74,22 @@ def add_parser(subparsers: Any) -> None:
         "preview",
         help="print the bot's answers in the terminal",
         description="Print what the bot would answer, as text. Defaults: the newest release, "
-        "its latest year, target 2.",
+        "its latest year, and DEFAULT_TARGET (else 2).",
     )
     parser.set_defaults(handler=lambda args: _usage(parser))
     queries = parser.add_subparsers(dest="query", metavar="{" + ",".join(_QUERIES) + "}")
-    for name, (help_text, query, options) in _QUERIES.items():
+    for name, (help_text, query, options, formats) in _QUERIES.items():
         sub = queries.add_parser(name, help=help_text, description=help_text)
         for option in options:
             _OPTIONS[option](sub)
+        sub.add_argument(
+            "--format",
+            choices=[f.value for f in formats],
+            default=Format.TEXT.value,
+            help="text (default), "
+            + ("csv (the table the Export CSV button sends), " if Format.CSV in formats else "")
+            + "or json (the result, every field)",
+        )
         sub.add_argument(
             "--database",
             type=Path,
@@ -74,7 +114,15 @@ def _handler(query: Query) -> Callable[[argparse.Namespace], int]:
         except DatabaseFault as fault:
             return fault.code
         try:
-            output = query(snap, args)
+            result = query(snap, args)
+            output = _output(result, snap, Format(args.format))
+            chart: Path | None = getattr(args, "chart", None)
+            if chart is not None and isinstance(result, analytics.Profile):
+                note = _write_chart(result, chart)
+                if args.format == Format.TEXT:
+                    output += f"\n\n{note}"
+                else:  # stdout holds the CSV or JSON only
+                    print(note, file=sys.stderr)
         except UserFacingError as exc:
             print(f"{PROG}: {exc}", file=sys.stderr)
             return 2
@@ -87,76 +135,79 @@ def _handler(query: Query) -> Callable[[argparse.Namespace], int]:
     return handle
 
 
-def _target(args: argparse.Namespace) -> float:
-    raw: str = args.target
+def _output(result: BaseModel, snap: Snapshot, fmt: Format) -> str:
+    if fmt is Format.JSON:
+        return json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False)
+    if fmt is Format.CSV:
+        return csv_export.to_csv(result, snap).rstrip("\n")
+    if isinstance(result, TargetsAnswer):
+        return text.render_targets(result.releases)
+    return text.render(result)
+
+
+def _write_chart(result: analytics.Profile, chart: Path) -> str:
+    from bot.render import charts  # matplotlib takes most of a second to import
+
     try:
-        value = float(raw)
-    except ValueError:
-        raise UserFacingError(
-            f"A target must be a number of % of GDP between {MIN_TARGET:g} and {MAX_TARGET:g}; "
-            f"got “{raw}”."
-        ) from None
-    return analytics.validate_target(value)
+        chart.write_bytes(charts.trend_chart(result))
+    except OSError as exc:
+        raise UserFacingError(f"Cannot write the chart to {chart}: {exc.strerror}.") from None
+    return f"Chart written to {chart}"
+
+
+def _target(args: argparse.Namespace) -> float:
+    """``--target`` read like the Discord option (3.5, 3,5, 3.5%), else DEFAULT_TARGET."""
+    raw: str | None = args.target
+    return default_target() if raw is None else parse_target(raw)
 
 
 # --------------------------------------------------------------------------- queries
 
 
-def _summary(snap: Snapshot, args: argparse.Namespace) -> str:
-    result = analytics.summary(snap, release_id=args.release, year=args.year, target=_target(args))
-    return text.render(result)
+def _summary(snap: Snapshot, args: argparse.Namespace) -> BaseModel:
+    return analytics.summary(snap, release_id=args.release, year=args.year, target=_target(args))
 
 
-def _ranking(snap: Snapshot, args: argparse.Namespace) -> str:
-    result = analytics.ranking(
+def _ranking(snap: Snapshot, args: argparse.Namespace) -> BaseModel:
+    return analytics.ranking(
         snap, metric=Metric(args.metric), release_id=args.release, year=args.year
     )
-    return text.render(result)
 
 
-def _gap(snap: Snapshot, args: argparse.Namespace) -> str:
+def _gap(snap: Snapshot, args: argparse.Namespace) -> BaseModel:
     country = countries.resolve(snap, args.country)
-    result = analytics.gap(
+    return analytics.gap(
         snap, country.iso3, release_id=args.release, year=args.year, target=_target(args)
     )
-    return text.render(result)
 
 
-def _country(snap: Snapshot, args: argparse.Namespace) -> str:
+def _country(snap: Snapshot, args: argparse.Namespace) -> BaseModel:
     country = countries.resolve(snap, args.country)
-    result = analytics.profile(snap, country.iso3, release_id=args.release)
-    output = text.render(result)
-    if args.chart is not None:
-        from bot.render import charts  # matplotlib takes most of a second to import
-
-        chart: Path = args.chart
-        try:
-            chart.write_bytes(charts.trend_chart(result))
-        except OSError as exc:
-            raise UserFacingError(f"Cannot write the chart to {chart}: {exc.strerror}.") from None
-        output += f"\n\nChart written to {chart}"
-    return output
+    return analytics.profile(snap, country.iso3, release_id=args.release)
 
 
-def _compare(snap: Snapshot, args: argparse.Namespace) -> str:
+def _compare(snap: Snapshot, args: argparse.Namespace) -> BaseModel:
     allies = countries.resolve_many(snap, ", ".join(args.countries))
-    result = analytics.compare(
+    return analytics.compare(
         snap,
         [c.iso3 for c in allies],
         release_id=args.release,
         year=args.year,
         target=_target(args),
     )
-    return text.render(result)
 
 
-def _revisions(snap: Snapshot, args: argparse.Namespace) -> str:
+def _revisions(snap: Snapshot, args: argparse.Namespace) -> BaseModel:
     country = countries.resolve(snap, args.country)
-    return text.render(analytics.revisions(snap, country.iso3, year=args.year))
+    return analytics.revisions(snap, country.iso3, year=args.year)
 
 
-def _targets(snap: Snapshot, args: argparse.Namespace) -> str:
-    return text.render_targets(snap.releases.values())
+def _targets(snap: Snapshot, args: argparse.Namespace) -> BaseModel:
+    named = (*registry.GDP_TARGETS, registry.EQUIPMENT)
+    return TargetsAnswer(
+        targets=tuple(dataclasses.asdict(t) for t in named),
+        releases=tuple(snap.releases.values()),
+    )
 
 
 # --------------------------------------------------------------------------- options
@@ -173,9 +224,10 @@ def _year(p: argparse.ArgumentParser) -> None:
 def _target_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--target",
-        default="2",
+        default=None,
         metavar="PCT",
-        help=f"%% of GDP: 2, 3.5, 5 or any number {MIN_TARGET:g}-{MAX_TARGET:g} (default: 2)",
+        help=f"%% of GDP: 2, 3.5, 5 or any number {MIN_TARGET:g}-{MAX_TARGET:g}, written 3.5, "
+        "3,5 or 3.5%% (default: DEFAULT_TARGET, else 2)",
     )
 
 
@@ -214,24 +266,37 @@ _OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "chart": _chart,
 }
 
-_QUERIES: dict[str, tuple[str, Query, tuple[str, ...]]] = {
-    "summary": ("who meets the target, who doesn't", _summary, ("release", "year", "target")),
-    "ranking": ("allies ranked by a measure", _ranking, ("metric", "release", "year")),
+_QUERIES: dict[str, tuple[str, Query, tuple[str, ...], tuple[Format, ...]]] = {
+    "summary": (
+        "who meets the target, who doesn't",
+        _summary,
+        ("release", "year", "target"),
+        ALL_FORMATS,
+    ),
+    "ranking": ("allies ranked by a measure", _ranking, ("metric", "release", "year"), ALL_FORMATS),
     "gap": (
         "how far an ally is from the target, and its path to the target's deadline",
         _gap,
         ("country", "release", "year", "target"),
+        NO_TABLE,
     ),
-    "country": ("an ally's profile (and trend chart)", _country, ("country", "release", "chart")),
+    "country": (
+        "an ally's profile (and trend chart)",
+        _country,
+        ("country", "release", "chart"),
+        NO_TABLE,
+    ),
     "compare": (
         "2 to 5 allies side by side",
         _compare,
         ("countries", "release", "year", "target"),
+        ALL_FORMATS,
     ),
     "revisions": (
         "an ally-year as each loaded release published it",
         _revisions,
         ("country", "year"),
+        ALL_FORMATS,
     ),
-    "targets": ("what the targets mean, and each release's basis", _targets, ()),
+    "targets": ("what the targets mean, and each release's basis", _targets, (), NO_TABLE),
 }
