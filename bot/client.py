@@ -19,13 +19,11 @@ import cogs
 from bot.chart_renderer import ChartRenderer
 from bot.config import Settings
 from bot.errors import UserFacingError, echo
+from bot.replies import send_ephemeral
 from bot.views import Paginator
 from db.store import Store
 
 log = logging.getLogger(__name__)
-
-#: Discord's limit on a message's content.
-MESSAGE_LIMIT = 2000
 
 #: Allocations between young-generation collections (Python's default is 700).
 GC_YOUNG_THRESHOLD = 10_000
@@ -61,13 +59,8 @@ class NatoTree(app_commands.CommandTree["NatoBot"]):
     async def on_error(
         self, interaction: discord.Interaction[NatoBot], error: app_commands.AppCommandError
     ) -> None:
-        # Discord refuses content over 2,000 characters, which would leave the user unanswered.
-        message = self._message_for(interaction, error)[:MESSAGE_LIMIT]
         try:
-            if interaction.response.is_done():
-                await interaction.followup.send(message, ephemeral=True)
-            else:
-                await interaction.response.send_message(message, ephemeral=True)
+            await send_ephemeral(interaction, self._message_for(interaction, error))
         except discord.HTTPException:
             log.warning("could not deliver the error reply to interaction %s", interaction.id)
 
