@@ -20,7 +20,8 @@ from bot.chart_renderer import ChartRenderer
 from bot.config import Settings
 from bot.errors import UserFacingError, echo
 from bot.replies import send_ephemeral
-from bot.views import Paginator
+from bot.views import PageButton, disable_all_pages
+from bot.views.stale import answer_if_stale
 from db.store import Store
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,8 @@ class NatoBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         self.store = await Store.open(self.settings.database_path)
+        # Page buttons carry their state: this process answers clicks on pages sent by another.
+        self.add_dynamic_items(PageButton)
         for extension in discover_extensions():
             await self.load_extension(extension)
         await self.sync_commands_if_changed()
@@ -128,11 +131,20 @@ class NatoBot(commands.AutoShardedBot):
         gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
 
     async def close(self) -> None:
-        Paginator.stop_all()  # discord.py's close() leaves views' timeout tasks pending
+        # Before the connection closes: a page left enabled would invite clicks after we're gone.
+        if not self.is_closed():
+            await disable_all_pages(self)
         await super().close()
         self.charts.close()
         if hasattr(self, "store"):
             await self.store.close()
+
+    async def on_interaction(self, interaction: discord.Interaction[NatoBot]) -> None:
+        """A click or form nothing here handles still gets a private answer."""
+        try:
+            await answer_if_stale(self, interaction)
+        except discord.HTTPException:
+            log.warning("could not answer stale interaction %s", interaction.id)
 
     # -- command sync -------------------------------------------------------------------------
 

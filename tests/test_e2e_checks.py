@@ -11,6 +11,7 @@ from bot.checks import owner_only
 from bot.client import NatoBot
 from tests.fakediscord import FakeDiscord, FakeGuild
 from tests.support.bot import bot_settings
+from tests.support.waiting import SLOW
 
 MANAGE_GUILD = discord.Permissions(manage_guild=True)
 
@@ -103,8 +104,8 @@ async def test_without_owner_ids_the_application_owner_is_the_owner(
     bot = NatoBot(settings)
     ran: list[int] = []
     _owner_command(bot, ran)
-    async with fake_discord.running(bot):
-        await fake_discord.wait_for_commands(timeout=120)
+    async with fake_discord.running(bot, timeout=SLOW):
+        await fake_discord.wait_for_commands(timeout=SLOW)
         fake_discord.add_member(guild, fake_discord.owner)
         owner = await fake_discord.invoke(
             "owner-thing", user=fake_discord.owner, permission_override=True
