@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.errors import UserFacingError, echo
 from bot.replies import send_ephemeral
 from bot.views import PageButton, disable_all_pages
-from bot.views.stale import answer_if_stale
+from bot.views.stale import watch_for_stale_clicks
 from db.store import Store
 
 log = logging.getLogger(__name__)
@@ -118,6 +118,7 @@ class NatoBot(commands.AutoShardedBot):
         self.store = await Store.open(self.settings.database_path)
         # Page buttons carry their state: this process answers clicks on pages sent by another.
         self.add_dynamic_items(PageButton)
+        watch_for_stale_clicks(self)  # a click nothing here handles still gets an answer
         for extension in discover_extensions():
             await self.load_extension(extension)
         await self.sync_commands_if_changed()
@@ -138,13 +139,6 @@ class NatoBot(commands.AutoShardedBot):
         self.charts.close()
         if hasattr(self, "store"):
             await self.store.close()
-
-    async def on_interaction(self, interaction: discord.Interaction[NatoBot]) -> None:
-        """A click or form nothing here handles still gets a private answer."""
-        try:
-            await answer_if_stale(self, interaction)
-        except discord.HTTPException:
-            log.warning("could not answer stale interaction %s", interaction.id)
 
     # -- command sync -------------------------------------------------------------------------
 

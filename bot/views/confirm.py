@@ -35,13 +35,33 @@ class Confirm(discord.ui.View):
         super().__init__(timeout=timeout)
         self.owner_id = owner_id
         self.value: bool | None = None
-        #: The interaction whose reply carries the buttons (set after sending it): expiry edits
-        #: that reply through its token.
-        self.origin: discord.Interaction[Any] | None = None
+        #: The message carrying the buttons: expiry disables them there.
+        self.message: discord.InteractionMessage | discord.WebhookMessage | None = None
 
-    async def wait_for_answer(self) -> bool | None:
-        await self.wait()
-        return self.value
+    @classmethod
+    async def ask(
+        cls,
+        interaction: discord.Interaction[Any],
+        question: str,
+        *,
+        timeout: float = CONFIRM_TIMEOUT,  # noqa: ASYNC109 - how long the buttons work
+        ephemeral: bool = False,
+    ) -> bool | None:
+        """Ask the person who ran the command; their answer, or None when nobody answered.
+
+        As the response, or as a follow-up once the interaction was answered (deferred, say).
+        """
+        view = cls(owner_id=interaction.user.id, timeout=timeout)
+        if interaction.response.is_done():
+            view.message = await interaction.followup.send(
+                question, view=view, ephemeral=ephemeral, wait=True
+            )
+        else:
+            sent = await interaction.response.send_message(question, view=view, ephemeral=ephemeral)
+            if isinstance(sent.resource, discord.InteractionMessage):
+                view.message = sent.resource
+        await view.wait()
+        return view.value
 
     def _disable_all(self) -> None:
         for item in self.children:
@@ -59,7 +79,7 @@ class Confirm(discord.ui.View):
         self._disable_all()
         self.stop()
         await interaction.response.edit_message(view=self)
-        self.origin = None  # nothing left to edit: drop the reference
+        self.message = None  # nothing left to edit: drop the reference
 
     @discord.ui.button(label="Confirm", style=discord.ButtonStyle.green)
     async def confirm(
@@ -75,11 +95,11 @@ class Confirm(discord.ui.View):
 
     async def on_timeout(self) -> None:
         self._disable_all()
-        origin, self.origin = self.origin, None
-        if origin is not None:
+        message, self.message = self.message, None
+        if message is not None:
             # The message may be gone, or the interaction token expired (15 minutes).
             with contextlib.suppress(discord.HTTPException):
-                await origin.edit_original_response(view=self)
+                await message.edit(view=self)
 
     async def on_error(
         self,
