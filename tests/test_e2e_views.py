@@ -74,7 +74,8 @@ async def test_someone_else_is_refused_and_the_invoker_can_still_cancel(
     assert message.edits == edits and not _all_disabled(message)
     assert answers == []
 
-    await fake_discord.click(message, cancel_id)
+    cancelled = await fake_discord.click(message, cancel_id)
+    assert (await cancelled.response()).type == 7
     await eventually(lambda: answers, "the command got its answer")
     assert answers == [False]
     assert _all_disabled(message)
@@ -167,25 +168,37 @@ async def test_timed_out_pages_are_freed(
     natobot: NatoBot, fake_discord: FakeDiscord, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     views: list[weakref.ref[discord.ui.View]] = []
-    real_page_view = paginator.page_view
+    records: list[weakref.ref[object]] = []
+    real_page_view, real_track = paginator.page_view, paginator._track
 
-    def spy(*args: Any, **kwargs: Any) -> discord.ui.View:
+    def spy_view(*args: Any, **kwargs: Any) -> discord.ui.View:
         view = real_page_view(*args, **kwargs)
         views.append(weakref.ref(view))
         return view
 
-    monkeypatch.setattr(paginator, "page_view", spy)
-    monkeypatch.setattr(paginator, "PAGINATOR_TIMEOUT", 0.2)
+    def spy_track(interaction: Any, message_id: int, *args: Any) -> None:
+        real_track(interaction, message_id, *args)
+        records.append(weakref.ref(paginator._LIVE[message_id]))
+
+    monkeypatch.setattr(paginator, "page_view", spy_view)
+    monkeypatch.setattr(paginator, "_track", spy_track)
     message = await (await fake_discord.invoke("ranking", RANKING)).final_message()
     _, _, next_id = message.custom_ids()
-    await eventually(lambda: message.id in paginator._LIVE, "the page tracked")
-    record = weakref.ref(paginator._LIVE[message.id])
     await (await fake_discord.click(message, next_id)).response()
-    await eventually(lambda: _all_disabled(message), "the buttons disabled on timeout")
+    await eventually(lambda: records, "the page tracked for expiry")
+    await eventually(lambda: paginator._LIVE[message.id].index == 1, "the turn recorded")
+    assert live_pages(natobot) == [message.id]
+
+    # Time passes: the page's expiry timer fires (called now rather than waited for).
+    timer = paginator._LIVE[message.id].timer
+    assert timer is not None and not timer.cancelled()
+    timer.cancel()
+    paginator._expire_soon(message.id)
+    await eventually(lambda: _all_disabled(message), "the buttons disabled on expiry")
 
     assert live_pages(natobot) == []
     # What a page keeps until it expires is plain data: freed the moment it is dropped.
-    assert record() is None
+    assert [ref for ref in records if ref() is not None] == []
     store = natobot._connection._view_store
     assert message.id not in store._views and message.id not in store._synced_message_views
     gc.collect()  # views hold cycles (items <-> view): freed by the collector, not held by anyone
