@@ -11,8 +11,9 @@ import asyncio
 import time
 from collections.abc import Callable
 
-#: How long a test waits for real work (a first chart, a bot start, a timed-out view) to show.
-SLOW = 120.0
+#: How long a test waits for real work (a first chart, a bot start, a timed-out view) to show;
+#: under pytest-timeout's per-test limit, so the failure names what never came.
+SLOW = 60.0
 
 #: How often ``eventually`` looks again (a condition on plain objects: cheap to evaluate).
 POLL = 0.01
