@@ -20,7 +20,7 @@ from bot.chart_renderer import ChartRenderer
 from bot.config import Settings
 from bot.errors import UserFacingError, echo
 from bot.replies import send_ephemeral
-from bot.views import PageButton, disable_all_pages
+from bot.views import Confirm, PageButton, disable_all_pages
 from bot.views.stale import watch_for_stale_clicks
 from db.store import Store
 
@@ -135,6 +135,7 @@ class NatoBot(commands.AutoShardedBot):
         # Before the connection closes: a page left enabled would invite clicks after we're gone.
         if not self.is_closed():
             await disable_all_pages(self)
+        Confirm.stop_all()
         await super().close()
         self.charts.close()
         if hasattr(self, "store"):

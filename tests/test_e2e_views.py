@@ -92,6 +92,18 @@ async def test_an_unanswered_question_expires_and_disables_its_buttons(
     await eventually(lambda: _all_disabled(message), "the buttons disabled on expiry")
 
 
+async def test_an_open_question_ends_unanswered_at_shutdown(
+    fake_discord: FakeDiscord, guild: FakeGuild, tmp_path: Path
+) -> None:
+    bot = NatoBot(bot_settings(tmp_path, fake_discord))
+    answers: list[bool | None] = []
+    async with fake_discord.running(bot, timeout=SLOW):
+        await _with_ask_command(bot, answers, expiry=10 * SLOW)  # outlives the test's wait
+        await (await fake_discord.invoke("ask")).final_message()
+    await eventually(lambda: answers, "the waiting command finished")
+    assert answers == [None]
+
+
 # ---- pages -------------------------------------------------------------------------------------
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Any
+import weakref
+from typing import Any, ClassVar
 
 import discord
 
@@ -31,8 +32,18 @@ class Confirm(discord.ui.View):
     Pressing either button, or expiry, disables both on the message.
     """
 
+    _open: ClassVar[weakref.WeakSet[Confirm]] = weakref.WeakSet()
+
+    @classmethod
+    def stop_all(cls) -> None:
+        """At shutdown: end every open question unanswered (discord.py's close() leaves views'
+        timeout tasks pending, and the commands waiting on them would never finish)."""
+        for view in list(cls._open):
+            view.stop()
+
     def __init__(self, *, owner_id: int, timeout: float = CONFIRM_TIMEOUT) -> None:
         super().__init__(timeout=timeout)
+        Confirm._open.add(self)
         self.owner_id = owner_id
         self.value: bool | None = None
         #: The message carrying the buttons: expiry disables them there.
