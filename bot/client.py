@@ -24,6 +24,7 @@ from bot.inflight import InFlight
 from bot.replies import send_ephemeral
 from bot.startup import RequestAttempts, StartupFailure, describe_http_failure
 from bot.views import Confirm, PageButton, disable_all_pages
+from bot.views.export import ExportButton
 from bot.views.stale import watch_for_stale_clicks
 from db.store import Store
 
@@ -152,8 +153,9 @@ class NatoBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         self.store = await Store.open(self.settings.database_path)
-        # Page buttons carry their state: this process answers clicks on pages sent by another.
-        self.add_dynamic_items(PageButton)
+        # Page and export buttons carry their state: this process answers clicks on replies
+        # sent by another.
+        self.add_dynamic_items(PageButton, ExportButton)
         watch_for_stale_clicks(self)  # a click nothing here handles still gets an answer
         for extension in discover_extensions():
             await self.load_extension(extension)

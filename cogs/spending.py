@@ -6,7 +6,7 @@ Each command is a thin layer: parse options -> snapshot from the Store -> analyt
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -28,6 +28,7 @@ from bot.options import (
 )
 from bot.render import embeds
 from bot.views import register_page_source, send_pages
+from bot.views.export import ExportButton, export_view
 
 if TYPE_CHECKING:
     from bot.client import NatoBot
@@ -67,7 +68,9 @@ class SpendingCog(commands.Cog):
         result = analytics.summary(
             self.bot.store.snapshot, release_id=release, year=year, target=goal
         )
-        await interaction.response.send_message(embed=embeds.summary_embed(result))
+        await interaction.response.send_message(
+            embed=embeds.summary_embed(result), view=export_view(result)
+        )
 
     @app_commands.command(name="ranking", description="Allies ranked by a measure")
     @app_commands.describe(
@@ -151,7 +154,9 @@ class SpendingCog(commands.Cog):
         result = analytics.compare(
             snap, [c.iso3 for c in allies], release_id=release, year=year, target=goal
         )
-        await interaction.response.send_message(embed=embeds.compare_embed(result))
+        await interaction.response.send_message(
+            embed=embeds.compare_embed(result), view=export_view(result)
+        )
 
     @app_commands.command(
         name="revisions", description="An ally's figure as each NATO release published it"
@@ -164,7 +169,9 @@ class SpendingCog(commands.Cog):
         self, interaction: Interaction, country: CountryArg, year: YearArg | None = None
     ) -> None:
         result = analytics.revisions(self.bot.store.snapshot, country.iso3, year=year)
-        await interaction.response.send_message(embed=embeds.revisions_embed(result))
+        await interaction.response.send_message(
+            embed=embeds.revisions_embed(result), view=export_view(result)
+        )
 
     @app_commands.command(name="targets", description="What NATO's spending targets mean")
     async def targets(self, interaction: Interaction) -> None:
@@ -190,6 +197,15 @@ def ranking_pages(bot: NatoBot, state: str) -> list[discord.Embed]:
     return embeds.ranking_pages(result)
 
 
+def ranking_export(bot: NatoBot, state: str) -> list[discord.ui.Item[Any]]:
+    """The Export CSV button beside the /ranking pages a state names (same state as the pages)."""
+    metric, release, year = state.split("/")
+    result = analytics.ranking(
+        bot.store.snapshot, metric=analytics.Metric(metric), release_id=release, year=int(year)
+    )
+    return [ExportButton.of(result)]
+
+
 async def setup(bot: NatoBot) -> None:
-    register_page_source("ranking", ranking_pages)
+    register_page_source("ranking", ranking_pages, extras=ranking_export)
     await bot.add_cog(SpendingCog(bot))

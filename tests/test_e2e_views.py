@@ -22,8 +22,13 @@ from tests.support.waiting import SLOW, eventually
 RANKING = {"release": "2024-06", "year": 2024}
 
 
+def _page_ids(message: FakeMessage) -> list[str]:
+    """The page buttons' ids (an Export CSV button may follow them; it never expires)."""
+    return [c for c in message.custom_ids() if not c.startswith("export:")]
+
+
 def _all_disabled(message: FakeMessage) -> bool:
-    return all(message.component(c).get("disabled") for c in message.custom_ids())
+    return all(message.component(c).get("disabled") for c in _page_ids(message))
 
 
 # ---- Confirm / Cancel ------------------------------------------------------------------------
@@ -111,7 +116,7 @@ async def test_ranking_makes_no_get_original(natobot: NatoBot, fake_discord: Fak
     # The reply's own callback answer names the message: nothing to fetch, so a failing
     # GET @original cannot add an apology after the reply or leave the buttons enabled for good.
     message = await (await fake_discord.invoke("ranking", RANKING)).final_message()
-    assert len(message.custom_ids()) == 3
+    assert len(_page_ids(message)) == 3
     assert not [r for r in fake_discord.requests if r.method == "GET" and "@original" in r.path]
     # The bot reads the message id from that answer (just after the fake recorded the reply).
     await eventually(lambda: live_pages(natobot) == [message.id], "the page tracked for expiry")
@@ -127,7 +132,7 @@ async def test_pages_still_turn_after_a_restart(
         async with fake_discord.running(NatoBot(settings), timeout=SLOW):
             message = await (await fake_discord.invoke("ranking", RANKING)).final_message()
     page_one = message.embeds[0]
-    prev_id, counter_id, next_id = message.custom_ids()
+    prev_id, counter_id, next_id = _page_ids(message)
     pages = int(message.component(counter_id)["label"].split("/")[1])
 
     restarted = NatoBot(settings)
@@ -154,7 +159,7 @@ async def test_an_expired_page_says_so_and_disables_its_buttons(
         crash.setattr(paginator, "PAGINATOR_TIMEOUT", -5.0)  # already past when it is sent
         async with fake_discord.running(NatoBot(settings), timeout=SLOW):
             message = await (await fake_discord.invoke("ranking", RANKING)).final_message()
-    _, _, next_id = message.custom_ids()
+    _, _, next_id = _page_ids(message)
     edits = message.edits
     async with fake_discord.running(NatoBot(settings), timeout=SLOW):
         click = await fake_discord.click(message, next_id)
@@ -195,7 +200,7 @@ async def test_timed_out_pages_are_freed(
     monkeypatch.setattr(paginator, "page_view", spy_view)
     monkeypatch.setattr(paginator, "_track", spy_track)
     message = await (await fake_discord.invoke("ranking", RANKING)).final_message()
-    _, _, next_id = message.custom_ids()
+    _, _, next_id = _page_ids(message)
     await (await fake_discord.click(message, next_id)).response()
     await eventually(lambda: records, "the page tracked for expiry")
     await eventually(lambda: paginator._LIVE[message.id].index == 1, "the turn recorded")

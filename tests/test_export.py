@@ -197,3 +197,14 @@ def test_cells_carry_no_binary_noise_or_negative_zero() -> None:
     assert csv_export._cell(True) == "true" and csv_export._cell(None) == ""
     assert csv_export._cell(967707.0 * 1e-3) == "967.707"
     assert csv_export._cell(4.0) == "4"
+
+
+def test_the_longest_question_fits_a_custom_id(snap: Snapshot) -> None:
+    from bot.views.export import CUSTOM_ID_LIMIT, ExportButton, answer
+
+    codes = ["POL", "DEU", "FRA", "GBR", "MKD"]
+    result = analytics.compare(snap, codes, release_id="2024-06", year=2024, target=3.25)
+    button = ExportButton.of(result)
+    assert button.item.custom_id == "export:compare:2024-06/2024/3.25/POL,DEU,FRA,GBR,MKD"
+    assert len(button.item.custom_id or "") <= CUSTOM_ID_LIMIT
+    assert answer(snap, button.command, button.question) == result

@@ -39,14 +39,36 @@ PageSource = Callable[[Any, str], Sequence[discord.Embed]]
 
 _SOURCES: dict[str, PageSource] = {}
 
+#: Items a page source shows beside the buttons (an Export CSV button), rebuilt from the state
+#: like the pages: (the bot, state) -> items. They must be dynamic items (their custom id holds
+#: their state), and they are left enabled when the page buttons expire.
+PageExtras = Callable[[Any, str], Sequence[discord.ui.Item[Any]]]
+
+_EXTRAS: dict[str, PageExtras] = {}
+
 NOT_YOURS = "Only the person who ran the command can turn its pages; run it yourself to browse."
 
 
-def register_page_source(name: str, source: PageSource) -> None:
-    """Make pages named ``name`` (the command's name, shown in "run /name again") rebuildable."""
+def register_page_source(
+    name: str, source: PageSource, *, extras: PageExtras | None = None
+) -> None:
+    """Make pages named ``name`` (the command's name, shown in "run /name again") rebuildable,
+    with ``extras`` beside their buttons."""
     if not re.fullmatch(r"[a-z_-]+", name):
         raise ValueError(f"a page source name is lower-case letters, '-' or '_': {name!r}")
     _SOURCES[name] = source
+    if extras is not None:
+        _EXTRAS[name] = extras
+
+
+def _extras(client: Any, key: PageKey) -> Sequence[discord.ui.Item[Any]]:
+    extras = _EXTRAS.get(key.source)
+    if extras is None:
+        return ()
+    try:
+        return extras(client, key.state)
+    except UserFacingError:  # the state names data the bot no longer has: the pages say so
+        return ()
 
 
 def expired_text(source: str) -> str:
@@ -122,13 +144,22 @@ class PageButton(
                 )
 
 
-def page_view(key: PageKey, index: int, count: int, *, disabled: bool = False) -> discord.ui.View:
-    """The three buttons for page ``index`` of ``count``. Every item is dynamic, so discord.py's
-    view store keeps no reference to the view once it is sent."""
+def page_view(
+    key: PageKey,
+    index: int,
+    count: int,
+    *,
+    disabled: bool = False,
+    extras: Sequence[discord.ui.Item[Any]] = (),
+) -> discord.ui.View:
+    """The three buttons for page ``index`` of ``count``, then ``extras``. Every item is dynamic,
+    so discord.py's view store keeps no reference to the view once it is sent."""
     view = discord.ui.View(timeout=None)
     view.add_item(PageButton(key, "prev", label="◀", disabled=disabled or index == 0))
     view.add_item(PageButton(key, "count", label=f"{index + 1} / {count}", disabled=True))
     view.add_item(PageButton(key, "next", label="▶", disabled=disabled or index >= count - 1))
+    for item in extras:
+        view.add_item(item)
     return view
 
 
@@ -146,13 +177,20 @@ async def send_pages(
     """
     if source not in _SOURCES:
         raise ValueError(f"no page source {source!r}: register_page_source() it first")
-    if len(pages) == 1:
-        await interaction.response.send_message(embed=pages[0])
-        return
     lifetime = PAGINATOR_TIMEOUT if timeout is None else timeout
     key = PageKey(source, state, interaction.user.id, math.ceil(time.time() + lifetime))
+    extras = _extras(interaction.client, key)
+    if len(pages) == 1:
+        if extras:
+            alone = discord.ui.View(timeout=None)
+            for item in extras:
+                alone.add_item(item)
+            await interaction.response.send_message(embed=pages[0], view=alone)
+        else:
+            await interaction.response.send_message(embed=pages[0])
+        return
     sent = await interaction.response.send_message(
-        embed=pages[0], view=page_view(key, 0, len(pages))
+        embed=pages[0], view=page_view(key, 0, len(pages), extras=extras)
     )
     # The callback's answer names the message: no GET @original, which could fail after the
     # reply was already sent (and then leave the buttons never disabled).
@@ -185,7 +223,8 @@ async def _turn(interaction: discord.Interaction[Any], key: PageKey, action: str
     step = {"prev": -1, "next": 1}.get(action, 0)
     index = max(0, min(_shown(message)[0] + step, len(pages) - 1))
     await interaction.response.edit_message(
-        embed=pages[index], view=page_view(key, index, len(pages))
+        embed=pages[index],
+        view=page_view(key, index, len(pages), extras=_extras(interaction.client, key)),
     )
     live = _LIVE.get(message.id)
     if live is not None:
@@ -197,7 +236,8 @@ async def _turn(interaction: discord.Interaction[Any], key: PageKey, action: str
 async def _refuse_expired(interaction: discord.Interaction[Any], key: PageKey) -> None:
     """Disable the buttons on the message and say why, privately."""
     index, count = _shown(interaction.message)
-    await interaction.response.edit_message(view=page_view(key, index, count, disabled=True))
+    view = page_view(key, index, count, disabled=True, extras=_extras(interaction.client, key))
+    await interaction.response.edit_message(view=view)
     await send_ephemeral(interaction, expired_text(key.source))
 
 
@@ -259,7 +299,8 @@ def _expire_soon(message_id: int) -> None:
 
 async def _disable(live: _Live) -> None:
     webhook = discord.Webhook.partial(live.application_id, live.token, client=live.client)
-    view = page_view(live.key, live.index, live.count, disabled=True)
+    extras = _extras(live.client, live.key)
+    view = page_view(live.key, live.index, live.count, disabled=True, extras=extras)
     # The message may be gone, or the interaction token expired (15 minutes).
     with contextlib.suppress(discord.HTTPException):
         await webhook.edit_message(live.message_id, view=view)
