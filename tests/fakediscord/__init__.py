@@ -26,7 +26,8 @@ What tests can make Discord do:
   `ManualClock` holds the windows still so a test knows which request is refused (see `ratelimits`);
 - remember message nonces: a POST with `nonce` and `enforce_nonce` (discord.py sends both) that
   repeats a nonce in the same channel within 5 minutes returns the first message;
-- change under a running bot: `create_channel`, `delete_channel` (then 404 Unknown Channel),
+- change under a running bot: `join_guild` (the bot is added to a server: on_guild_join),
+  `create_channel`, `delete_channel` (then 404 Unknown Channel),
   `grant` / `revoke` a permission for a member or role in a channel (overwrite) or guild-wide
   (roles), each sent as the gateway event discord.py's cache follows (CHANNEL_*, GUILD_ROLE_*).
 Injected faults and 429s are in `fake.requests` with `fault` set (`fake.faulted_requests()`).

@@ -246,6 +246,8 @@ class FakeGuild:
     channels: list[FakeChannel] = field(default_factory=list)
     members: dict[int, FakeMember] = field(default_factory=dict)
     locale: str = "en-US"
+    #: Where Discord posts join notices (and bots often greet); None = the server has none.
+    system_channel_id: int | None = None
 
     def channel(self, name: str) -> FakeChannel:
         for channel in self.channels:
@@ -290,7 +292,9 @@ class FakeGuild:
             "features": [],
             "mfa_level": 0,
             "application_id": None,
-            "system_channel_id": None,
+            "system_channel_id": None
+            if self.system_channel_id is None
+            else str(self.system_channel_id),
             "system_channel_flags": 0,
             "rules_channel_id": None,
             "vanity_url_code": None,

@@ -252,6 +252,14 @@ class FakeDiscord(Driver):
         """Send any gateway event (to the shard holding `guild`, or shard 0)."""
         await self.gateway.dispatch(event, data, guild=guild)
 
+    async def join_guild(self, guild: FakeGuild) -> None:
+        """The bot is added to `guild` (made with `add_guild`) while it runs: GUILD_CREATE as
+        Discord sends it for a new server, without `unavailable`, so discord.py fires
+        on_guild_join (a server it was already in comes back as on_guild_available)."""
+        payload = guild.to_payload()
+        del payload["unavailable"]
+        await self.gateway.dispatch("GUILD_CREATE", payload, guild=guild)
+
     # ---- faults ------------------------------------------------------------------------------
     def fail_next(
         self,
