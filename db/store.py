@@ -369,6 +369,15 @@ class Store:
         async with self._db.transaction() as tx:
             await meta.put(tx, key, value)
 
+    async def claim_meta(self, key: str, value: str) -> bool:
+        """Set ``key`` only when it holds nothing yet; True if this call set it. Under the write
+        lock, so of two callers (or two processes) exactly one gets True: for "only once"."""
+        async with self._db.transaction() as tx:
+            if await meta.get(tx, key) is not None:
+                return False
+            await meta.put(tx, key, value)
+        return True
+
     async def audit(self, actor: str, action: str, detail: str = "") -> None:
         async with self._db.transaction() as tx:
             await audit.record(tx, actor, action, detail, at=_now())
