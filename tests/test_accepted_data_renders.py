@@ -257,8 +257,11 @@ def _ask_everything(snap: Snapshot, chart: Callable[[str, str], bool]) -> int:
                 assert text.render(ranking)
                 _sendable(*embeds.ranking_pages(ranking))
             for args in _preview_calls(snap, rid, year):
-                _, query, _ = preview._QUERIES[args.query]
-                if _answer(partial(query, snap, args)) is not None:
+                _, query, _, formats = preview._QUERIES[args.query]
+                result = _answer(partial(query, snap, args))
+                if result is not None:
+                    for form in formats:  # text, and the CSV and JSON of the same answer
+                        assert preview._output(result, snap, form)
                     answered += 1
         for iso3 in codes:
             profile = analytics.profile(snap, iso3, release_id=rid)
