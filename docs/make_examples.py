@@ -38,6 +38,8 @@ from tests.fakediscord import FakeDiscord  # noqa: E402
 
 OUT_DIR = ROOT / "docs" / "examples"
 WIDTH = 700
+#: A phone's width in CSS pixels (a 1080-pixel-wide screen at 2.7×): the README's phone renders.
+PHONE_WIDTH = 400
 BACKGROUND = (0x31, 0x33, 0x38)  # Discord's dark theme, #313338
 EPHEMERAL_FLAG = 1 << 6
 BOT_NAME = "NATO Spending"
@@ -52,6 +54,7 @@ class Invocation:
     name: str  # docs/examples/<name>.png
     command: str
     options: dict[str, Any] = field(default_factory=dict)
+    width: int = WIDTH  # of the page photographed, CSS pixels
 
     @property
     def typed(self) -> str:
@@ -87,6 +90,9 @@ INVOCATIONS: Sequence[Invocation] = (
     Invocation("targets", "targets"),
     Invocation("about", "about"),
     Invocation("country-unknown", "country", {"country": "polnad"}),
+    Invocation("help", "help"),
+    Invocation("summary-phone", "summary", {"target": 3.5}, width=PHONE_WIDTH),
+    Invocation("country-phone", "country", {"country": "pl"}, width=PHONE_WIDTH),
 )
 
 
@@ -110,7 +116,8 @@ async def collect(invocations: Sequence[Invocation]) -> list[Reply]:
                     await fake.wait_for_commands()
                     for invocation in invocations:
                         interaction = await fake.invoke(invocation.command, invocation.options)
-                        message = await interaction.final_message()
+                        # A first chart starts a worker: slow on a loaded machine.
+                        message = await interaction.final_message(timeout=120)
                         replies.append(
                             Reply(
                                 invocation=invocation,
@@ -269,7 +276,7 @@ body { width: %(width)dpx; padding: 14px 16px 16px 0;
   border-radius: 3px; line-height: 15px; height: 15px; }
 .time { color: #949ba4; font-size: 12px; margin-left: 2px; }
 .content { color: #dbdee1; white-space: normal; }
-.embed { max-width: 520px; margin-top: 4px; background: #2b2d31; border-left: 4px solid;
+.embed { max-width: min(520px, 100%%); margin-top: 4px; background: #2b2d31; border-left: 4px solid;
   border-radius: 4px; }
 .embed-grid { display: grid; padding: 8px 16px 16px 12px; gap: 8px; }
 .author { font-size: 14px; font-weight: 600; color: #f2f3f5; }
@@ -319,7 +326,7 @@ def page_html(reply: Reply) -> str:
         )
     classes = "message ephemeral" if reply.ephemeral else "message"
     return f"""<!doctype html>
-<html><head><meta charset="utf-8"><style>{CSS % {"width": WIDTH}}</style></head>
+<html><head><meta charset="utf-8"><style>{CSS % {"width": reply.invocation.width}}</style></head>
 <body><div class="{classes}">
 <div class="reply">{_USER_AVATAR.format(size=16)}<span class="who">{USER_NAME}</span> used
 <span class="cmd">{html.escape(reply.invocation.typed)}</span></div>
@@ -341,8 +348,8 @@ def chromium_binary() -> str:
     raise SystemExit("chromium not found: apt-get install chromium (a docs tool; not for CI)")
 
 
-def screenshot(page: str, target: Path, workdir: Path) -> None:
-    """Photograph `page` with headless Chromium at WIDTH, then crop to the content."""
+def screenshot(page: str, target: Path, workdir: Path, width: int = WIDTH) -> None:
+    """Photograph `page` with headless Chromium at `width`, then crop to the content."""
     source = workdir / f"{target.stem}.html"
     source.write_text(page, encoding="utf-8")
     raw = workdir / f"{target.stem}.raw.png"
@@ -361,21 +368,21 @@ def screenshot(page: str, target: Path, workdir: Path) -> None:
         "--force-device-scale-factor=1",
         f"--user-data-dir={profile}",
         f"--screenshot={raw}",
-        f"--window-size={WIDTH},2400",  # generous: cropped below
+        f"--window-size={width},2400",  # generous: cropped below
         source.as_uri(),
     ]
     subprocess.run(command, check=True, capture_output=True, timeout=120)
-    crop_to_content(raw, target)
+    crop_to_content(raw, target, width)
 
 
-def crop_to_content(raw: Path, target: Path, margin: int = 14) -> None:
+def crop_to_content(raw: Path, target: Path, width: int = WIDTH, margin: int = 14) -> None:
     """Cut the empty background below the message; save as a compact PNG."""
     with Image.open(raw) as shot:
         image = shot.convert("RGB")
     background = Image.new("RGB", image.size, BACKGROUND)
     box = ImageChops.difference(image, background).getbbox()
     bottom = (box[3] if box else image.height) + margin
-    cropped = image.crop((0, 0, WIDTH, min(bottom, image.height)))
+    cropped = image.crop((0, 0, width, min(bottom, image.height)))
     # 256 colours keep text crisp and the files a fraction of the size of true colour.
     cropped.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
         target, optimize=True
@@ -388,7 +395,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="natobot-shots-") as tmp:
         for reply in replies:
             target = OUT_DIR / f"{reply.invocation.name}.png"
-            screenshot(page_html(reply), target, Path(tmp))
+            screenshot(page_html(reply), target, Path(tmp), reply.invocation.width)
             with Image.open(target) as done:
                 width, height = done.size
             kilobytes = target.stat().st_size // 1024

@@ -80,10 +80,12 @@ async def test_help_lists_every_command_with_its_signature(
     for command in tree_commands:
         assert f"**/{command.name}**" in listing
         assert command.description in listing
-        assert f"e.g. `{words.EXAMPLES[command.name][0]}`" in listing
+        example = words.EXAMPLES[command.name][0]
+        assert example == f"/{command.name}" or f"e.g. `{example}`" in listing
     gap = next(c for c in tree_commands if c.name == "gap")
     assert gap.signature.startswith("/gap country [")  # required first, optional in brackets
-    assert "**/settings target** `[value]`" in listing and "(Manage Server)" in listing
+    assert "**/settings target** `[value]`\nSet the default target" in listing
+    assert "(Manage Server) · e.g. `/settings target value:3.5`" in listing
 
 
 async def test_help_fits_discord_with_long_descriptions(

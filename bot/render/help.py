@@ -83,16 +83,16 @@ def in_help_order(commands: Sequence[CommandHelp]) -> list[CommandHelp]:
 
 
 def command_line(command: CommandHelp) -> str:
-    """'**/gap** `country [target] …` — How far… · e.g. `/gap country:Spain target:2`'."""
+    """'**/gap** `country [target] …`' over 'How far … · e.g. `/gap country:Spain target:2`'."""
     options = command.signature.removeprefix(f"/{command.name}").strip()
-    line = f"**/{command.name}**" + (f" `{options}`" if options else "")
-    line += f" — {command.description}"
+    head = f"**/{command.name}**" + (f" `{options}`" if options else "")
+    line = command.description
     if command.permission:
         line += f" ({command.permission})"
     example = EXAMPLES.get(command.name)
-    if example is not None:
-        line += f"\n  e.g. `{example[0]}`: {example[1]}"
-    return line
+    if example is not None and example[0] != f"/{command.name}":
+        line += f" · e.g. `{example[0]}`"
+    return f"{head}\n{line}"
 
 
 # --------------------------------------------------------------------------- the questions
