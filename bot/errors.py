@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+from discord.utils import escape_markdown
+
 #: How much of what someone typed an error message repeats back.
 ECHO_LIMIT = 60
 
@@ -10,10 +14,16 @@ class UserFacingError(Exception):
     """An error whose message is safe and useful to show to the person who asked."""
 
 
+#: Bidirectional controls: an unclosed U+202E would reverse the rest of the bot's line.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
 def echo(text: str) -> str:
-    """What the user typed, quoted back at most ECHO_LIMIT characters long."""
-    text = " ".join(text.split())
-    return text if len(text) <= ECHO_LIMIT else text[: ECHO_LIMIT - 1] + "…"
+    """What the user typed, quoted back at most ECHO_LIMIT characters long, neutralised: bidi
+    controls stripped and markdown escaped, so it reads as typed and cannot restyle the reply."""
+    text = " ".join(_BIDI_CONTROLS.sub("", text).split())
+    clipped = text if len(text) <= ECHO_LIMIT else text[: ECHO_LIMIT - 1] + "…"
+    return escape_markdown(clipped)
 
 
 class UnknownCountry(UserFacingError):

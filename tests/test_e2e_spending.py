@@ -37,7 +37,7 @@ async def test_summary_2024_names_the_eight_below(
     assert not message.ephemeral
     text = _text(message.embeds[0])
     assert "23 of 31" in text
-    assert "Allies in 2024: 32" in text
+    assert "NATO 2024-06 · defence expenditure" in text
     for ally in (
         "Croatia",
         "Portugal",

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 from bot.analytics import targets
 from bot.analytics._common import (
+    AGGREGATE_NAMES,
     AggregateShare,
     Footnote,
     NoFigures,
     Result,
     Sourcing,
+    aggregate_country,
     competition_ranks,
     exact_median,
+    is_aggregate,
     round_half_up,
     rounded_share,
 )
@@ -55,6 +58,7 @@ from bot.analytics.summary import AllyShare, ComplianceSummary, PreviousYear, su
 from bot.analytics.targets import Pledge, Target, Verdict, judge, target_name, validate_target
 
 __all__ = [
+    "AGGREGATE_NAMES",
     "MAX_COMPARE",
     "MIN_COMPARE",
     "PACE_YEARS",
@@ -89,10 +93,12 @@ __all__ = [
     "Target",
     "TargetCheck",
     "Verdict",
+    "aggregate_country",
     "compare",
     "competition_ranks",
     "exact_median",
     "gap",
+    "is_aggregate",
     "judge",
     "profile",
     "ranking",
