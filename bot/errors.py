@@ -53,6 +53,21 @@ class NotAnAlly(UnknownCountry):
         UserFacingError.__init__(self, message)
 
 
+class AggregateNotHere(UnknownCountry):
+    """The query names one of NATO's aggregates where only an ally will do (/gap, /revisions)."""
+
+    def __init__(self, query: str, name: str) -> None:
+        self.query = query
+        self.suggestions = []
+        #: What the replies call the aggregate ("NATO as a whole").
+        self.name = name
+        UserFacingError.__init__(
+            self,
+            f"“{echo(query)}” is {name}, NATO's own aggregate, not an ally: "
+            "/country and /compare show it; this command needs an ally.",
+        )
+
+
 class UnknownListItem(UnknownCountry):
     """One part of a list of allies matches nothing; says how a list is written."""
 

@@ -253,7 +253,11 @@ def _ask_everything(snap: Snapshot, chart: Callable[[str, str], bool]) -> int:
                     assert text.render(comparison)
                     _sendable(embeds.compare_embed(comparison))
             for metric in analytics.Metric:
-                ranking = analytics.ranking(snap, metric=metric, release_id=rid, year=year)
+                ranking = _answer(
+                    partial(analytics.ranking, snap, metric=metric, release_id=rid, year=year)
+                )
+                if ranking is None:  # no release has the metric that year: one private line
+                    continue
                 assert text.render(ranking)
                 _sendable(*embeds.ranking_pages(ranking))
             for args in _preview_calls(snap, rid, year):

@@ -284,8 +284,19 @@ def test_every_ranking_accounts_for_every_ally(
         Metric.PER_CAPITA: "spend_per_capita_usd_2015",
     }[metric]
     for year in release_years(release)[-3:]:
-        result = analytics.ranking(snap, metric=metric, release_id=release, year=year)
-        expected = {i for i in allies_of(year) if cell(release, i, year, column)}
+        try:
+            result = analytics.ranking(snap, metric=metric, release_id=release, year=year)
+        except analytics.MetricNotPublished:
+            assert not any(cell(r, i, year, column) for r in release_ids() for i in allies_of(year))
+            continue
+        used = result.release_id
+        if used != release:
+            # The release lacks the figure that year: the newest release that has it answers.
+            assert not any(cell(release, i, year, column) for i in allies_of(year))
+            assert result.instead_of == release
+            later = release_ids()[release_ids().index(used) + 1 :]
+            assert not any(cell(r, i, year, column) for r in later for i in allies_of(year))
+        expected = {i for i in allies_of(year) if cell(used, i, year, column)}
         assert {r.country.iso3 for r in result.rows} == expected
         assert {c.iso3 for c in result.missing} == set(allies_of(year)) - expected
         values = [r.value_rounded for r in result.rows]

@@ -287,7 +287,7 @@ async def test_summary_2023_median_and_compare_exactly_at(
 ) -> None:
     inter = await fake_discord.invoke("summary", {"year": 2023, "release": "2024-03"})
     text = _text((await inter.final_message()).embeds[0])
-    assert f"{median_text('2024-03', 2023)}% of GDP" in text
+    assert f"median ally {median_text('2024-03', 2023)}" in text
     inter = await fake_discord.invoke(
         "compare", {"countries": "sk, dk", "year": 2024, "release": "2024-06"}
     )

@@ -52,7 +52,15 @@ from bot.analytics.profile import (
     compare,
     profile,
 )
-from bot.analytics.ranking import AggregateValue, Metric, Ranking, RankingRow, ranking
+from bot.analytics.ranking import (
+    AggregateValue,
+    Metric,
+    MetricNotPublished,
+    Order,
+    Ranking,
+    RankingRow,
+    ranking,
+)
 from bot.analytics.revisions import RevisionChange, RevisionRow, Revisions, revisions
 from bot.analytics.summary import AllyShare, ComplianceSummary, PreviousYear, summary
 from bot.analytics.targets import Pledge, Target, Verdict, judge, target_name, validate_target
@@ -75,8 +83,10 @@ __all__ = [
     "InvalidComparison",
     "LaterYear",
     "Metric",
+    "MetricNotPublished",
     "NoFigures",
     "NoReach",
+    "Order",
     "PathToTarget",
     "Pledge",
     "PreviousYear",

@@ -20,6 +20,7 @@ from bot.analytics import (
     Comparison,
     ComplianceSummary,
     Gap,
+    Order,
     Profile,
     Ranking,
     Revisions,
@@ -70,6 +71,7 @@ from bot.render.wording import (
     summary_consequence,
     summary_headline,
     summary_title,
+    target_marker,
     targets_lines,
 )
 
@@ -240,8 +242,11 @@ def summary_embed(result: ComplianceSummary) -> discord.Embed:
     return fit(embed)
 
 
-def ranking_pages(result: Ranking, per_page: int = RANKING_PER_PAGE) -> list[discord.Embed]:
+def ranking_pages(
+    result: Ranking, per_page: int = RANKING_PER_PAGE, *, note: str | None = None
+) -> list[discord.Embed]:
     """The ranking split into pages (32 allies read badly in one embed); missing allies last.
+    With a target, a marker row ("— 2% —") sits between the allies above and below it.
 
     The page number is on the paginator's button, so not repeated in the embed.
     """
@@ -250,25 +255,35 @@ def ranking_pages(result: Ranking, per_page: int = RANKING_PER_PAGE) -> list[dis
     per_page = max(1, per_page)
     chunks = [result.rows[i : i + per_page] for i in range(0, len(result.rows), per_page)] or [()]
     width = max((len(r.country.name) for r in result.rows), default=0)
+    line = result.rows_before_line
     pages = []
     for number, chunk in enumerate(chunks, 1):
+        first = (number - 1) * per_page
         # The mark (or a space) after every value keeps the decimals aligned.
         values = [
             fmt_metric(metric, r.value_rounded) + (ESTIMATE_MARK if r.estimate and marks else " ")
             for r in chunk
         ]
         value_width = max((len(v) for v in values), default=0)
-        table = "\n".join(
-            f"{r.rank:>2}. {r.country.name:<{width}}  {value:>{value_width}}"
-            for r, value in zip(chunk, values, strict=True)
-        )
+        rows: list[str] = []
+        for index, (r, value) in enumerate(zip(chunk, values, strict=True), first):
+            if line is not None and result.target is not None and index == line:
+                rows.append(target_marker(result.target))
+            rows.append(f"{r.rank:>2}. {r.country.name:<{width}}  {value:>{value_width}}")
+        last = number == len(chunks)
+        if last and line is not None and result.target is not None and line == len(result.rows):
+            rows.append(target_marker(result.target))
+        table = "\n".join(rows)
         body = f"```\n{table}\n```" if chunk else wording.NO_ALLY_HAS_IT
         embed = discord.Embed(
-            title=wording.ranking_title(metric, result.year),
-            description=_description(basis_line(result.release), body),
+            title=wording.ranking_title(
+                metric, result.year, lowest_first=result.order is Order.LOWEST
+            ),
+            description=_description(
+                wording.ranking_instead_line(result), note, basis_line(result.release), body
+            ),
             colour=NATO_BLUE,
         )
-        last = number == len(chunks)
         if last and result.nato_total is not None:
             name, value = aggregate_value_line(result.nato_total, metric)
             embed.add_field(name=name, value=value)

@@ -22,6 +22,7 @@ from bot.analytics import (
     Metric,
     NoReach,
     Pledge,
+    Ranking,
     RevisionChange,
     RevisionRow,
     Revisions,
@@ -117,8 +118,28 @@ def previous_label(year: int) -> str:
     return f"A year earlier ({year})"
 
 
-def ranking_title(metric: Metric, year: int | None = None) -> str:
-    return f"{metric.label}, {year}" if year is not None else f"Ranking: {metric.label}"
+def ranking_title(metric: Metric, year: int | None = None, lowest_first: bool = False) -> str:
+    title = f"{metric.label}, {year}" if year is not None else f"Ranking: {metric.label}"
+    return f"{title}, lowest first" if lowest_first else title
+
+
+def ranking_instead_line(result: Ranking) -> str | None:
+    """Why the ranking is from another release than the one asked for (or the default)."""
+    if result.instead_of is None:
+        return None
+    return (
+        f"Release {result.instead_of} publishes no “{result.metric.label}”: "
+        f"this is {result.release_id}, the newest release that does."
+    )
+
+
+def target_marker(target: float) -> str:
+    """The row a ranking's table draws its target line with: '— 2% —'."""
+    return f"— {fmt_target(target)} —"
+
+
+#: When a ranking by another measure is asked for a target line.
+TARGET_SHARE_ONLY = "The target line is drawn in share-of-GDP rankings only."
 
 
 def gap_title(result: Gap) -> str:
