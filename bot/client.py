@@ -21,14 +21,13 @@ from bot.chart_renderer import ChartRenderer
 from bot.config import Settings
 from bot.errors import UserFacingError, echo
 from bot.inflight import InFlight
+from bot.replies import send_ephemeral
 from bot.startup import RequestAttempts, StartupFailure, describe_http_failure
-from bot.views import Paginator
+from bot.views import Confirm, PageButton, disable_all_pages
+from bot.views.stale import watch_for_stale_clicks
 from db.store import Store
 
 log = logging.getLogger(__name__)
-
-#: Discord's limit on a message's content.
-MESSAGE_LIMIT = 2000
 
 #: Allocations between young-generation collections (Python's default is 700).
 GC_YOUNG_THRESHOLD = 10_000
@@ -70,13 +69,8 @@ class NatoTree(app_commands.CommandTree["NatoBot"]):
     async def on_error(
         self, interaction: discord.Interaction[NatoBot], error: app_commands.AppCommandError
     ) -> None:
-        # Discord refuses content over 2,000 characters, which would leave the user unanswered.
-        message = self._message_for(interaction, error)[:MESSAGE_LIMIT]
         try:
-            if interaction.response.is_done():
-                await interaction.followup.send(message, ephemeral=True)
-            else:
-                await interaction.response.send_message(message, ephemeral=True)
+            await send_ephemeral(interaction, self._message_for(interaction, error))
         except discord.HTTPException:
             log.warning("could not deliver the error reply to interaction %s", interaction.id)
 
@@ -158,6 +152,9 @@ class NatoBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         self.store = await Store.open(self.settings.database_path)
+        # Page buttons carry their state: this process answers clicks on pages sent by another.
+        self.add_dynamic_items(PageButton)
+        watch_for_stale_clicks(self)  # a click nothing here handles still gets an answer
         for extension in discover_extensions():
             await self.load_extension(extension)
         self.startup_step = "command sync"
@@ -178,7 +175,10 @@ class NatoBot(commands.AutoShardedBot):
         await self.in_flight.tell_restarting()
         if self._startup_over is not None:
             self._startup_over.cancel()
-        Paginator.stop_all()  # discord.py's close() leaves views' timeout tasks pending
+        # Before the connection closes: a page left enabled would invite clicks after we're gone.
+        if not self.is_closed():
+            await disable_all_pages(self)
+        Confirm.stop_all()
         await super().close()
         self.charts.close()
         if hasattr(self, "store"):

@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot import analytics
 from bot.countries import resolve_many
+from bot.errors import UserFacingError
 from bot.options import (
     COUNTRIES_HELP,
     COUNTRY_HELP,
@@ -31,7 +32,7 @@ from bot.options import (
     year_autocomplete,
 )
 from bot.render import embeds, wording
-from bot.views import Paginator
+from bot.views import register_page_source, send_pages
 
 if TYPE_CHECKING:
     from bot.client import NatoBot
@@ -39,6 +40,9 @@ if TYPE_CHECKING:
     Interaction = discord.Interaction[NatoBot]
 else:
     Interaction = discord.Interaction
+
+#: metric/release/year/order/target in a ranking button's state.
+RANKING_STATE_PARTS = 5
 
 #: /country uses per person: CHART_RATE within CHART_PER_SECONDS.
 CHART_RATE, CHART_PER_SECONDS = 5, 30.0
@@ -117,9 +121,17 @@ class SpendingCog(commands.Cog):
             order=order.value if order else analytics.Order.HIGHEST,
             target=target,
         )
-        note = wording.TARGET_SHARE_ONLY if target is not None and result.target is None else None
-        pages = embeds.ranking_pages(result, note=note)
-        await Paginator.send(interaction, pages)
+        # What the buttons rebuild: the release asked for (so a page still says it was replaced).
+        asked = result.instead_of or result.release_id
+        wanted = "" if target is None else f"{target:g}"
+        state = f"{chosen.value}/{asked}/{year or ''}/{result.order.value}/{wanted}"
+        await send_pages(
+            interaction,
+            _ranking_embeds(result, target),
+            source="ranking",
+            state=state,
+            anyone=True,  # anyone in the channel may browse them
+        )
 
     @app_commands.command(name="gap", description="How far an ally is from the target")
     @app_commands.describe(
@@ -224,5 +236,30 @@ class SpendingCog(commands.Cog):
         await interaction.response.send_message(embed=embed)
 
 
+def _ranking_embeds(result: analytics.Ranking, target: float | None) -> list[discord.Embed]:
+    """The pages, saying so when a target line was asked of a ranking that is not by share."""
+    note = wording.TARGET_SHARE_ONLY if target is not None and result.target is None else None
+    return embeds.ranking_pages(result, note=note)
+
+
+def ranking_pages(bot: NatoBot, state: str) -> list[discord.Embed]:
+    """The /ranking pages a button's state names, rebuilt (after a restart, say)."""
+    parts = state.split("/")
+    if len(parts) != RANKING_STATE_PARTS:  # buttons of an older version: run it again
+        raise UserFacingError("These pages are from an older version of the bot.")
+    metric, release, year, order, wanted = parts
+    target = float(wanted) if wanted else None
+    result = analytics.ranking(
+        bot.store.snapshot,
+        metric=analytics.Metric(metric),
+        release_id=release,
+        year=int(year) if year else None,
+        order=analytics.Order(order),
+        target=target,
+    )
+    return _ranking_embeds(result, target)
+
+
 async def setup(bot: NatoBot) -> None:
+    register_page_source("ranking", ranking_pages)
     await bot.add_cog(SpendingCog(bot))
