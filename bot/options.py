@@ -14,9 +14,10 @@ import discord
 from discord import app_commands
 
 from bot import countries
-from bot.analytics import aggregate_country
+from bot.analytics import AGGREGATE_NAMES, aggregate_country
 from bot.analytics import targets as registry
 from bot.analytics.targets import MAX_TARGET, MIN_TARGET
+from bot.countries import AGGREGATE_ALIASES
 from bot.errors import UserFacingError
 from bot.models import Country, Snapshot
 from bot.releases import release_choices, resolve_release
@@ -85,10 +86,13 @@ def subject_choices(snap: Snapshot, typed: str, prefix: str = "") -> list[app_co
     """Allies (and the aggregates whose names begin with what was typed) to offer; each
     value is ``prefix`` + the code, so a list being typed keeps its earlier parts."""
     key = countries.normalise(typed)
-    wholes = sorted(
-        code for alias, code in countries.AGGREGATE_ALIASES.items() if key and alias.startswith(key)
-    )
-    found = [aggregate_country(code) for code in dict.fromkeys(wholes)]
+    # NATO as a whole first, then European allies and Canada (the registry's order).
+    wholes = [
+        code
+        for code in AGGREGATE_NAMES
+        if key and any(a.startswith(key) and c == code for a, c in AGGREGATE_ALIASES.items())
+    ]
+    found = [aggregate_country(code) for code in wholes]
     found += countries.autocomplete(snap, typed, limit=MAX_CHOICES)
     choices = []
     for country in found[:MAX_CHOICES]:

@@ -161,13 +161,13 @@ async def test_ranking_paginates_with_buttons(natobot: NatoBot, fake_discord: Fa
     assert message.component(counter_id)["label"] == f"2 / {pages}"
     assert message.component(prev_id).get("disabled") is not True
 
-    # Someone else cannot turn the pages: an ephemeral refusal, the message unchanged.
+    # Anyone in the channel can turn the pages, not only the person who asked.
     assert message.guild_id is not None
     lurker = fake_discord.add_member(fake_discord.guilds[message.guild_id], name="lurker")
-    edits = message.edits
-    refused = await fake_discord.click(message, prev_id, user=lurker)
-    assert (await refused.response()).ephemeral
-    assert message.edits == edits
+    turned = await fake_discord.click(message, prev_id, user=lurker)
+    assert (await turned.response()).type == 7
+    assert message.embeds[0] == page_one
+    assert message.component(counter_id)["label"] == f"1 / {pages}"
 
 
 async def test_ranking_buttons_are_disabled_when_the_view_times_out(
