@@ -734,3 +734,28 @@ def test_summary_says_what_changed_since_the_year_before(snap: Snapshot) -> None
     fields = {f.name: f.value or "" for f in embeds.summary_embed(result).fields}
     assert fields["Since 2023"].startswith(f"Newly meeting 2%: {', '.join(expected)}\n")
     assert "Newly below 2%: " in fields["Since 2023"]
+
+
+def test_rankings_and_comparisons_fit_without_continuation_fields(snap: Snapshot) -> None:
+    """Every ranking page (both orders, a line at each standard target) and a comparison with
+    NATO's aggregates, for every release and year: within the limits, no "(cont.)" field."""
+    sent: list[tuple[object, discord.Embed]] = []
+    for rid in snap.releases:
+        for year in snap.years(rid):
+            for target in (2.0, 3.5, 5.0):
+                for order in analytics.Order:
+                    result = analytics.ranking(
+                        snap, release_id=rid, year=year, order=order, target=target
+                    )
+                    pages = embeds.ranking_pages(result)
+                    marker = wording.target_marker(target)
+                    assert sum((p.description or "").count(marker) for p in pages) == 1
+                    sent += [((rid, year, target, order), p) for p in pages]
+                codes = ["POL", "DEU", "FRA", "NATO_TOTAL", "NATO_EUR_CAN"]
+                comparison = analytics.compare(
+                    snap, codes, release_id=rid, year=year, target=target
+                )
+                sent.append(((rid, year, target, "compare"), embeds.compare_embed(comparison)))
+    for case, embed in sent:
+        assert embed_problems(embed) == [], case
+        assert not [f.name for f in embed.fields if "(cont.)" in (f.name or "")], case

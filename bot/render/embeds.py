@@ -321,7 +321,7 @@ def gap_embed(result: Gap) -> discord.Embed:
 def profile_embed(result: Profile) -> discord.Embed:
     fig = result.figures
     embed = discord.Embed(
-        title=f"{fig.country.name} ({fig.country.iso3}), {result.year}",
+        title=f"{wording.profile_heading(fig.country)}, {result.year}",
         description=_description(ally_note(fig), basis_line(result.release)),
         colour=NATO_BLUE,
     )

@@ -360,6 +360,11 @@ def not_yet_ally_note(country: Country, year: int) -> str:
     return f"{country.name} joined NATO in {country.accession_year}; not yet an ally in {year}."
 
 
+def profile_heading(country: Country) -> str:
+    """'Germany (DEU)', 'NATO as a whole (aggregate)'."""
+    return f"{country.name} ({'aggregate' if is_aggregate(country) else country.iso3})"
+
+
 AGGREGATE_NOTE = "NATO's own aggregate, not an ally: no rank, no pledge of its own."
 
 
