@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from discord.utils import escape_markdown
-
 #: How much of what someone typed an error message repeats back.
 ECHO_LIMIT = 60
 
@@ -21,6 +19,10 @@ _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 def echo(text: str) -> str:
     """What the user typed, quoted back at most ECHO_LIMIT characters long, neutralised: bidi
     controls stripped and markdown escaped, so it reads as typed and cannot restyle the reply."""
+    # discord.py's own escaping, imported on use: the pure modules (analytics, countries) raise
+    # these errors and must not import discord.
+    from discord.utils import escape_markdown
+
     text = " ".join(_BIDI_CONTROLS.sub("", text).split())
     clipped = text if len(text) <= ECHO_LIMIT else text[: ECHO_LIMIT - 1] + "…"
     return escape_markdown(clipped)

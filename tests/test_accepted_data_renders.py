@@ -219,7 +219,12 @@ def _preview_calls(snap: Snapshot, rid: str, year: int) -> Iterator[argparse.Nam
             yield argparse.Namespace(query="gap", country=iso3, target=target, **base)
         yield argparse.Namespace(query="compare", countries=codes, target=target, **base)
     for metric in analytics.Metric:
-        yield argparse.Namespace(query="ranking", metric=metric.value, **base)
+        yield argparse.Namespace(
+            query="ranking", metric=metric.value, order="highest", target=None, **base
+        )
+        yield argparse.Namespace(
+            query="ranking", metric=metric.value, order="lowest", target="3.5", **base
+        )
     for iso3 in codes:
         yield argparse.Namespace(query="country", country=iso3, **base)
         yield argparse.Namespace(query="revisions", country=iso3, **base)

@@ -365,7 +365,7 @@ def profile_heading(country: Country) -> str:
     return f"{country.name} ({'aggregate' if is_aggregate(country) else country.iso3})"
 
 
-AGGREGATE_NOTE = "NATO's own aggregate, not an ally: no rank, no pledge of its own."
+AGGREGATE_NOTE = "NATO's own aggregate, not an ally: no rank; targets shown for comparison."
 
 
 def ally_note(figures: AllyFigures) -> str | None:
