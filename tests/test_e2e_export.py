@@ -6,12 +6,13 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 import discord
 from discord import app_commands
 
 from bot.client import NatoBot
-from bot.views import live_pages
+from bot.views import live_pages, register_page_source, send_pages
 from bot.views.export import ExportButton
 from tests.fakediscord import FakeDiscord, FakeGuild, FakeMessage
 from tests.support.bot import bot_settings
@@ -113,7 +114,7 @@ async def test_ranking_keeps_its_export_button_on_every_page(
     assert next_id.endswith(":next")
     await (await fake_discord.click(reply, next_id)).response()
     assert reply.component(reply.custom_ids()[1])["label"].startswith("2 / ")
-    assert export_id(reply) == before == "export:ranking:2024-06/2024/per_capita"
+    assert export_id(reply) == before == "export:ranking:2024-06/2024/per_capita/highest"
 
     _, rows, _ = await click_export(fake_discord, reply, guild)
     ranked = [row for row in rows if row["status"] == "ranked"]
@@ -123,16 +124,29 @@ async def test_ranking_keeps_its_export_button_on_every_page(
     )
 
 
-async def test_a_one_page_ranking_has_the_button_too(
+async def test_one_page_keeps_its_extras_without_page_buttons(
     natobot: NatoBot, fake_discord: FakeDiscord, guild: FakeGuild
 ) -> None:
-    # The annual reports publish no spending in dollars: the whole answer is one page.
-    options = {"release": "2025-04", "metric": "spending"}
-    reply = await (await fake_discord.invoke("ranking", options)).final_message()
-    assert not [c for c in reply.custom_ids() if c.startswith("page:")]
+    # A paged reply that fits on one page has no page buttons, but its extras still show.
+    def one_page(bot: NatoBot, state: str) -> list[discord.Embed]:
+        return [discord.Embed(title=f"only page {state}")]
+
+    def export(bot: NatoBot, state: str) -> list[discord.ui.Item[Any]]:
+        return [ExportButton("revisions", f"{state}/2024")]
+
+    register_page_source("one-page", one_page, extras=export)
+
+    @app_commands.command(name="one-page", description="a reply of one page")
+    async def one_page_command(interaction: discord.Interaction) -> None:
+        await send_pages(interaction, one_page(natobot, "POL"), source="one-page", state="POL")
+
+    natobot.tree.add_command(one_page_command)
+    await natobot.tree.sync()
+    reply = await (await fake_discord.invoke("one-page")).final_message()
+    assert reply.embeds[0]["title"] == "only page POL"
+    assert reply.custom_ids() == ["export:revisions:POL/2024"]
     _, rows, _ = await click_export(fake_discord, reply, guild)
-    assert {(row["release"], row["status"]) for row in rows} == {("2025-04", "not_published")}
-    assert len(rows) == len(allies_of(2024))
+    assert {(row["iso3"], row["year"]) for row in rows} == {("POL", "2024")}
 
 
 async def test_export_outlives_the_page_buttons_and_a_restart(

@@ -118,21 +118,35 @@ def test_summary_says_where_press_figures_came_from(snap: Snapshot) -> None:
 def test_ranking_lists_every_ally_once_with_its_published_value(
     snap: Snapshot, metric: Metric, release: str
 ) -> None:
-    year = release_years(release)[-1]
-    result = analytics.ranking(snap, metric=metric, release_id=release, year=year)
-    _, rows = parsed(csv_export.to_csv(result, snap))
+    result = analytics.ranking(snap, metric=metric, release_id=release)
+    # A release without the metric is answered from the newest that has it, and says so.
+    answered, year = result.release_id, result.year
+    comments, rows = parsed(csv_export.to_csv(result, snap))
+    assert {row["release"] for row in rows} == {answered}
+    if answered != release:
+        assert any(line.startswith(f"Release {release} publishes no") for line in comments)
     allies = [row for row in rows if row["status"] != "aggregate"]
     assert sorted(row["iso3"] for row in allies) == sorted(allies_of(year))
     for row in allies:
         if row["status"] == "not_published":
             assert row["value"] == row["rank"] == ""
             continue
-        record = snap.record(release, row["iso3"], year)
+        record = snap.record(answered, row["iso3"], year)
         assert record is not None
         assert float(row["value_as_released"]) == pytest.approx(metric.value_of(record))
-        assert row["estimate"] == source_row(release, row["iso3"], year)["estimate"]
+        assert row["estimate"] == source_row(answered, row["iso3"], year)["estimate"]
     ranks = [int(row["rank"]) for row in allies if row["rank"]]
     assert ranks == sorted(ranks) and (not ranks or ranks[0] == 1)
+
+
+def test_ranking_lowest_first_keeps_that_order(snap: Snapshot) -> None:
+    result = analytics.ranking(
+        snap, metric=Metric.SHARE, release_id="2024-06", year=2024, order=analytics.Order.LOWEST
+    )
+    comments, rows = parsed(csv_export.to_csv(result, snap))
+    assert comments[0].endswith(", lowest first")
+    shares = [Decimal(row["value"]) for row in rows if row["status"] == "ranked"]
+    assert shares == sorted(shares) and len(shares) == 31
 
 
 def test_ranking_spending_is_in_billions_without_noise(snap: Snapshot) -> None:

@@ -2,9 +2,11 @@
 
     natobot preview summary --release 2024-06 --year 2024 --target 2
     natobot preview ranking --metric spending
+    natobot preview ranking --order lowest --target 3.5
     natobot preview gap Spain --target 3.5
     natobot preview country POL --chart pol.png
-    natobot preview compare "pl, de, fr"
+    natobot preview country nato --year 2020
+    natobot preview compare "Poland vs Germany" --target 3.5
     natobot preview revisions Poland --year 2024
     natobot preview targets
     natobot preview summary --target 3,5 --format csv > summary.csv
@@ -33,7 +35,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from bot import analytics, countries
-from bot.analytics import Metric
+from bot.analytics import Metric, Order
 from bot.analytics import targets as registry
 from bot.analytics.targets import MAX_TARGET, MIN_TARGET
 from bot.cli.common import DatabaseFault, on_database
@@ -41,7 +43,7 @@ from bot.config import database_path, default_target
 from bot.errors import UserFacingError
 from bot.models import FrozenModel, Release, Snapshot
 from bot.options import parse_target
-from bot.render import csv_export, text
+from bot.render import csv_export, text, wording
 from db.store import Store
 
 PROG = "natobot preview"
@@ -116,6 +118,8 @@ def _handler(query: Query) -> Callable[[argparse.Namespace], int]:
         try:
             result = query(snap, args)
             output = _output(result, snap, Format(args.format))
+            if args.format == Format.TEXT:
+                output += "".join(f"\n{note}" for note in _text_notes(result, args))
             chart: Path | None = getattr(args, "chart", None)
             if chart is not None and isinstance(result, analytics.Profile):
                 note = _write_chart(result, chart)
@@ -145,6 +149,13 @@ def _output(result: BaseModel, snap: Snapshot, fmt: Format) -> str:
     return text.render(result)
 
 
+def _text_notes(result: BaseModel, args: argparse.Namespace) -> list[str]:
+    """What the terminal adds under a text answer."""
+    if isinstance(result, analytics.Ranking) and args.target is not None and result.target is None:
+        return [wording.TARGET_SHARE_ONLY]  # a target line is drawn in share rankings only
+    return []
+
+
 def _write_chart(result: analytics.Profile, chart: Path) -> str:
     from bot.render import charts  # matplotlib takes most of a second to import
 
@@ -170,7 +181,12 @@ def _summary(snap: Snapshot, args: argparse.Namespace) -> BaseModel:
 
 def _ranking(snap: Snapshot, args: argparse.Namespace) -> BaseModel:
     return analytics.ranking(
-        snap, metric=Metric(args.metric), release_id=args.release, year=args.year
+        snap,
+        metric=Metric(args.metric),
+        release_id=args.release,
+        year=args.year,
+        order=args.order,
+        target=None if args.target is None else _target(args),
     )
 
 
@@ -182,12 +198,12 @@ def _gap(snap: Snapshot, args: argparse.Namespace) -> BaseModel:
 
 
 def _country(snap: Snapshot, args: argparse.Namespace) -> BaseModel:
-    country = countries.resolve(snap, args.country)
-    return analytics.profile(snap, country.iso3, release_id=args.release)
+    country = countries.resolve(snap, args.country, aggregates=True)
+    return analytics.profile(snap, country.iso3, release_id=args.release, year=args.year)
 
 
 def _compare(snap: Snapshot, args: argparse.Namespace) -> BaseModel:
-    allies = countries.resolve_many(snap, ", ".join(args.countries))
+    allies = countries.resolve_many(snap, ", ".join(args.countries), aggregates=True)
     return analytics.compare(
         snap,
         [c.iso3 for c in allies],
@@ -248,12 +264,37 @@ def _countries_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "countries",
         nargs="+",
-        help='2 to 5 allies: "pl, de, fr" or pl de fr (quote names with spaces)',
+        help='2 to 5 allies (or NATO): "pl, de, fr", "Poland vs Germany" or pl de fr',
     )
 
 
 def _chart(p: argparse.ArgumentParser) -> None:
     p.add_argument("--chart", type=Path, metavar="OUT.png", help="also write the trend chart")
+
+
+def _order(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--order",
+        choices=[o.value for o in Order],
+        default=Order.HIGHEST.value,
+        help="highest first (default) or lowest first",
+    )
+
+
+def _line_target(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--target",
+        default=None,
+        metavar="PCT",
+        help="draw a line at this %% of GDP in a share ranking (e.g. 2, 3.5, 5; also 3,5 or 3.5%%)",
+    )
+
+
+def _subject_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "country",
+        help="ally (name, ISO code or alias), or NATO / 'Europe & Canada' (NATO's aggregates)",
+    )
 
 
 _OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
@@ -264,6 +305,9 @@ _OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "country": _country_arg,
     "countries": _countries_arg,
     "chart": _chart,
+    "order": _order,
+    "line_target": _line_target,
+    "subject": _subject_arg,
 }
 
 _QUERIES: dict[str, tuple[str, Query, tuple[str, ...], tuple[Format, ...]]] = {
@@ -273,7 +317,12 @@ _QUERIES: dict[str, tuple[str, Query, tuple[str, ...], tuple[Format, ...]]] = {
         ("release", "year", "target"),
         ALL_FORMATS,
     ),
-    "ranking": ("allies ranked by a measure", _ranking, ("metric", "release", "year"), ALL_FORMATS),
+    "ranking": (
+        "allies ranked by a measure",
+        _ranking,
+        ("metric", "release", "year", "order", "line_target"),
+        ALL_FORMATS,
+    ),
     "gap": (
         "how far an ally is from the target, and its path to the target's deadline",
         _gap,
@@ -281,9 +330,9 @@ _QUERIES: dict[str, tuple[str, Query, tuple[str, ...], tuple[Format, ...]]] = {
         NO_TABLE,
     ),
     "country": (
-        "an ally's profile (and trend chart)",
+        "an ally's (or NATO's) profile (and trend chart)",
         _country,
-        ("country", "release", "chart"),
+        ("subject", "release", "year", "chart"),
         NO_TABLE,
     ),
     "compare": (

@@ -24,6 +24,7 @@ from bot.analytics import (
     AllyShare,
     Comparison,
     ComplianceSummary,
+    Order,
     Ranking,
     Revisions,
 )
@@ -241,8 +242,9 @@ def ranking_csv(result: Ranking, snap: Snapshot) -> str:
     rid, year, metric = result.release_id, result.year, result.metric
     fixed: tuple[Cell, ...] = (rid, year, result.basis, metric.value, metric.unit)
     comments = [
-        wording.ranking_title(metric, year),
+        wording.ranking_title(metric, year, lowest_first=result.order is Order.LOWEST),
         *_release_lines(result.release, year, snap),
+        *_sourcing_lines(wording.ranking_instead_line(result)),
         *_sourcing_lines(wording.sourcing_line(result.sourcing)),
         f"value: {metric.label}, to {metric.decimals} decimals as the bot shows it and ranks "
         "it (ties share a rank); value_as_released: at the precision the release gives",

@@ -19,7 +19,7 @@ from typing import Any
 import discord
 
 from bot import analytics
-from bot.analytics import Comparison, ComplianceSummary, Metric, Ranking, Revisions
+from bot.analytics import Comparison, ComplianceSummary, Metric, Order, Ranking, Revisions
 from bot.errors import UserFacingError
 from bot.models import Snapshot
 from bot.render import csv_export
@@ -41,7 +41,10 @@ def question_of(result: Exportable) -> tuple[str, str]:
     if isinstance(result, ComplianceSummary):
         return "summary", f"{result.release_id}/{result.year}/{result.target:g}"
     if isinstance(result, Ranking):
-        return "ranking", f"{result.release_id}/{result.year}/{result.metric.value}"
+        return (
+            "ranking",
+            f"{result.release_id}/{result.year}/{result.metric.value}/{result.order.value}",
+        )
     if isinstance(result, Comparison):
         codes = ",".join(row.figures.country.iso3 for row in result.rows)
         return "compare", f"{result.release_id}/{result.year}/{result.target:g}/{codes}"
@@ -57,9 +60,9 @@ def answer(snap: Snapshot, command: str, question: str) -> Exportable:
             release, year, target = parts
             return analytics.summary(snap, release_id=release, year=int(year), target=float(target))
         if command == "ranking":
-            release, year, metric = parts
+            release, year, metric, order = parts
             return analytics.ranking(
-                snap, metric=Metric(metric), release_id=release, year=int(year)
+                snap, metric=Metric(metric), release_id=release, year=int(year), order=Order(order)
             )
         if command == "compare":
             release, year, target, codes = parts
