@@ -35,7 +35,7 @@ async def test_help_is_private_and_lists_every_synced_command(
     for name in synced:
         assert f"**/{name}**" in text, name
     assert "**/settings target** `[value]`" in text
-    assert "e.g. `/compare countries:pl, de, fr`" in text
+    assert "e.g. `/compare countries:pl, de, fr target:3.5`" in text
     faq = embed_json_text(questions)
     assert "Why is Iceland not assessed?" in faq
     assert "here 2% of GDP" in faq

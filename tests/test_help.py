@@ -15,7 +15,8 @@ import pytest
 
 from bot.client import NatoBot, discover_extensions
 from bot.config import Settings
-from bot.models import Snapshot
+from bot.countries import resolve
+from bot.models import NATO_EUR_CAN, NATO_TOTAL, Snapshot
 from bot.render import help as words
 from cogs.help import command_helps
 from db.store import Store
@@ -119,6 +120,10 @@ def test_the_answers_follow_the_data(snap: Snapshot) -> None:
     assert "agreed definition of NATO defence expenditure" in core
     assert "same measure 2% has always been judged on" in core
     assert "NATO estimate" in answers["What does “e” mean?"]
+    # What the answer about NATO as a whole tells people to type does answer.
+    whole = answers["Can I ask about NATO as a whole?"]
+    for typed in re.findall(r"country:([^`]+)`", whole):
+        assert resolve(snap, typed, aggregates=True).iso3 in {NATO_TOTAL, NATO_EUR_CAN}
 
 
 def test_questions_about_data_that_is_not_there_are_left_out(snap: Snapshot) -> None:

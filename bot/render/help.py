@@ -41,7 +41,10 @@ EXAMPLES: dict[str, tuple[str, str]] = {
         "how far Spain is from 2%, and when its pace gets there",
     ),
     "country": ("/country country:Poland", "Poland's profile with its trend chart"),
-    "compare": ("/compare countries:pl, de, fr", "three allies side by side"),
+    "compare": (
+        "/compare countries:pl, de, fr target:3.5",
+        "three allies side by side, against 3.5%",
+    ),
     "revisions": (
         "/revisions country:Poland year:2024",
         "Poland's 2024 share as each NATO release published it",
@@ -150,6 +153,15 @@ def faq(snap: Snapshot, default_target: float) -> list[tuple[str, str]]:
             "spending is not final (usually the latest one or two years), and later releases "
             "revise it, sometimes a lot: `/revisions` shows how. When every figure of a reply is "
             "an estimate, the reply says so once instead; charts draw estimates apart.",
+        )
+    )
+    answers.append(
+        (
+            "Can I ask about NATO as a whole?",
+            "Yes: `/country country:NATO` (or `country:Europe & Canada`) answers with NATO's "
+            "own aggregate figures, for all allies or for the European allies and Canada, "
+            "and `/compare` puts them beside allies. Countries that are not allies get one "
+            "private line: NATO publishes no figures for them.",
         )
     )
     press, extraction = _releases_with(snap, "press"), _releases_with(snap, "extraction")
