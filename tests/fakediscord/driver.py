@@ -41,6 +41,7 @@ from .models import (
     snowflake,
     walk_components,
 )
+from .waiting import DEADLINE
 from .world import World
 
 
@@ -92,7 +93,7 @@ class Driver(World):
         options: Mapping[str, Any] | None = None,
         *,
         focused: str,
-        timeout: float = 5.0,
+        timeout: float = DEADLINE,
         guild: FakeGuild | None = None,
         channel: FakeChannel | None = None,
         user: FakeUser | FakeMember | None = None,
