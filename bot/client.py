@@ -128,7 +128,9 @@ class NatoBot(commands.AutoShardedBot):
 
     store: Store
 
-    def __init__(self, settings: Settings, **options: Any) -> None:
+    def __init__(
+        self, settings: Settings, *, page_timeout: float | None = None, **options: Any
+    ) -> None:
         # The bot never joins voice: don't warn at every start that voice libraries are missing.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         # Slash commands need no privileged intents; guilds keeps the server list and channels.
@@ -150,6 +152,8 @@ class NatoBot(commands.AutoShardedBot):
             **options,
         )
         self.settings = settings
+        #: How long page buttons work (None: PAGINATOR_TIMEOUT); shorter in the memory bench.
+        self.page_timeout = page_timeout
         self.started_at = time.monotonic()
         self.charts = ChartRenderer()
         self.in_flight = InFlight()

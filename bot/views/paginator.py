@@ -149,6 +149,8 @@ async def send_pages(
     if len(pages) == 1:
         await interaction.response.send_message(embed=pages[0])
         return
+    if timeout is None:  # the bot's own setting, if it has one (see NatoBot.page_timeout)
+        timeout = getattr(interaction.client, "page_timeout", None)
     lifetime = PAGINATOR_TIMEOUT if timeout is None else timeout
     key = PageKey(source, state, interaction.user.id, math.ceil(time.time() + lifetime))
     sent = await interaction.response.send_message(
