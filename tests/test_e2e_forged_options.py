@@ -132,3 +132,24 @@ async def test_the_same_options_sent_as_discord_would_are_answered(
     assert ranking_reply.embeds and "2024" in ranking_reply.embeds[0]["title"]
     assert gap_reply.embeds and "Poland" in str(gap_reply.embeds[0])
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+async def test_a_group_invoked_without_its_subcommand_gets_one_line_and_one_warning(
+    natobot: NatoBot, fake_discord: FakeDiscord, guild: FakeGuild, caplog: pytest.LogCaptureFixture
+) -> None:
+    """discord.py's own CommandSignatureMismatch (the payload names no subcommand of /settings):
+    also the sender's fault, so answered and logged the same way."""
+    with caplog.at_level(logging.DEBUG):
+        inter = await fake_discord.invoke_raw("settings", [])
+        reply = await inter.final_message()
+    assert reply.content == (
+        "Your Discord app has an old copy of this command: restart it (or wait a minute) and "
+        "try again."
+    )
+    assert reply.ephemeral
+    ours = [r for r in caplog.records if r.name.startswith(("bot", "cogs", "discord"))]
+    assert [r.levelno for r in ours if r.levelno >= logging.ERROR] == []
+    (warning,) = [r for r in ours if r.levelno == logging.WARNING]
+    assert f"refused interaction {inter.id}" in warning.getMessage()
+    assert "signature for command 'settings'" in warning.getMessage()
+    assert all(r.exc_info is None for r in ours)

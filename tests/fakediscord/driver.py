@@ -3,6 +3,7 @@
 `invoke` (a slash command), `autocomplete`, `click` (a button or select) and `submit_modal` build
 the interaction from the world and the synced commands (a test cannot send what a user could not),
 dispatch it on the gateway and return the `FakeInteraction` that records the bot's answer.
+`invoke_raw` is the one exception: options sent exactly as given, as a forged interaction could.
 """
 
 # Waits take a `timeout` so a failure can say what never arrived (asyncio.timeout cannot).
