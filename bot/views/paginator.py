@@ -155,6 +155,8 @@ async def send_pages(
     if len(pages) == 1:
         await interaction.response.send_message(embed=pages[0])
         return
+    if timeout is None:  # the bot's own setting, if it has one (see NatoBot.page_timeout)
+        timeout = getattr(interaction.client, "page_timeout", None)
     lifetime = PAGINATOR_TIMEOUT if timeout is None else timeout
     owner = ANYONE if anyone else interaction.user.id
     key = PageKey(source, state, owner, math.ceil(time.time() + lifetime))
