@@ -14,18 +14,19 @@ class UserFacingError(Exception):
 
 #: Bidirectional controls: an unclosed U+202E would reverse the rest of the bot's line.
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+#: Discord's markdown: emphasis, code, spoilers, strike, links, and quote/heading/list starts.
+#: Every such character (and the backslash) gets a backslash, so the echo cannot restyle the
+#: reply. Kept here rather than discord.utils.escape_markdown: the pure modules that raise
+#: these errors must not import discord.
+_MARKDOWN = re.compile(r"([\\*_~`|>#\[\]()-])")
 
 
 def echo(text: str) -> str:
     """What the user typed, quoted back at most ECHO_LIMIT characters long, neutralised: bidi
     controls stripped and markdown escaped, so it reads as typed and cannot restyle the reply."""
-    # discord.py's own escaping, imported on use: the pure modules (analytics, countries) raise
-    # these errors and must not import discord.
-    from discord.utils import escape_markdown
-
     text = " ".join(_BIDI_CONTROLS.sub("", text).split())
     clipped = text if len(text) <= ECHO_LIMIT else text[: ECHO_LIMIT - 1] + "…"
-    return escape_markdown(clipped)
+    return _MARKDOWN.sub(r"\\\1", clipped)
 
 
 class UnknownCountry(UserFacingError):

@@ -15,7 +15,7 @@ import csv
 import io
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -35,7 +35,6 @@ from bot.models import (
     PROVENANCES,
     Country,
     Dataset,
-    DatasetVersion,
     Release,
     Snapshot,
 )
@@ -50,12 +49,12 @@ from db.loader import (
     RELEASE_COLUMNS,
     RELEASES_FILE,
     NumericRange,
-    dataset_sha256,
     load_bundled,
     load_directory,
 )
 from tests.support.limits import embed_problems
 from tests.support.png import is_png
+from tests.support.snapshots import snapshot_of
 
 BUNDLED = load_bundled()
 LAST_YEAR = date.today().year + 1
@@ -177,17 +176,9 @@ def _load(files: dict[str, str]) -> Dataset:
 
 
 def _snapshot(dataset: Dataset) -> Snapshot:
-    version = DatasetVersion(
-        version_id=1,
-        sha256=dataset_sha256(dataset),
-        source="hypothesis",
-        loaded_at=datetime.now(UTC),
-        loaded_by="test",
-        active=True,
-        record_count=len(dataset.records),
-    )
+    # Names and codes only: generated allies have no aliases of their own.
     aliases = {normalise(key): c.iso3 for c in dataset.members for key in (c.name, c.iso3)}
-    return Snapshot.build(version, dataset, aliases)
+    return snapshot_of(dataset, aliases)
 
 
 # --------------------------------------------------------------------------- answering

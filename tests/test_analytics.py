@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import statistics
-from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 
@@ -24,7 +23,6 @@ from bot.models import (
     Basis,
     Country,
     Dataset,
-    DatasetVersion,
     Release,
     Snapshot,
     SpendingRecord,
@@ -44,7 +42,7 @@ from tests.support.oracle import (
     verdict,
     verdicts,
 )
-from tests.support.snapshots import bundled_snapshot
+from tests.support.snapshots import bundled_snapshot, snapshot_of
 
 # --------------------------------------------------------------------------- fixtures
 
@@ -417,16 +415,8 @@ def _snapshot_of(shares_by_release: dict[str, tuple[Basis, dict[int, float]]]) -
         for rid, (_, by_year) in shares_by_release.items()
         for year, share in by_year.items()
     )
-    version = DatasetVersion(
-        version_id=1,
-        sha256="0" * 64,
-        source="test",
-        loaded_at=datetime(2026, 1, 1, tzinfo=UTC),
-        loaded_by="tests",
-        active=True,
-    )
     dataset = Dataset(members=(poland,), releases=releases, records=records)
-    return Snapshot.build(version, dataset, {"poland": "POL"})
+    return snapshot_of(dataset, {"poland": "POL"})
 
 
 def test_revisions_include_a_release_that_left_the_ally_out(snap: Snapshot) -> None:

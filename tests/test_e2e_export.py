@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 
 from bot.client import NatoBot
+from bot.errors import echo
 from bot.views import live_pages, register_page_source, send_pages
 from bot.views.export import ExportButton
 from tests.fakediscord import FakeDiscord, FakeGuild, FakeMessage
@@ -191,7 +192,7 @@ async def test_a_question_the_data_cannot_answer_gets_one_private_line(
     natobot.tree.add_command(old_reply)
     await natobot.tree.sync()
     expected = {
-        "gone": f"No release “2019-01” is loaded. Loaded: {', '.join(release_ids())}.",
+        "gone": f"No release “{echo('2019-01')}” is loaded. Loaded: {', '.join(release_ids())}.",
         "garbled": "This button does not say what to export: run the command again.",
     }
     for which, text in expected.items():

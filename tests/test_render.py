@@ -29,7 +29,7 @@ from tests.support.oracle import (
     verdicts,
 )
 from tests.support.png import PNG_SIGNATURE
-from tests.support.snapshots import bundled_snapshot
+from tests.support.snapshots import bundled_snapshot, snapshot_of
 
 
 @pytest.fixture(scope="module")
@@ -668,7 +668,7 @@ def test_targets_text_reads_the_registry() -> None:
 
 
 def _one_ally(by_year: dict[int, float]) -> Snapshot:
-    from bot.models import Country, Dataset, DatasetVersion, Release, SpendingRecord
+    from bot.models import Country, Dataset, Release, SpendingRecord
 
     poland = Country(iso3="POL", name="Poland", joined="1999")
     release = Release(release_id="2024-06", title="Release", published="2024-06", basis="total")
@@ -676,16 +676,8 @@ def _one_ally(by_year: dict[int, float]) -> Snapshot:
         SpendingRecord(release_id="2024-06", iso3="POL", year=y, pct_gdp=s, gdp_usd_bn=800.0)
         for y, s in by_year.items()
     )
-    version = DatasetVersion(
-        version_id=1,
-        sha256="0" * 64,
-        source="test",
-        loaded_at=datetime(2026, 1, 1, tzinfo=UTC),
-        loaded_by="tests",
-        active=True,
-    )
     dataset = Dataset(members=(poland,), releases=(release,), records=records)
-    return Snapshot.build(version, dataset, {"poland": "POL"})
+    return snapshot_of(dataset, {"poland": "POL"})
 
 
 def test_revisions_footer_says_which_releases_are_not_natos_table(snap: Snapshot) -> None:

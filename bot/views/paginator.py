@@ -183,6 +183,8 @@ async def send_pages(
     """
     if source not in _SOURCES:
         raise ValueError(f"no page source {source!r}: register_page_source() it first")
+    if timeout is None:  # the bot's own setting, if it has one (see NatoBot.page_timeout)
+        timeout = getattr(interaction.client, "page_timeout", None)
     lifetime = PAGINATOR_TIMEOUT if timeout is None else timeout
     owner = ANYONE if anyone else interaction.user.id
     key = PageKey(source, state, owner, math.ceil(time.time() + lifetime))
