@@ -9,6 +9,8 @@ import logging
 import math
 import pkgutil
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import discord
@@ -101,12 +103,20 @@ class NatoBot(commands.AutoShardedBot):
 
     store: Store
 
-    def __init__(self, settings: Settings, **options: Any) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        **options: Any,
+    ) -> None:
         # The bot never joins voice: don't warn at every start that voice libraries are missing.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         # Slash commands need no privileged intents; guilds keeps the server list and channels.
         intents = discord.Intents.none()
         intents.guilds = True
+        if settings.shard_ids is not None:  # discord.py wants the option absent, not None
+            options.setdefault("shard_ids", list(settings.shard_ids))
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -114,9 +124,12 @@ class NatoBot(commands.AutoShardedBot):
             owner_ids=set(settings.owner_ids) or None,
             tree_cls=NatoTree,
             allowed_mentions=discord.AllowedMentions.none(),
+            shard_count=settings.shard_count,
             **options,
         )
         self.settings = settings
+        #: The wall clock scheduled posts run by (UTC); tests pass one they control.
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.started_at = time.monotonic()
         self.charts = ChartRenderer()
 
