@@ -19,9 +19,8 @@ import pytest
 
 from bot.client import NatoBot
 from bot.schedule import run_nonce
-from cogs.updates.cog import UpdatesCog
 from db.store import Store
-from db.subscriptions import Subscription
+from db.subscriptions import State, Subscription
 from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild, FakeMessage
 from tests.support.bot import bot_settings
 
@@ -80,9 +79,11 @@ async def more_ticks(bot: NatoBot, count: int = 3) -> None:
     await until(lambda: poster.ticks >= target, f"{count} more ticks")
 
 
-def updates_cog(bot: NatoBot) -> UpdatesCog:
-    cog = bot.get_cog(UpdatesCog.__cog_name__)
-    assert isinstance(cog, UpdatesCog)
+def updates_cog(bot: NatoBot) -> Any:
+    """The running UpdatesCog (its module is imported afresh at each extension load, so a class
+    imported here would not be the running cog's: look it up by name)."""
+    cog = bot.get_cog("UpdatesCog")
+    assert cog is not None and type(cog).__name__ == "UpdatesCog"
     return cog
 
 
@@ -185,3 +186,167 @@ async def test_a_due_post_appears_once_with_the_summary_embed(
     assert len(audit) == 1
     assert str(message.id) in audit[0].detail
     assert len(posts(fake_discord, channel)) == 1
+
+
+# --------------------------------------------------------------------------- commands
+
+
+async def test_list_shows_next_runs_as_discord_timestamps_and_utc(
+    updates_bot: NatoBot, fake_discord: FakeDiscord, guild: FakeGuild
+) -> None:
+    channel = guild.channels[0]
+    await subscribe(fake_discord, guild, channel, cadence="weekly", weekday="friday", time="18:30")
+    await subscribe(fake_discord, guild, channel, cadence="on-new-data", content="gaps")
+    inter = await fake_discord.invoke(
+        "updates list", guild=guild, user=admin_of(fake_discord, guild)
+    )
+    message = await inter.final_message()
+    assert message.ephemeral
+    [embed] = message.embeds
+    first, second = embed["fields"]
+    assert first["name"] == "#1 · weekly on Friday at 18:30 UTC"
+    friday = int(at(2026, 7, 3, 18, 30).timestamp())  # 2026-07-01 is a Wednesday
+    assert f"<t:{friday}:F>" in first["value"]
+    assert f"<t:{friday}:R>" in first["value"]
+    assert "2026-07-03 18:30 UTC" in first["value"]
+    assert f"<#{channel.id}>" in first["value"]
+    assert "State: active" in first["value"]
+    assert "Last post: none yet" in first["value"]
+    assert second["name"] == "#2 · when new data is loaded"
+    assert "allies below the target" in second["value"]
+
+
+async def test_subscribe_names_each_missing_permission_and_stores_nothing(
+    updates_bot: NatoBot, fake_discord: FakeDiscord, guild: FakeGuild
+) -> None:
+    channel = await fake_discord.create_channel(guild, "announcements")
+    bot_member = guild.member(fake_discord.bot_user.id)
+    await fake_discord.revoke(
+        channel, bot_member, discord.Permissions(embed_links=True, attach_files=True)
+    )
+
+    def revoked() -> bool:
+        cached = updates_bot.get_channel(channel.id)
+        assert cached is None or isinstance(cached, discord.TextChannel)
+        return cached is not None and not cached.permissions_for(cached.guild.me).embed_links
+
+    await until(revoked, "the bot's cache saw the overwrite")
+    reply = await subscribe(fake_discord, guild, channel)
+    assert "missing Embed Links, Attach Files" in reply
+    assert "Send Messages" not in reply
+    assert await updates_bot.store.subscriptions(guild.id) == []
+
+
+async def test_bad_schedules_and_members_without_manage_server_are_refused(
+    updates_bot: NatoBot, fake_discord: FakeDiscord, guild: FakeGuild
+) -> None:
+    channel = guild.channels[0]
+    assert "HH:MM" in await subscribe(fake_discord, guild, channel, time="25:61")
+    assert "weekly posts only" in await subscribe(fake_discord, guild, channel, weekday="monday")
+    member = fake_discord.add_member(guild, name="member")
+    inter = await fake_discord.invoke(
+        "updates subscribe",
+        {"channel": channel, "cadence": "daily"},
+        guild=guild,
+        user=member,
+        permission_override=True,
+    )
+    assert "Manage Server" in (await inter.final_message()).content
+    assert await updates_bot.store.subscriptions(guild.id) == []
+
+
+async def test_ten_subscriptions_per_server_at_most(
+    updates_bot: NatoBot, fake_discord: FakeDiscord, guild: FakeGuild
+) -> None:
+    channel = guild.channels[0]
+    for hour in range(10):
+        reply = await subscribe(fake_discord, guild, channel, time=f"{hour:02d}:00")
+        assert f"Subscription #{hour + 1}" in reply
+    refused = await subscribe(fake_discord, guild, channel, time="23:00")
+    assert "already has 10 scheduled posts" in refused
+    assert "/updates unsubscribe" in refused
+    assert len(await updates_bot.store.subscriptions(guild.id)) == 10
+    # Another server has its own ten.
+    other = fake_discord.add_guild("Elsewhere")
+    await fake_discord.dispatch("GUILD_CREATE", other.to_payload(), guild=other)
+    await until(lambda: updates_bot.get_guild(other.id), "the bot saw the new guild")
+    assert "Subscription #11" in await subscribe(fake_discord, other, other.channels[0])
+
+
+async def test_unsubscribe_pause_resume_and_another_servers_ids(
+    updates_bot: NatoBot, fake_discord: FakeDiscord, guild: FakeGuild, clock: Clock
+) -> None:
+    channel = guild.channels[0]
+    await subscribe(fake_discord, guild, channel, time="09:00")
+    admin = admin_of(fake_discord, guild)
+
+    async def run(command: str, **options: Any) -> str:
+        inter = await fake_discord.invoke(f"updates {command}", options, guild=guild, user=admin)
+        message = await inter.final_message()
+        assert message.ephemeral
+        return message.content
+
+    assert "paused" in await run("pause", id=1)
+    [sub] = await updates_bot.store.subscriptions(guild.id)
+    assert sub.state is State.PAUSED
+    assert sub.paused_reason == "paused by admin with /updates pause"
+    clock.set(at(2026, 7, 1, 9, 30))  # due, but paused: nothing is posted
+    await more_ticks(updates_bot)
+    assert posts(fake_discord, channel) == []
+
+    clock.set(at(2026, 7, 1, 10, 0))
+    assert "resumed: next post" in await run("resume", id=1)
+    [sub] = await updates_bot.store.subscriptions(guild.id)
+    assert sub.state is State.ACTIVE
+    assert sub.next_run_at == at(2026, 7, 2, 9, 0)  # what was missed while paused is not posted
+    await more_ticks(updates_bot)
+    assert posts(fake_discord, channel) == []
+    assert "is not paused" in await run("resume", id=1)
+
+    assert "no subscription #7" in await run("unsubscribe", id=7)
+    assert "removed" in await run("unsubscribe", id=1)
+    assert await updates_bot.store.subscriptions(guild.id) == []
+
+
+async def test_preview_shows_the_post_privately_now(
+    updates_bot: NatoBot, fake_discord: FakeDiscord, guild: FakeGuild
+) -> None:
+    channel = guild.channels[0]
+    await subscribe(fake_discord, guild, channel, content="gaps", target=3.5)
+    await subscribe(fake_discord, guild, channel, content="ranking")
+    admin = admin_of(fake_discord, guild)
+    inter = await fake_discord.invoke("updates preview", {"id": 1}, guild=guild, user=admin)
+    message = await inter.final_message()
+    assert message.ephemeral
+    [embed] = message.embeds
+    assert embed["title"].startswith("Below 3.5% in ")
+    gaps = embed["fields"][0]["value"]
+    assert "Germany" in gaps and "pts" in gaps
+    assert "Source: NATO" in embed["footer"]["text"]
+    ranking = await fake_discord.invoke("updates preview", {"id": 2}, guild=guild, user=admin)
+    [embed] = (await ranking.final_message()).embeds
+    assert embed["title"].startswith("Defence spending, % of GDP, ")
+    assert embed["description"].count("\n") > 10  # the table of allies
+    assert posts(fake_discord, channel) == []  # nothing in the channel itself
+
+
+async def test_a_deleted_channel_or_a_server_left_removes_its_subscriptions(
+    updates_bot: NatoBot, fake_discord: FakeDiscord, guild: FakeGuild
+) -> None:
+    doomed = await fake_discord.create_channel(guild, "doomed")
+    await until(lambda: updates_bot.get_channel(doomed.id), "the bot saw the channel")
+    await subscribe(fake_discord, guild, doomed)
+    await subscribe(fake_discord, guild, guild.channels[0])
+    await fake_discord.delete_channel(doomed)
+
+    async def only_general() -> bool:
+        rows = await updates_bot.store.subscriptions(guild.id)
+        return [r.channel_id for r in rows] == [guild.channels[0].id]
+
+    await until_async(only_general, "the deleted channel's subscription removed")
+    await fake_discord.dispatch("GUILD_DELETE", {"id": str(guild.id)}, guild=guild)
+
+    async def none_left() -> bool:
+        return await updates_bot.store.subscriptions(guild.id) == []
+
+    await until_async(none_left, "the server's subscriptions removed")
