@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -350,3 +351,136 @@ async def test_a_deleted_channel_or_a_server_left_removes_its_subscriptions(
         return await updates_bot.store.subscriptions(guild.id) == []
 
     await until_async(none_left, "the server's subscriptions removed")
+
+
+# --------------------------------------------------------------------------- restarts and faults
+
+#: Rounds of the restart test (the 20-in-a-row runs set it higher: UPDATES_RESTART_ROUNDS=20).
+RESTART_ROUNDS = int(os.environ.get("UPDATES_RESTART_ROUNDS", "2"))
+
+
+async def test_stopped_across_due_times_then_restarted_posts_once_per_restart(
+    fake_discord: FakeDiscord, guild: FakeGuild, tmp_path: Path, clock: Clock
+) -> None:
+    """Each round: the bot is stopped before a due time and started after it (the first round
+    just after; later rounds one to three periods later) -> exactly one catch-up post."""
+    settings = bot_settings(tmp_path, fake_discord, updates_tick_seconds=TICK)
+    channel = guild.channels[0]
+    async with fake_discord.running(NatoBot(settings, clock=clock)):
+        await fake_discord.wait_for_commands()
+        await subscribe(fake_discord, guild, channel, time="09:00")
+    store = await Store.open(settings.database_path)
+    try:
+        for round_ in range(RESTART_ROUNDS):
+            before = await store.subscription(1)
+            assert before.next_run_at is not None and before.pending_run_at is None
+            # Down across 1 to 3 due times (just over a period late from round 1 on).
+            downtime = dt.timedelta(days=round_ % 3, minutes=1 + round_)
+            clock.set(before.next_run_at + downtime)
+            expected_run = before.next_run_at + dt.timedelta(days=round_ % 3)
+            async with fake_discord.running(NatoBot(settings, clock=clock)) as bot:
+                assert isinstance(bot, NatoBot)
+                messages = await wait_posts(fake_discord, channel, round_ + 1)
+                row = await recorded(store, 1, last_message_id=messages[-1].id)
+                await more_ticks(bot)
+            assert len(posts(fake_discord, channel)) == round_ + 1, f"round {round_}"
+            assert row.last_run_at == expected_run
+            assert row.next_run_at == expected_run + dt.timedelta(days=1)
+            assert messages[-1].nonce == run_nonce(1, expected_run)
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize(
+    ("status", "times", "applied"),
+    [
+        (500, 1, False),  # discord.py retries a 500 itself after 1 s
+        (500, 1, True),  # ... and when the first one was created, its nonce returns it
+        (503, 2, False),  # 503 is not retried by discord.py: pending, retried next tick
+        (503, 1, True),
+    ],
+)
+async def test_server_errors_then_success_give_one_post(
+    updates_bot: NatoBot,
+    fake_discord: FakeDiscord,
+    guild: FakeGuild,
+    clock: Clock,
+    status: int,
+    times: int,
+    applied: bool,
+) -> None:
+    channel = guild.channels[0]
+    await subscribe(fake_discord, guild, channel, time="09:00")
+    fake_discord.fail_next(
+        "POST", f"/channels/{channel.id}/messages", status=status, times=times, applied=applied
+    )
+    clock.set(at(2026, 7, 1, 9, 1))
+    [message] = await wait_posts(fake_discord, channel, 1)
+    await recorded(updates_bot.store, 1, last_message_id=message.id, pending_run_at=None)
+    await more_ticks(updates_bot)
+    assert len(posts(fake_discord, channel)) == 1
+    assert len(fake_discord.faulted_requests("injected")) == times
+
+
+async def test_a_429_storm_delays_every_post_but_loses_none(
+    updates_bot: NatoBot, fake_discord: FakeDiscord, guild: FakeGuild, clock: Clock
+) -> None:
+    channels = [guild.channels[0]]
+    for name in ("alpha", "bravo", "charlie"):
+        channels.append(await fake_discord.create_channel(guild, name))
+    await until(
+        lambda: all(updates_bot.get_channel(c.id) for c in channels), "the bot saw the channels"
+    )
+    for channel in channels:
+        await subscribe(fake_discord, guild, channel, time="09:00")
+    # 16 429s (per-route and global) for 4 sends of at most 5 tries each: a send that runs out
+    # of tries stays pending and goes out on a later tick; none is lost or doubled.
+    fake_discord.fail_next(
+        "POST", "/channels/{channel_id}/messages", status=429, times=12, retry_after=0.05
+    )
+    fake_discord.fail_next(
+        "POST",
+        "/channels/{channel_id}/messages",
+        status=429,
+        times=4,
+        retry_after=0.05,
+        is_global=True,
+    )
+    clock.set(at(2026, 7, 1, 9, 0))
+    for channel in channels:
+        await wait_posts(fake_discord, channel, 1)
+    for number in range(1, len(channels) + 1):
+        await recorded(updates_bot.store, number, pending_run_at=None, last_run_at=clock.now)
+    await more_ticks(updates_bot)
+    assert [len(posts(fake_discord, c)) for c in channels] == [1, 1, 1, 1]
+    assert len(fake_discord.faulted_requests("injected")) == 16
+
+
+async def test_403_pauses_with_the_reason_and_other_channels_still_post(
+    updates_bot: NatoBot, fake_discord: FakeDiscord, guild: FakeGuild, clock: Clock
+) -> None:
+    locked = guild.channels[0]
+    fine = await fake_discord.create_channel(guild, "fine")
+    await until(lambda: updates_bot.get_channel(fine.id), "the bot saw the channel")
+    await subscribe(fake_discord, guild, locked, time="09:00")
+    await subscribe(fake_discord, guild, fine, time="09:00")
+    bot_member = guild.member(fake_discord.bot_user.id)
+    await fake_discord.revoke(locked, bot_member, discord.Permissions(send_messages=True))
+    clock.set(at(2026, 7, 1, 9, 0))
+    await wait_posts(fake_discord, fine, 1)
+    paused = await recorded(updates_bot.store, 1, state=State.PAUSED)
+    assert paused.paused_reason is not None
+    assert "403 Missing Permissions" in paused.paused_reason
+    assert paused.pending_run_at is None
+    assert [v.kind for v in fake_discord.take_violations()] == ["missing_permissions"]
+
+    inter = await fake_discord.invoke(
+        "updates list", guild=guild, user=admin_of(fake_discord, guild)
+    )
+    [embed] = (await inter.final_message()).embeds
+    assert "⏸ paused: the bot may not post in" in embed["fields"][0]["value"]
+    assert "403 Missing Permissions" in embed["fields"][0]["value"]
+    assert "State: active" in embed["fields"][1]["value"]
+    assert "Last post: <t:" in embed["fields"][1]["value"]
+    await more_ticks(updates_bot)
+    assert posts(fake_discord, locked) == []
