@@ -19,7 +19,8 @@ import discord
 import pytest
 
 from bot.client import NatoBot
-from bot.schedule import run_nonce
+from bot.models import Dataset, SpendingRecord
+from bot.schedule import notice_nonce, run_nonce
 from db.store import Store
 from db.subscriptions import State, Subscription
 from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild, FakeMessage
@@ -484,3 +485,101 @@ async def test_403_pauses_with_the_reason_and_other_channels_still_post(
     assert "Last post: <t:" in embed["fields"][1]["value"]
     await more_ticks(updates_bot)
     assert posts(fake_discord, locked) == []
+
+
+# --------------------------------------------------------------------------- new-data notices
+
+
+def changed_data(data: Dataset) -> tuple[Dataset, str, str]:
+    """The data with one ally lifted over 2% in the newest release's latest year, and another
+    ally's year before revised down 0.4 points; (data, lifted ally, revised ally)."""
+    newest = max(r.release_id for r in data.releases)
+    latest = max(r.year for r in data.records if r.release_id == newest)
+    members = {c.iso3: c for c in data.members}
+    below = sorted(
+        r.iso3
+        for r in data.records
+        if (r.release_id, r.year) == (newest, latest)
+        and r.iso3 in members
+        and members[r.iso3].has_armed_forces
+        and r.pct_gdp is not None
+        and r.pct_gdp < 1.9
+    )
+    lifted = below[0]
+    revised = "POL"
+
+    def change(rec: SpendingRecord) -> SpendingRecord:
+        if (rec.release_id, rec.iso3, rec.year) == (newest, lifted, latest):
+            return rec.model_copy(update={"pct_gdp": 2.5})
+        if (rec.release_id, rec.iso3, rec.year) == (newest, revised, latest - 1):
+            assert rec.pct_gdp is not None
+            return rec.model_copy(update={"pct_gdp": rec.pct_gdp - 0.4})
+        return rec
+
+    changed = data.model_copy(update={"records": tuple(change(r) for r in data.records)})
+    return changed, members[lifted].name, members[revised].name
+
+
+async def test_a_version_activated_by_another_process_is_announced_once(
+    updates_bot: NatoBot, fake_discord: FakeDiscord, guild: FakeGuild
+) -> None:
+    channel = guild.channels[0]
+    reply = await subscribe(fake_discord, guild, channel, cadence="on-new-data")
+    assert "posts when NATO's figures change" in reply
+    await more_ticks(updates_bot)
+    assert posts(fake_discord, channel) == []  # the data it was created with is not news
+
+    data = await updates_bot.store.load_version(updates_bot.store.snapshot.version.version_id)
+    changed, lifted, revised = changed_data(data)
+    other = await Store.open(updates_bot.store.path)  # the CLI, or another bot process
+    try:
+        version = await other.activate(changed, source="test", loaded_by="test")
+    finally:
+        await other.close()
+
+    [message] = await wait_posts(fake_discord, channel, 1)
+    row = await recorded(updates_bot.store, 1, last_notified_version_id=version.version_id)
+    assert row.last_message_id == message.id and row.pending_version_id is None
+    assert message.nonce == notice_nonce(1, version.version_id)
+    [embed] = message.embeds
+    assert embed["title"] == "New NATO defence-spending figures"
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert f"✅ {lifted} now meets 2%: 2.50% in 2026" in fields["Crossed 2% (1)"]
+    [revisions] = [v for k, v in fields.items() if k.startswith("Largest revisions")]
+    assert f"{revised} 2025 revised down" in revisions
+    assert "(−0.40 pts)" in revisions
+    assert embed["footer"]["text"].startswith("Source: NATO, ")
+    await more_ticks(updates_bot)
+    assert len(posts(fake_discord, channel)) == 1
+
+
+async def test_dataset_updated_wakes_the_loop_and_a_version_missed_while_down_is_announced(
+    fake_discord: FakeDiscord, guild: FakeGuild, tmp_path: Path, clock: Clock
+) -> None:
+    # A tick of an hour: only the event can make the loop look again within the test.
+    settings = bot_settings(tmp_path, fake_discord, updates_tick_seconds=3600)
+    channel = guild.channels[0]
+    async with fake_discord.running(NatoBot(settings, clock=clock)) as running:
+        assert isinstance(running, NatoBot)
+        await fake_discord.wait_for_commands()
+        await subscribe(fake_discord, guild, channel, cadence="on-new-data", target=2)
+        await until(lambda: updates_cog(running).poster.ticks >= 1, "the first tick")
+        data = await running.store.load_version(running.store.snapshot.version.version_id)
+        changed, lifted, _ = changed_data(data)
+        version = await running.store.activate(changed, source="test", loaded_by="test")
+        running.dispatch("dataset_updated", version)
+        [message] = await wait_posts(fake_discord, channel, 1)
+        assert lifted in message.embeds[0]["fields"][0]["value"]
+
+    # Down while the data changes back: the restarted bot announces it once.
+    store = await Store.open(settings.database_path)
+    try:
+        back = await store.rollback(by="test")
+    finally:
+        await store.close()
+    async with fake_discord.running(NatoBot(settings, clock=clock)) as restarted:
+        assert isinstance(restarted, NatoBot)
+        messages = await wait_posts(fake_discord, channel, 2)
+        await recorded(restarted.store, 1, last_notified_version_id=back.version_id)
+        assert f"{lifted} is now below 2%" in messages[1].embeds[0]["fields"][0]["value"]
+    assert len(posts(fake_discord, channel)) == 2
