@@ -7,13 +7,11 @@ deadline (the fake's own waiters, or ``until`` below), never a fixed sleep.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import os
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import discord
 import pytest
@@ -22,104 +20,23 @@ from bot.client import NatoBot
 from bot.models import Dataset, SpendingRecord
 from bot.schedule import notice_nonce, run_nonce
 from db.store import Store
-from db.subscriptions import State, Subscription
-from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild, FakeMessage
+from db.subscriptions import State
+from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild
 from tests.support.bot import bot_settings
+from tests.support.updates import (
+    Clock,
+    at,
+    more_ticks,
+    posts,
+    recorded,
+    until,
+    until_async,
+    updates_cog,
+    wait_posts,
+)
 
-UTC = dt.UTC
 MANAGE_GUILD = discord.Permissions(manage_guild=True)
 TICK = 0.2
-#: Deadline for anything the bot does within a few ticks (generous: the machine is shared).
-DEADLINE = 30.0
-T = TypeVar("T")
-
-
-class Clock:
-    """The wall clock the bot's schedule reads; moves only when told."""
-
-    def __init__(self, start: dt.datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def set(self, moment: dt.datetime) -> None:
-        self.now = moment
-
-
-async def until(found: Callable[[], T | None], what: str, timeout: float = DEADLINE) -> T:  # noqa: ASYNC109
-    """Poll a condition of the bot's own state (the store), every tick or so, until true."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = found()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        await asyncio.sleep(TICK / 4)
-
-
-async def until_async(
-    found: Callable[[], Any],
-    what: str,
-    timeout: float = DEADLINE,  # noqa: ASYNC109
-) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await found()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        await asyncio.sleep(TICK / 4)
-
-
-async def more_ticks(bot: NatoBot, count: int = 3) -> None:
-    """Wait until the poster has run ``count`` more ticks."""
-    poster = updates_cog(bot).poster
-    target = poster.ticks + count
-    await until(lambda: poster.ticks >= target, f"{count} more ticks")
-
-
-def updates_cog(bot: NatoBot) -> Any:
-    """The running UpdatesCog (its module is imported afresh at each extension load, so a class
-    imported here would not be the running cog's: look it up by name)."""
-    cog = bot.get_cog("UpdatesCog")
-    assert cog is not None and type(cog).__name__ == "UpdatesCog"
-    return cog
-
-
-def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
-    return dt.datetime(year, month, day, hour, minute, tzinfo=UTC)
-
-
-def posts(fake: FakeDiscord, channel: FakeChannel) -> list[FakeMessage]:
-    """The bot's own messages in the channel, not answers to interactions."""
-    return [
-        m
-        for m in fake.channel_messages(channel)
-        if m.author.id == fake.bot_user.id and m.interaction_id is None and not m.deleted
-    ]
-
-
-async def wait_posts(fake: FakeDiscord, channel: FakeChannel, count: int) -> list[FakeMessage]:
-    def enough() -> list[FakeMessage] | None:
-        found = posts(fake, channel)
-        return found if len(found) >= count else None
-
-    return await until(enough, f"{count} post(s) in #{channel.name}")
-
-
-async def recorded(store: Store, subscription_id: int, **expected: Any) -> Subscription:
-    """Wait until the row shows what the poster should have recorded."""
-
-    async def check() -> Subscription | None:
-        row = await store.subscription(subscription_id)
-        ok = all(getattr(row, k) == v for k, v in expected.items())
-        return row if ok else None
-
-    result: Subscription = await until_async(check, f"subscription {subscription_id}: {expected}")
-    return result
 
 
 @pytest.fixture

@@ -177,7 +177,16 @@ class Poster:
         target = await self.bot.effective_target(sub.guild_id, sub.target)
         embed = render.scheduled_post(self.bot.store.snapshot, sub, target)
         message_id = await self._send(sub, embed, run_nonce(sub.id, sub.pending_run_at))
-        return await self.bot.store.record_post(sub, message_id=message_id, now=self.bot.clock())
+        done = await self.bot.store.record_post(sub, message_id=message_id, now=self.bot.clock())
+        if done:
+            log.info(
+                "subscription %d (guild %d): run %s posted as message %d",
+                sub.id,
+                sub.guild_id,
+                sub.pending_run_at.isoformat(),
+                message_id,
+            )
+        return done
 
     # --- new-data notices ------------------------------------------------------------------------
 
