@@ -17,9 +17,11 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.analytics import dataset_diff
+from bot.checks import manage_guild_only
 from bot.errors import UserFacingError
 from bot.options import TARGET_HELP, TargetArg, target_autocomplete
 from bot.render import updates as render
+from bot.replies import send_ephemeral
 from bot.schedule import Cadence, Weekday, build_schedule
 from cogs.updates.poster import Poster
 from db.subscriptions import MAX_PER_GUILD, Content, State
@@ -63,8 +65,8 @@ def missing_permissions(permissions: discord.Permissions) -> list[str]:
     return [label for name, label in NEEDED_IN_CHANNEL if not getattr(permissions, name)]
 
 
-@app_commands.guild_only()
-@app_commands.default_permissions(manage_guild=True)
+# Hidden from members without Manage Server, and checked again when run (admins can re-grant it).
+@manage_guild_only()
 class UpdatesCog(
     commands.GroupCog,
     group_name="updates",
@@ -134,7 +136,6 @@ class UpdatesCog(
 
     # --- commands ------------------------------------------------------------------------------
 
-    # default_permissions only hides the commands; admins can re-grant them, so check at run time.
     @app_commands.command(
         name="subscribe", description="Post NATO figures to a channel on a schedule"
     )
@@ -149,7 +150,6 @@ class UpdatesCog(
     )
     @app_commands.choices(cadence=CADENCE_CHOICES, weekday=WEEKDAY_CHOICES, content=CONTENT_CHOICES)
     @app_commands.autocomplete(target=target_autocomplete)
-    @app_commands.checks.has_permissions(manage_guild=True)
     async def subscribe(
         self,
         interaction: Interaction,
@@ -162,7 +162,7 @@ class UpdatesCog(
         content: app_commands.Choice[str] | None = None,
     ) -> None:
         guild = interaction.guild
-        assert guild is not None  # guild_only
+        assert guild is not None  # manage_guild_only
         missing = missing_permissions(channel.permissions_for(guild.me))
         if missing:
             raise ChannelNotUsable(
@@ -183,10 +183,9 @@ class UpdatesCog(
             by=interaction.user.id,
             now=self.bot.clock(),
         )
-        await interaction.response.send_message(render.subscribed_text(created), ephemeral=True)
+        await send_ephemeral(interaction, render.subscribed_text(created))
 
     @app_commands.command(name="list", description="This server's scheduled posts")
-    @app_commands.checks.has_permissions(manage_guild=True)
     async def list_(self, interaction: Interaction) -> None:
         assert interaction.guild_id is not None
         found = await self.bot.store.subscriptions(interaction.guild_id)
@@ -196,17 +195,15 @@ class UpdatesCog(
 
     @app_commands.command(name="unsubscribe", description="Stop and remove a scheduled post")
     @app_commands.describe(id="The subscription's number (see /updates list)")
-    @app_commands.checks.has_permissions(manage_guild=True)
     async def unsubscribe(self, interaction: Interaction, id: app_commands.Range[int, 1]) -> None:
         assert interaction.guild_id is not None
         await self.bot.store.delete_subscription(
             id, guild_id=interaction.guild_id, by=str(interaction.user.id)
         )
-        await interaction.response.send_message(f"Subscription #{id} removed.", ephemeral=True)
+        await send_ephemeral(interaction, f"Subscription #{id} removed.")
 
     @app_commands.command(name="pause", description="Pause a scheduled post")
     @app_commands.describe(id="The subscription's number (see /updates list)")
-    @app_commands.checks.has_permissions(manage_guild=True)
     async def pause(self, interaction: Interaction, id: app_commands.Range[int, 1]) -> None:
         assert interaction.guild_id is not None
         await self.bot.store.pause_subscription(
@@ -215,14 +212,12 @@ class UpdatesCog(
             by=str(interaction.user.id),
             guild_id=interaction.guild_id,
         )
-        await interaction.response.send_message(
-            f"Subscription #{id} paused. `/updates resume id:{id}` starts it again.",
-            ephemeral=True,
+        await send_ephemeral(
+            interaction, f"Subscription #{id} paused. `/updates resume id:{id}` starts it again."
         )
 
     @app_commands.command(name="resume", description="Resume a paused scheduled post")
     @app_commands.describe(id="The subscription's number (see /updates list)")
-    @app_commands.checks.has_permissions(manage_guild=True)
     async def resume(self, interaction: Interaction, id: app_commands.Range[int, 1]) -> None:
         assert interaction.guild_id is not None
         current = await self.bot.store.subscription(id, guild_id=interaction.guild_id)
@@ -236,13 +231,10 @@ class UpdatesCog(
             if resumed.next_run_at is not None
             else "it posts when NATO's figures next change"
         )
-        await interaction.response.send_message(
-            f"Subscription #{id} resumed: {after}.", ephemeral=True
-        )
+        await send_ephemeral(interaction, f"Subscription #{id} resumed: {after}.")
 
     @app_commands.command(name="preview", description="See a scheduled post now (only you see it)")
     @app_commands.describe(id="The subscription's number (see /updates list)")
-    @app_commands.checks.has_permissions(manage_guild=True)
     async def preview(self, interaction: Interaction, id: app_commands.Range[int, 1]) -> None:
         assert interaction.guild_id is not None
         store = self.bot.store
@@ -257,10 +249,10 @@ class UpdatesCog(
         active = store.snapshot.version.version_id
         earlier = [v for v in versions if v.version_id != active]
         if not earlier:
-            await interaction.response.send_message(
+            await send_ephemeral(
+                interaction,
                 "Only one version of the data has been loaded, so there is no change to show "
                 "yet. This subscription posts when NATO's figures change.",
-                ephemeral=True,
             )
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
