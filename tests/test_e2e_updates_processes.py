@@ -23,9 +23,9 @@ from bot.schedule import build_schedule, run_nonce
 from db.store import Store
 from db.subscriptions import Content, Subscription
 from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild, FakeMessage
+from tests.support.natobot_process import RUN_AGAINST_FAKE
 from tests.support.updates import posts, recorded, until
 
-ROOT = Path(__file__).resolve().parent.parent
 UTC = dt.UTC
 TICK = "0.2"
 #: Rounds of the SIGKILL test (the 20-in-a-row runs set UPDATES_SIGKILL_ROUNDS=20).
@@ -42,7 +42,8 @@ class BotProcess:
         self.log = log
 
     async def kill(self) -> None:
-        self.proc.kill()
+        """SIGKILL the bot and everything it started (its session): no clean-up code runs."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
         await self.proc.wait()
 
     async def stop(self) -> str:
@@ -69,13 +70,14 @@ async def start_bot(fake: FakeDiscord, database: Path, name: str, **env: str) ->
     with log.open("wb") as stderr:
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
-            str(ROOT / "tests" / "run_against_fake.py"),
+            str(RUN_AGAINST_FAKE),
             fake.api_base,
             fake.gateway_url,
             cwd=database.parent,
             env=values,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=stderr,
+            start_new_session=True,  # so kill() reaches the chart workers too
         )
     return BotProcess(proc, log)
 
