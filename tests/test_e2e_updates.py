@@ -500,3 +500,16 @@ async def test_dataset_updated_wakes_the_loop_and_a_version_missed_while_down_is
         await recorded(restarted.store, 1, last_notified_version_id=back.version_id)
         assert f"{lifted} is now below 2%" in messages[1].embeds[0]["fields"][0]["value"]
     assert len(posts(fake_discord, channel)) == 2
+
+
+async def test_the_loop_ticks_every_updates_tick_seconds_and_stops_with_the_cog(
+    natobot: NatoBot,
+) -> None:
+    """Default settings: one loop, every 60 s, started when the cog loaded (it waits for READY
+    itself), and stopped when the cog is unloaded."""
+    cog = updates_cog(natobot)
+    assert cog.ticker.seconds == 60
+    assert cog.ticker.is_running()
+    await until(lambda: cog.poster.ticks >= 1, "the first tick, right after READY")
+    await natobot.unload_extension("cogs.updates")
+    assert not cog.ticker.is_running()
