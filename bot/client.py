@@ -10,6 +10,8 @@ import logging
 import math
 import pkgutil
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import discord
@@ -130,13 +132,20 @@ class NatoBot(commands.AutoShardedBot):
     store: Store
 
     def __init__(
-        self, settings: Settings, *, page_timeout: float | None = None, **options: Any
+        self,
+        settings: Settings,
+        *,
+        page_timeout: float | None = None,
+        clock: Callable[[], datetime] | None = None,
+        **options: Any,
     ) -> None:
         # The bot never joins voice: don't warn at every start that voice libraries are missing.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         # Slash commands need no privileged intents; guilds keeps the server list and channels.
         intents = discord.Intents.none()
         intents.guilds = True
+        if settings.shard_ids is not None:  # discord.py wants the option absent, not None
+            options.setdefault("shard_ids", list(settings.shard_ids))
         #: Requests sent, retries included: a start-up failure says after how many tries.
         self.request_attempts = RequestAttempts()
         options.setdefault("http_trace", self.request_attempts.trace)
@@ -150,11 +159,14 @@ class NatoBot(commands.AutoShardedBot):
             owner_ids=set(settings.owner_ids) or None,
             tree_cls=NatoTree,
             allowed_mentions=discord.AllowedMentions.none(),
+            shard_count=settings.shard_count,
             **options,
         )
         self.settings = settings
         #: How long page buttons work (None: PAGINATOR_TIMEOUT); shorter in the memory bench.
         self.page_timeout = page_timeout
+        #: The wall clock scheduled posts run by (UTC); tests pass one they control.
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.started_at = time.monotonic()
         self.charts = ChartRenderer()
         self.in_flight = InFlight()
