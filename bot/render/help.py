@@ -56,6 +56,15 @@ EXAMPLES: dict[str, tuple[str, str]] = {
         "make 3.5% this server's default target (empty value: back to the bot's default)",
     ),
     "settings show": ("/settings show", "this server's settings"),
+    "updates subscribe": (
+        "/updates subscribe channel:#defence cadence:weekly weekday:Monday",
+        "post a summary in #defence every Monday, 09:00 UTC",
+    ),
+    "updates list": ("/updates list", "this server's scheduled posts, by number"),
+    "updates preview": ("/updates preview id:1", "see post 1 now (only you see it)"),
+    "updates pause": ("/updates pause id:1", "stop post 1 for now"),
+    "updates resume": ("/updates resume id:1", "start post 1 again"),
+    "updates unsubscribe": ("/updates unsubscribe id:1", "remove post 1"),
     "help": ("/help", "this page"),
 }
 
