@@ -40,7 +40,7 @@ from db.errors import (
     StoreError,
     UnknownVersion,
 )
-from db.loader import bundled_aliases, dataset_sha256, load_bundled
+from db.loader import bundled_aliases, bundled_fingerprint, dataset_sha256, load_bundled
 from db.subscriptions import (
     MAX_PER_GUILD,
     Content,
@@ -74,6 +74,8 @@ log = logging.getLogger(__name__)
 
 #: ``source`` of a dataset version that came with the code (db/data).
 BUNDLED_SOURCE = "bundled"
+#: meta key: the ``bundled_fingerprint()`` of the bundled files last imported (or found equal).
+BUNDLED_FINGERPRINT_KEY = "bundled_fingerprint"
 
 
 def _now() -> datetime:
@@ -161,13 +163,22 @@ class Store:
         Data an owner loaded from elsewhere is never replaced this way. The decision is made
         again under the write lock, so two processes starting together seed once.
         """
+        fingerprint = bundled_fingerprint()
         async with self._db.read() as tx:
             active = await datasets.active_version(tx)
+            imported = await meta.get(tx, BUNDLED_FINGERPRINT_KEY)
         if active is not None and active.source != BUNDLED_SOURCE:
+            return
+        # The bundled files are the very bytes last imported: nothing new shipped. Skipping the
+        # parse saves most of an open's work, and an owner's rollback to an older bundled
+        # version is not undone at the next start.
+        if active is not None and imported == fingerprint:
             return
         bundled = load_bundled()
         sha256 = dataset_sha256(bundled)
         if active is not None and active.sha256 == sha256:
+            async with self._db.transaction() as tx:
+                await meta.put(tx, BUNDLED_FINGERPRINT_KEY, fingerprint)
             return
         async with self._db.transaction() as tx:
             current = await datasets.active_version(tx)
@@ -183,6 +194,7 @@ class Store:
                 loaded_by="seed" if current is None else "upgrade",
                 previous=current,
             )
+            await meta.put(tx, BUNDLED_FINGERPRINT_KEY, fingerprint)
         if current is not None:
             log.info(
                 "bundled dataset changed: version %d replaces %d",
