@@ -43,6 +43,7 @@ from bench.bare import percentile
 from bot.client import NatoBot
 from bot.config import Settings
 from tests.fakediscord import BareBot, FakeDiscord, FakeInteraction
+from tests.fakediscord.models import walk_components
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, AUTOCOMPLETE_RESULT = 4, 5, 8  # callback types
@@ -148,10 +149,24 @@ def forget_finished(fake: FakeDiscord) -> None:
     thousands of probes that grows the process heap, and with it every full garbage collection
     (a pause of the whole event loop): the fake's records would slow the bot's later figures.
     """
+    # Replies whose buttons are still live are kept: the bot will still edit them (when their
+    # pages expire, or at shutdown), and a forgotten token would read as a broken Discord rule.
+    live = {token: i for token, i in fake.interactions.items() if _has_live_buttons(i)}
+    kept = {i.original.id: i.original for i in live.values() if i.original is not None}
     fake.interactions.clear()
+    fake.interactions.update(live)
     fake.requests.clear()
     fake.messages.clear()
+    fake.messages.update(kept)
     fake.files.clear()
+
+
+def _has_live_buttons(interaction: FakeInteraction) -> bool:
+    message = interaction.original
+    if message is None:
+        return False
+    buttons = [c for c in walk_components(message.components) if c.get("type") == 2]
+    return any(not c.get("disabled") for c in buttons)
 
 
 async def probe(
