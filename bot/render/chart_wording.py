@@ -199,3 +199,8 @@ def profile_alt(profile: Profile) -> str:
 def one_year_line(release_id: str, year: int) -> str:
     """Instead of a line chart with one point."""
     return f"No chart: release {release_id} publishes one year only ({year}), so there is no line."
+
+
+def no_series_line(name: str, release_id: str) -> str:
+    """Instead of a chart with no line: an ally with fewer than two years of shares."""
+    return f"No chart: release {release_id} has no run of years of {name}'s share of GDP."

@@ -15,12 +15,10 @@ from __future__ import annotations
 import io
 import math
 import textwrap
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from itertools import pairwise
 from typing import Any
 
-import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -67,27 +65,6 @@ ESTIMATE_HATCH = "///"
 DEFAULT_TARGETS = (registry.WALES.value, registry.HAGUE_CORE.value)
 
 
-@contextmanager
-def _style() -> Iterator[None]:
-    """Every text at least SMALL_PT, whatever artist draws it."""
-    with matplotlib.rc_context(
-        {
-            "font.size": BASE_PT,
-            "axes.titlesize": TITLE_PT,
-            "axes.labelsize": BASE_PT,
-            "xtick.labelsize": BASE_PT,
-            "ytick.labelsize": BASE_PT,
-            "legend.fontsize": SMALL_PT,
-            "hatch.linewidth": 1.2,
-            "axes.edgecolor": INK,
-            "text.color": INK,
-            "xtick.color": INK,
-            "ytick.color": INK,
-        }
-    ):
-        yield
-
-
 def _figure(height_in: float) -> Figure:
     figure = Figure(figsize=(WIDTH_IN, height_in), dpi=DPI, facecolor=CARD)
     FigureCanvasAgg(figure)
@@ -98,6 +75,8 @@ def _axes(figure: Figure) -> Axes:
     axes = figure.add_subplot()
     axes.set_facecolor(CARD)
     axes.spines[["top", "right"]].set_visible(False)
+    # Sizes set on each artist, never through rcParams: those are global (threads share them).
+    axes.tick_params(labelsize=BASE_PT, colors=INK)
     return axes
 
 
@@ -139,10 +118,9 @@ def _vline(axes: Axes, x: float, label: str, colour: str, style: str, *, row: in
     axes.axvline(x, color=colour, linewidth=2 if style == "-" else 1.5, linestyle=style, zorder=3)
     low, high = axes.get_xlim()
     right = x > low + 0.55 * (high - low)  # labels of lines on the right run leftwards
-    if row is None:
-        xy, offset, va = (x, 0.0), (-3 if right else 3, 2), "bottom"
-    else:
-        xy, offset, va = (x, 1.0), (-3 if right else 3, 3 + row * LABEL_ROW_IN * 72), "bottom"
+    lift = 2.0 if row is None else 3 + row * LABEL_ROW_IN * 72
+    xy = (x, 0.0 if row is None else 1.0)
+    offset, va = (-3 if right else 3, lift), "bottom"
     axes.annotate(
         label,
         xy=xy,
@@ -225,36 +203,35 @@ def summary_figure(result: ComplianceSummary) -> Figure:
         key=lambda s: (-s.share_rounded, s.country.name),
     )
     estimates = [s.estimate for s in shares]
-    with _style():
-        figure = _figure(_bar_height(len(shares)))
-        axes = _bars(
-            figure,
-            [s.country.iso3 for s in shares],
-            [s.share_rounded for s in shares],
-            [VERDICT_COLOUR[s.verdict] for s in shares],
-            estimates,
-            lambda v: f"{v:.2f}",
-        )
-        right = max([s.share_rounded for s in shares] + [result.target, 1.0]) * 1.15
-        axes.set_xlim(0, right)
-        rows = _share_lines(axes, result.target, result.shortfall_to)
-        if result.nato_total is not None:
-            nato = result.nato_total.share_rounded
-            _vline(axes, nato, words.nato_label(nato), NATO_COLOUR, "--", row=None)
-        axes.set_xlabel("% of GDP")
-        verdicts = [v for v in Verdict if any(s.verdict is v for s in shares)]
-        _legend(
-            figure,
-            [(words.verdict_key(result, v), VERDICT_COLOUR[v]) for v in verdicts],
-            any(estimates) and not all(estimates),
-        )
-        top = _title(
-            figure,
-            words.summary_chart_title(result),
-            _subtitle(result.release_id, _estimates_note(result.year, estimates)),
-            label_rows=rows,
-        )
-        _layout(figure, top)
+    figure = _figure(_bar_height(len(shares)))
+    axes = _bars(
+        figure,
+        [s.country.iso3 for s in shares],
+        [s.share_rounded for s in shares],
+        [VERDICT_COLOUR[s.verdict] for s in shares],
+        estimates,
+        lambda v: f"{v:.2f}",
+    )
+    right = max([s.share_rounded for s in shares] + [result.target, 1.0]) * 1.15
+    axes.set_xlim(0, right)
+    rows = _share_lines(axes, result.target, result.shortfall_to)
+    if result.nato_total is not None:
+        nato = result.nato_total.share_rounded
+        _vline(axes, nato, words.nato_label(nato), NATO_COLOUR, "--", row=None)
+    axes.set_xlabel("% of GDP", fontsize=BASE_PT)
+    verdicts = [v for v in Verdict if any(s.verdict is v for s in shares)]
+    _legend(
+        figure,
+        [(words.verdict_key(result, v), VERDICT_COLOUR[v]) for v in verdicts],
+        any(estimates) and not all(estimates),
+    )
+    top = _title(
+        figure,
+        words.summary_chart_title(result),
+        _subtitle(result.release_id, _estimates_note(result.year, estimates)),
+        label_rows=rows,
+    )
+    _layout(figure, top)
     return figure
 
 
@@ -316,44 +293,50 @@ def ranking_figure(result: Ranking, target: float | None = None) -> Figure:
     else:
         colours = [BLUE for _ in rows]
     estimates = [r.estimate for r in rows]
-    with _style():
-        figure = _figure(_bar_height(len(rows)))
-        axes = _bars(
-            figure,
-            [r.country.iso3 for r in rows],
-            [r.value_rounded for r in rows],
-            colours,
-            estimates,
-            lambda v: fmt_metric(metric, v),
+    figure = _figure(_bar_height(len(rows)))
+    axes = _bars(
+        figure,
+        [r.country.iso3 for r in rows],
+        [r.value_rounded for r in rows],
+        colours,
+        estimates,
+        lambda v: fmt_metric(metric, v),
+    )
+    keys: list[tuple[str, str]] = []
+    label_rows = 0
+    if metric is Metric.SHARE:
+        high = max([r.value_rounded for r in rows] + [goal])
+        axes.set_xlim(0, high * 1.15)
+        label_rows = _share_lines(axes, goal, goal)
+        keys = [(f"at or above {goal:g}%", BLUE), (f"below {goal:g}%", ORANGE)]
+    elif metric is Metric.EQUIPMENT:
+        high = max([r.value_rounded for r in rows] + [guideline])
+        axes.set_xlim(0, high * 1.15)
+        _vline(axes, guideline, f"{guideline:g}% guideline", TARGET_COLOUR, "-", row=0)
+        label_rows = 1
+        keys = [(f"meets {guideline:g}%", BLUE), (f"below {guideline:g}%", ORANGE)]
+    if result.nato_total is not None and metric in (Metric.SHARE, Metric.EQUIPMENT):
+        nato = result.nato_total.value_rounded
+        label = f"{aggregate_label(result.nato_total.code)} {fmt_metric(metric, nato)}"
+        _vline(axes, nato, label, NATO_COLOUR, "--", row=None)
+    axes.set_xlabel(metric.unit, fontsize=BASE_PT)
+    if not rows:
+        axes.text(
+            0.5,
+            0.5,
+            "No ally has this figure",
+            ha="center",
+            transform=axes.transAxes,
+            fontsize=BASE_PT,
         )
-        keys: list[tuple[str, str]] = []
-        label_rows = 0
-        if metric is Metric.SHARE:
-            high = max([r.value_rounded for r in rows] + [goal])
-            axes.set_xlim(0, high * 1.15)
-            label_rows = _share_lines(axes, goal, goal)
-            keys = [(f"at or above {goal:g}%", BLUE), (f"below {goal:g}%", ORANGE)]
-        elif metric is Metric.EQUIPMENT:
-            high = max([r.value_rounded for r in rows] + [guideline])
-            axes.set_xlim(0, high * 1.15)
-            _vline(axes, guideline, f"{guideline:g}% guideline", TARGET_COLOUR, "-", row=0)
-            label_rows = 1
-            keys = [(f"meets {guideline:g}%", BLUE), (f"below {guideline:g}%", ORANGE)]
-        if result.nato_total is not None and metric in (Metric.SHARE, Metric.EQUIPMENT):
-            nato = result.nato_total.value_rounded
-            label = f"{aggregate_label(result.nato_total.code)} {fmt_metric(metric, nato)}"
-            _vline(axes, nato, label, NATO_COLOUR, "--", row=None)
-        axes.set_xlabel(metric.unit)
-        if not rows:
-            axes.text(0.5, 0.5, "No ally has this figure", ha="center", transform=axes.transAxes)
-        _legend(figure, keys, any(estimates) and not all(estimates))
-        top = _title(
-            figure,
-            f"{metric.label}, {result.year}",
-            _subtitle(result.release_id, _estimates_note(result.year, estimates)),
-            label_rows=label_rows,
-        )
-        _layout(figure, top)
+    _legend(figure, keys, any(estimates) and not all(estimates))
+    top = _title(
+        figure,
+        f"{metric.label}, {result.year}",
+        _subtitle(result.release_id, _estimates_note(result.year, estimates)),
+        label_rows=label_rows,
+    )
+    _layout(figure, top)
     return figure
 
 
@@ -431,7 +414,7 @@ def _year_axis(axes: Axes, first: int, last: int, room: float) -> None:
     step = max(1, math.ceil((last - first) / 4))
     axes.set_xticks(list(range(last, first - 1, -step))[::-1])
     axes.grid(axis="y", linewidth=0.4, alpha=0.5)
-    axes.set_ylabel("% of GDP")
+    axes.set_ylabel("% of GDP", fontsize=BASE_PT)
 
 
 def _line_figure(height: float = 4.0) -> tuple[Figure, Axes]:
@@ -464,71 +447,76 @@ def trend_figure(
     else:
         series = sorted(source, key=lambda p: p.year)
         subtitle = None
-    with _style():
-        figure, axes = _line_figure()
-        _plot_series(axes, series, BLUE)
-        for target in targets:
-            style = "-" if target != registry.WALES.value else ":"
-            colour = TARGET_COLOUR if target != registry.WALES.value else REFERENCE_COLOUR
-            _hline(axes, target, words.target_line_label(target), colour, style)
-        top = max([p.share_rounded for p in series] + list(targets) + [1.0])
-        axes.set_ylim(0, top * 1.2)
-        if series:
-            last = series[-1]
-            _year_axis(axes, series[0].year, last.year, 2.2)
-            _label_ends(
-                axes, [(last.year + 0.3, last.share_rounded, f"{last.share_rounded:.2f}", BLUE)], 0
-            )
-        else:
-            axes.set_xticks([])
-            axes.text(0.5, 0.6, "No share of GDP published", ha="center", transform=axes.transAxes)
-        if any(p.estimate for p in series):
-            axes.text(
-                0.99,
-                0.02,
-                words.ESTIMATE_LINE_KEY,
-                ha="right",
-                transform=axes.transAxes,
-                fontsize=SMALL_PT,
-                color="#444444",
-            )
-        _line_layout(figure, _title(figure, title or "Defence spending, % of GDP", subtitle))
+    figure, axes = _line_figure()
+    _plot_series(axes, series, BLUE)
+    for target in targets:
+        style = "-" if target != registry.WALES.value else ":"
+        colour = TARGET_COLOUR if target != registry.WALES.value else REFERENCE_COLOUR
+        _hline(axes, target, words.target_line_label(target), colour, style)
+    top = max([p.share_rounded for p in series] + list(targets) + [1.0])
+    axes.set_ylim(0, top * 1.2)
+    if series:
+        last = series[-1]
+        _year_axis(axes, series[0].year, last.year, 2.2)
+        _label_ends(
+            axes, [(last.year + 0.3, last.share_rounded, f"{last.share_rounded:.2f}", BLUE)], 0
+        )
+    else:
+        axes.set_xticks([])
+        axes.text(
+            0.5,
+            0.6,
+            "No share of GDP published",
+            ha="center",
+            transform=axes.transAxes,
+            fontsize=BASE_PT,
+        )
+    if any(p.estimate for p in series):
+        axes.text(
+            0.99,
+            0.02,
+            words.ESTIMATE_LINE_KEY,
+            ha="right",
+            transform=axes.transAxes,
+            fontsize=SMALL_PT,
+            color="#444444",
+        )
+    _line_layout(figure, _title(figure, title or "Defence spending, % of GDP", subtitle))
     return figure
 
 
 def compare_figure(result: Comparison, profiles: Sequence[Profile]) -> Figure:
     """The allies' shares over time, one line each, the target line, estimates dashed."""
-    with _style():
-        figure, axes = _line_figure()
-        ends = []
-        years = [p.year for profile in profiles for p in profile.series]
-        shares = [p.share_rounded for profile in profiles for p in profile.series]
-        for colour, profile in zip(SERIES_COLOURS, profiles, strict=False):
-            series = sorted(profile.series, key=lambda p: p.year)
-            _plot_series(axes, series, colour)
-            if series:
-                last = series[-1]
-                text = f"{profile.country.iso3} {last.share_rounded:.2f}"
-                ends.append((last.year + 0.3, last.share_rounded, text, colour))
-        _hline(axes, result.target, words.target_line_label(result.target), TARGET_COLOUR, "-")
-        top = max([*shares, result.target, 1.0]) * 1.2
-        axes.set_ylim(0, top)
-        if years:
-            span = max(years) - min(years)
-            _year_axis(axes, min(years), max(years), 1.0 + span * 0.3)
-        _label_ends(axes, ends, top * 0.07)
-        if any(p.estimate for profile in profiles for p in profile.series):
-            axes.text(
-                0.99,
-                0.02,
-                words.ESTIMATE_LINE_KEY,
-                ha="right",
-                transform=axes.transAxes,
-                fontsize=SMALL_PT,
-                color="#444444",
-            )
-        title = words.compare_chart_title(result)
-        _line_layout(figure, _title(figure, title, f"NATO release {result.release_id}"))
+    figure, axes = _line_figure()
+    ends = []
+    years = [p.year for profile in profiles for p in profile.series]
+    shares = [p.share_rounded for profile in profiles for p in profile.series]
+    for colour, profile in zip(SERIES_COLOURS, profiles, strict=False):
+        series = sorted(profile.series, key=lambda p: p.year)
+        _plot_series(axes, series, colour)
+        if series:
+            last = series[-1]
+            text = f"{profile.country.iso3} {last.share_rounded:.2f}"
+            ends.append((last.year + 0.3, last.share_rounded, text, colour))
+    _hline(axes, result.target, words.target_line_label(result.target), TARGET_COLOUR, "-")
+    top = max([*shares, result.target, 1.0]) * 1.2
+    axes.set_ylim(0, top)
+    if years:
+        span = max(years) - min(years)
+        _year_axis(axes, min(years), max(years), 1.0 + span * 0.3)
+    _label_ends(axes, ends, top * 0.07)
+    if any(p.estimate for profile in profiles for p in profile.series):
+        axes.text(
+            0.99,
+            0.02,
+            words.ESTIMATE_LINE_KEY,
+            ha="right",
+            transform=axes.transAxes,
+            fontsize=SMALL_PT,
+            color="#444444",
+        )
+    title = words.compare_chart_title(result)
+    _line_layout(figure, _title(figure, title, f"NATO release {result.release_id}"))
     return figure
 
 
@@ -538,72 +526,69 @@ def gap_figure(result: Gap, profile: Profile) -> Figure:
     series = sorted((p for p in profile.series if p.year <= result.year), key=lambda p: p.year)
     if result.path is not None and result.path.later:
         series = sorted(profile.series, key=lambda p: p.year)
-    with _style():
-        figure, axes = _line_figure(5.0)
-        _plot_series(axes, series, BLUE, label="published")
-        to = result.measured_to
-        _hline(axes, to, words.target_line_label(to), TARGET_COLOUR, ":")
-        last_year = series[-1].year if series else result.year
-        tops = [p.share_rounded for p in series] + [to, 1.0]
-        path, needed = result.path, words.gap_needed(result)
-        start = (result.year, result.share_rounded)
-        if path is not None and needed is not None and not path.later:
-            by, goal = needed
-            last_year = max(last_year, by)
-            rise = (goal - start[1]) / (by - start[0])
+    figure, axes = _line_figure(5.0)
+    _plot_series(axes, series, BLUE, label="published")
+    to = result.measured_to
+    _hline(axes, to, words.target_line_label(to), TARGET_COLOUR, ":")
+    last_year = series[-1].year if series else result.year
+    tops = [p.share_rounded for p in series] + [to, 1.0]
+    path, needed = result.path, words.gap_needed(result)
+    start = (result.year, result.share_rounded)
+    if path is not None and needed is not None and not path.later:
+        by, goal = needed
+        last_year = max(last_year, by)
+        rise = (goal - start[1]) / (by - start[0])
+        axes.plot(
+            [start[0], by],
+            [start[1], goal],
+            color=ORANGE,
+            linewidth=2.5,
+            linestyle="--",
+            zorder=3,
+            label=words.needed_label(rise),
+        )
+        if path.pace_per_year is not None:
+            end = path.reach_year or min(max(by, result.year + 5), PROJECTION_LIMIT)
+            end = min(end, PROJECTION_LIMIT)
+            pace = path.pace_per_year
             axes.plot(
-                [start[0], by],
-                [start[1], goal],
-                color=ORANGE,
+                [start[0], end],
+                [start[1], start[1] + pace * (end - start[0])],
+                color=GREY,
                 linewidth=2.5,
-                linestyle="--",
+                linestyle=":",
                 zorder=3,
-                label=words.needed_label(rise),
+                label=words.pace_label(pace, path.pace_from_year),
             )
-            if path.pace_per_year is not None:
-                end = path.reach_year or min(max(by, result.year + 5), PROJECTION_LIMIT)
-                end = min(end, PROJECTION_LIMIT)
-                pace = path.pace_per_year
-                axes.plot(
-                    [start[0], end],
-                    [start[1], start[1] + pace * (end - start[0])],
-                    color=GREY,
-                    linewidth=2.5,
-                    linestyle=":",
-                    zorder=3,
-                    label=words.pace_label(pace, path.pace_from_year),
+            tops.append(start[1] + pace * (end - start[0]))
+            last_year = max(last_year, end)
+            if path.reach_year is not None:
+                axes.plot([path.reach_year], [goal], marker="o", color=INK, markersize=7, zorder=5)
+                axes.annotate(
+                    words.reach_label(goal, path.reach_year),
+                    xy=(path.reach_year, goal),
+                    xytext=(0.5, 0.93),
+                    textcoords="axes fraction",
+                    ha="center",
+                    va="top",
+                    fontsize=SMALL_PT,
+                    arrowprops={"arrowstyle": "->", "color": INK},
                 )
-                tops.append(start[1] + pace * (end - start[0]))
-                last_year = max(last_year, end)
-                if path.reach_year is not None:
-                    axes.plot(
-                        [path.reach_year], [goal], marker="o", color=INK, markersize=7, zorder=5
-                    )
-                    axes.annotate(
-                        words.reach_label(goal, path.reach_year),
-                        xy=(path.reach_year, goal),
-                        xytext=(0.5, 0.93),
-                        textcoords="axes fraction",
-                        ha="center",
-                        va="top",
-                        fontsize=SMALL_PT,
-                        arrowprops={"arrowstyle": "->", "color": INK},
-                    )
-            figure.legend(
-                loc="lower left",
-                bbox_to_anchor=(0.02, 0.0),
-                frameon=False,
-                fontsize=SMALL_PT,
-                ncols=1,
-            )
-        top = max(tops) * 1.25
-        axes.set_ylim(0, top)
-        first_year = series[0].year if series else result.year
-        _year_axis(axes, first_year, last_year, 1.6)
-        _label_ends(axes, [(start[0] + 0.3, start[1] - top * 0.06, f"{start[1]:.2f}", BLUE)], 0)
-        top_at = _title(figure, words.gap_chart_title(result), f"NATO release {result.release_id}")
-        drawn = path is not None and needed is not None and not path.later
-        _line_layout(figure, top_at, 1.4 if drawn else 0.45)
+        figure.legend(
+            loc="lower left",
+            bbox_to_anchor=(0.02, 0.0),
+            frameon=False,
+            fontsize=SMALL_PT,
+            ncols=1,
+        )
+    top = max(tops) * 1.25
+    axes.set_ylim(0, top)
+    first_year = series[0].year if series else result.year
+    _year_axis(axes, first_year, last_year, 1.6)
+    _label_ends(axes, [(start[0] + 0.3, start[1] - top * 0.06, f"{start[1]:.2f}", BLUE)], 0)
+    top_at = _title(figure, words.gap_chart_title(result), f"NATO release {result.release_id}")
+    drawn = path is not None and needed is not None and not path.later
+    _line_layout(figure, top_at, 1.4 if drawn else 0.45)
     return figure
 
 
