@@ -132,6 +132,10 @@ class ChartRenderer:
         """Start one worker now, in the background, so the first chart doesn't wait for it."""
         self._pool_now().submit(_warm_up)
 
+    def forget(self) -> None:
+        """Drop every cached chart (the benchmark's cold runs after a pre-render)."""
+        self._cache.clear()
+
     def cached(self, key: tuple[Hashable, ...]) -> bytes | None:
         if (png := self._cache.get(key)) is not None:
             self._cache.move_to_end(key)
