@@ -21,8 +21,10 @@ from typing import Any
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+from PIL import Image
 
 from bot.analytics import (
     PROJECTION_LIMIT,
@@ -47,6 +49,7 @@ PHONE_PX, MIN_TEXT_PX = 400, 12.0
 #: Points at DPI for MIN_TEXT_PX at PHONE_PX: 10.8 pt; the smallest size used is SMALL_PT.
 MIN_TEXT_PT = MIN_TEXT_PX * WIDTH_PX / PHONE_PX / DPI * 72
 SMALL_PT, BASE_PT, TITLE_PT = 11.0, 12.0, 13.0
+PALETTE_COLOURS = 128
 
 # Okabe-Ito.
 BLUE, SKY, ORANGE, VERMILLION = "#0072B2", "#56B4E9", "#E69F00", "#D55E00"
@@ -81,16 +84,18 @@ def _axes(figure: Figure) -> Axes:
 
 
 def to_png(figure: Figure) -> bytes:
+    """The figure as a palette PNG: a chart has few colours, and 128 keep its anti-aliasing;
+    quantising and encoding one byte a pixel is faster than encoding four, and half the size."""
+    canvas = figure.canvas
+    assert isinstance(canvas, FigureCanvasAgg)
+    canvas.draw()  # type: ignore[no-untyped-call]
+    width, height = canvas.get_width_height()
+    pixels = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
+    image = Image.frombuffer("RGBA", (width, height), pixels, "raw", "RGBA", 0, 1)
+    palette = image.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE)
     buffer = io.BytesIO()
     # No timestamp or software metadata: the same data gives the same bytes.
-    figure.savefig(
-        buffer,
-        format="png",
-        dpi=DPI,
-        facecolor=CARD,
-        metadata={"Software": None},
-        pil_kwargs={"compress_level": 1},
-    )
+    palette.save(buffer, format="png", compress_level=1)
     return buffer.getvalue()
 
 
@@ -151,19 +156,21 @@ def _bars(
     axes = _axes(figure)
     rows = list(range(len(values)))[::-1]
     mark = not all(estimates)
-    for row, value, colour, estimate in zip(rows, values, colours, estimates, strict=True):
-        hatched = mark and estimate
-        axes.barh(
-            row,
-            value,
-            height=0.72,
-            color=colour,
-            alpha=0.55 if hatched else 1.0,
-            hatch=ESTIMATE_HATCH if hatched else None,
-            edgecolor=colour,
-            linewidth=0,
-            zorder=2,
-        )
+    # One call for every bar (one artist each, drawn alike); estimates lighter and hatched.
+    hatched = [mark and estimate for estimate in estimates]
+    bars = axes.barh(
+        rows,
+        values,
+        height=0.72,
+        color=[to_rgba(c, 0.55 if h else 1.0) for c, h in zip(colours, hatched, strict=True)],
+        linewidth=0,
+        zorder=2,
+    )
+    for bar, colour, hatch in zip(bars, colours, hatched, strict=True):
+        if hatch:
+            bar.set_hatch(ESTIMATE_HATCH)
+            bar.set_edgecolor(colour)
+    for row, value in zip(rows, values, strict=True):
         axes.annotate(
             value_text(value),
             xy=(value, row),
@@ -173,8 +180,19 @@ def _bars(
             ha="left" if value >= 0 else "right",
             fontsize=SMALL_PT,
         )
-    axes.set_yticks(rows, labels)
-    axes.tick_params(axis="y", length=0)
+    # Labels as plain texts, not 32 ticks (each tick is five artists to build and draw).
+    axes.set_yticks([])
+    for row, label in zip(rows, labels, strict=True):
+        axes.annotate(
+            label,
+            xy=(0, row),
+            xycoords=("axes fraction", "data"),
+            xytext=(-4, 0),
+            textcoords="offset points",
+            ha="right",
+            va="center",
+            fontsize=BASE_PT,
+        )
     axes.set_ylim(-0.9, len(values) - 0.3)
     axes.xaxis.set_major_locator(MaxNLocator(nbins=5))
     axes.grid(axis="x", linewidth=0.4, alpha=0.5, zorder=0)
