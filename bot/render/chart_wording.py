@@ -20,7 +20,7 @@ from bot.analytics import (
     Verdict,
 )
 from bot.analytics import targets as registry
-from bot.render.wording import fmt_metric, fmt_target
+from bot.render.wording import fmt_metric_with_unit, fmt_target
 
 #: Discord accepts up to 1,024 characters of alt text.
 ALT_TEXT_LIMIT = 1024
@@ -83,13 +83,14 @@ def summary_alt(result: ComplianceSummary) -> str:
 
 def ranking_alt(result: Ranking, target: float | None) -> str:
     """'Bar chart of defence spending, % of GDP, 2024: highest Poland 4.12%, lowest Spain …'."""
-    parts = [f"Bar chart of {result.metric.label.lower()}, {result.year}"]
+    label = result.metric.label
+    parts = [f"Bar chart of {label[0].lower()}{label[1:]}, {result.year}"]
     rows = result.rows
     if rows:
         top, low = rows[0], rows[-1]
         parts.append(
-            f"highest {top.country.name} {fmt_metric(result.metric, top.value_rounded)}"
-            f", lowest {low.country.name} {fmt_metric(result.metric, low.value_rounded)}"
+            f"highest {top.country.name} {fmt_metric_with_unit(result.metric, top.value_rounded)}"
+            f", lowest {low.country.name} {fmt_metric_with_unit(result.metric, low.value_rounded)}"
         )
         if target is not None and result.metric is Metric.SHARE:
             meeting = sum(1 for r in rows if r.value_rounded >= target)
@@ -97,9 +98,8 @@ def ranking_alt(result: Ranking, target: float | None) -> str:
     else:
         parts.append("no ally has this figure")
     if result.nato_total is not None:
-        parts.append(
-            f"NATO as a whole {fmt_metric(result.metric, result.nato_total.value_rounded)}"
-        )
+        nato = fmt_metric_with_unit(result.metric, result.nato_total.value_rounded)
+        parts.append(f"NATO as a whole {nato}")
     return _clip("; ".join(parts) + ".")
 
 

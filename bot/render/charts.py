@@ -91,7 +91,8 @@ def to_png(figure: Figure) -> bytes:
     canvas.draw()  # type: ignore[no-untyped-call]
     width, height = canvas.get_width_height()
     pixels = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
-    image = Image.frombuffer("RGBA", (width, height), pixels, "raw", "RGBA", 0, 1)
+    # The card is opaque: read the pixels as RGB (alpha dropped while unpacking).
+    image = Image.frombytes("RGB", (width, height), pixels, "raw", "RGBX")
     palette = image.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE)
     buffer = io.BytesIO()
     # No timestamp or software metadata: the same data gives the same bytes.
@@ -403,6 +404,8 @@ def _hline(axes: Axes, y: float, label: str, colour: str, style: str) -> None:
         fontsize=SMALL_PT,
         color=colour,
         fontweight="bold",
+        bbox={"facecolor": CARD, "edgecolor": "none", "pad": 1, "alpha": 0.85},
+        zorder=5,
     )
 
 
