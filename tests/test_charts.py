@@ -135,7 +135,7 @@ def test_every_text_is_at_least_12_px_at_400_px_wide_and_none_is_rotated(snap: S
         texts = _texts(figure)
         assert len(texts) > 8, name
         for text in texts:
-            px_at_phone = text.get_fontsize() * figure.dpi / 72 * scale
+            px_at_phone = float(text.get_fontsize()) * figure.dpi / 72 * scale
             assert px_at_phone >= charts.MIN_TEXT_PX, (name, text.get_text(), px_at_phone)
             assert text.get_rotation() == 0 or text.get_text() == "% of GDP", (
                 name,

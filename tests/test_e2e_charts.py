@@ -88,7 +88,11 @@ async def test_prerender_makes_the_most_asked_charts_cache_hits(
     drawn = await task
     assert drawn >= 30  # 3 summaries, a ranking, ~31 profiles (Iceland has no line)
     rendered = natobot.charts.rendered
-    for command, options in [("summary", {"target": 5}), ("country", {"country": "Latvia"})]:
+    asked: list[tuple[str, dict[str, Any]]] = [
+        ("summary", {"target": 5}),
+        ("country", {"country": "Latvia"}),
+    ]
+    for command, options in asked:
         inter = await fake_discord.invoke(command, options)
         await inter.final_message(timeout=SLOW)
         assert (await inter.response()).type == CHANNEL_MESSAGE  # no "thinking…": a hit

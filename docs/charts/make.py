@@ -19,7 +19,7 @@ if str(ROOT) not in sys.path:
 
 from bot import analytics, chart_replies  # noqa: E402
 from bot.chart_replies import ChartReply  # noqa: E402
-from bot.render import charts  # noqa: E402
+from bot.render import chart_wording, charts  # noqa: E402
 from tests.support.snapshots import bundled_snapshot  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -104,7 +104,7 @@ def main() -> None:
         "",
         "A release with one year only (the annual reports 2024-03 and 2025-04) gets no line "
         "chart: `/country`, `/compare` and `/gap` say so in one line, e.g. "
-        f"“{chart_replies.words.one_year_line('2024-03', 2023)}”",
+        f"“{chart_wording.one_year_line('2024-03', 2023)}”",
         "",
     ]
     (HERE / "README.md").write_text("\n".join(rows))
