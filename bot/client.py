@@ -22,14 +22,14 @@ from bot.chart_renderer import ChartRenderer
 from bot.config import Settings
 from bot.errors import UserFacingError, echo
 from bot.inflight import InFlight
+from bot.option_check import UnexpectedOptions, check_options
+from bot.replies import send_ephemeral
 from bot.startup import RequestAttempts, StartupFailure, describe_http_failure
-from bot.views import Paginator
+from bot.views import Confirm, PageButton, disable_all_pages
+from bot.views.stale import watch_for_stale_clicks
 from db.store import Store
 
 log = logging.getLogger(__name__)
-
-#: Discord's limit on a message's content.
-MESSAGE_LIMIT = 2000
 
 #: Allocations between young-generation collections (Python's default is 700).
 GC_YOUNG_THRESHOLD = 10_000
@@ -66,18 +66,14 @@ class NatoTree(app_commands.CommandTree["NatoBot"]):
         # Runs in the task answering the command: a shutdown can find it there (bot.in_flight).
         if interaction.type is discord.InteractionType.application_command:
             self.client.in_flight.track(interaction)
+            check_options(interaction)  # what Discord would not send is refused here
         return True
 
     async def on_error(
         self, interaction: discord.Interaction[NatoBot], error: app_commands.AppCommandError
     ) -> None:
-        # Discord refuses content over 2,000 characters, which would leave the user unanswered.
-        message = self._message_for(interaction, error)[:MESSAGE_LIMIT]
         try:
-            if interaction.response.is_done():
-                await interaction.followup.send(message, ephemeral=True)
-            else:
-                await interaction.response.send_message(message, ephemeral=True)
+            await send_ephemeral(interaction, self._message_for(interaction, error))
         except discord.HTTPException:
             log.warning("could not deliver the error reply to interaction %s", interaction.id)
 
@@ -99,6 +95,28 @@ class NatoTree(app_commands.CommandTree["NatoBot"]):
         if isinstance(error, app_commands.TransformerError):
             return f"“{echo(str(error.value))}” is not a valid value for that option."
         command = interaction.command.qualified_name if interaction.command else "?"
+        # Options or a command Discord would not send (a forged interaction, a client with a
+        # stale command list): the sender's fault, not ours, so one warning and no traceback.
+        if isinstance(error, UnexpectedOptions):
+            log.warning(
+                "refused /%s (interaction %s, user %s): %s",
+                command,
+                interaction.id,
+                interaction.user.id,
+                error.detail,
+            )
+            return str(error)
+        if isinstance(error, app_commands.CommandSignatureMismatch | app_commands.CommandNotFound):
+            log.warning(
+                "refused interaction %s (user %s): %s",
+                interaction.id,
+                interaction.user.id,
+                str(error).split(". ")[0],
+            )
+            return (
+                "Your Discord app has an old copy of this command: "
+                "restart it (or wait a minute) and try again."
+            )
         log.error("command /%s failed (interaction %s)", command, interaction.id, exc_info=error)
         return (
             "Sorry, something went wrong on our side while answering that. "
@@ -111,7 +129,9 @@ class NatoBot(commands.AutoShardedBot):
 
     store: Store
 
-    def __init__(self, settings: Settings, **options: Any) -> None:
+    def __init__(
+        self, settings: Settings, *, page_timeout: float | None = None, **options: Any
+    ) -> None:
         # The bot never joins voice: don't warn at every start that voice libraries are missing.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         # Slash commands need no privileged intents; guilds keeps the server list and channels.
@@ -133,6 +153,8 @@ class NatoBot(commands.AutoShardedBot):
             **options,
         )
         self.settings = settings
+        #: How long page buttons work (None: PAGINATOR_TIMEOUT); shorter in the memory bench.
+        self.page_timeout = page_timeout
         self.started_at = time.monotonic()
         self.charts = ChartRenderer()
         self.in_flight = InFlight()
@@ -159,6 +181,9 @@ class NatoBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         self.store = await Store.open(self.settings.database_path)
+        # Page buttons carry their state: this process answers clicks on pages sent by another.
+        self.add_dynamic_items(PageButton)
+        watch_for_stale_clicks(self)  # a click nothing here handles still gets an answer
         for extension in discover_extensions():
             await self.load_extension(extension)
         self.startup_step = "command sync"
@@ -180,7 +205,10 @@ class NatoBot(commands.AutoShardedBot):
         await self.in_flight.tell_restarting()
         if self._startup_over is not None:
             self._startup_over.cancel()
-        Paginator.stop_all()  # discord.py's close() leaves views' timeout tasks pending
+        # Before the connection closes: a page left enabled would invite clicks after we're gone.
+        if not self.is_closed():
+            await disable_all_pages(self)
+        Confirm.stop_all()
         await super().close()
         self.charts.close()
         if hasattr(self, "store"):

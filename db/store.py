@@ -21,7 +21,7 @@ from pathlib import Path
 from bot.analytics.targets import MAX_TARGET, MIN_TARGET
 from bot.countries import alias_table
 from bot.errors import InvalidTarget
-from bot.models import Dataset, DatasetVersion, Snapshot
+from bot.models import Dataset, DatasetVersion, Snapshot, unusable_figures
 from db import audit, datasets, guilds, meta
 from db.audit import AuditEntry
 from db.connection import BUSY_TIMEOUT_MS, Database, Transaction, check_path, migrations
@@ -240,8 +240,14 @@ class Store:
 
         Raises NothingToChange (writing nothing) when it equals the active version. If anything
         fails, the transaction is rolled back: the previous version stays active and the
-        snapshot is untouched (DataRejected when the database's constraints refused it).
+        snapshot is untouched (DataRejected when the database's constraints refused it, or a
+        figure analytics could not use: out of range, not finite).
         """
+        if unusable := unusable_figures(dataset.records):
+            more = f" (and {len(unusable) - 1:,} more)" if len(unusable) > 1 else ""
+            raise DataRejected(
+                f"the dataset was not activated: a figure the bot cannot use: {unusable[0]}{more}"
+            )
         sha256 = dataset_sha256(dataset)
         async with self._db.transaction() as tx:
             previous = await datasets.active_version(tx)

@@ -219,7 +219,12 @@ def _preview_calls(snap: Snapshot, rid: str, year: int) -> Iterator[argparse.Nam
             yield argparse.Namespace(query="gap", country=iso3, target=target, **base)
         yield argparse.Namespace(query="compare", countries=codes, target=target, **base)
     for metric in analytics.Metric:
-        yield argparse.Namespace(query="ranking", metric=metric.value, **base)
+        yield argparse.Namespace(
+            query="ranking", metric=metric.value, order="highest", target=None, **base
+        )
+        yield argparse.Namespace(
+            query="ranking", metric=metric.value, order="lowest", target="3.5", **base
+        )
     for iso3 in codes:
         yield argparse.Namespace(query="country", country=iso3, **base)
         yield argparse.Namespace(query="revisions", country=iso3, **base)
@@ -253,7 +258,11 @@ def _ask_everything(snap: Snapshot, chart: Callable[[str, str], bool]) -> int:
                     assert text.render(comparison)
                     _sendable(embeds.compare_embed(comparison))
             for metric in analytics.Metric:
-                ranking = analytics.ranking(snap, metric=metric, release_id=rid, year=year)
+                ranking = _answer(
+                    partial(analytics.ranking, snap, metric=metric, release_id=rid, year=year)
+                )
+                if ranking is None:  # no release has the metric that year: one private line
+                    continue
                 assert text.render(ranking)
                 _sendable(*embeds.ranking_pages(ranking))
             for args in _preview_calls(snap, rid, year):
