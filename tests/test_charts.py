@@ -13,7 +13,7 @@ from matplotlib.text import Text
 from bot import analytics, chart_replies
 from bot.analytics import targets as registry
 from bot.chart_replies import ChartReply
-from bot.models import Snapshot
+from bot.models import NATO_TOTAL, Snapshot
 from bot.render import charts
 from tests.support.png import PNG_SIGNATURE
 from tests.support.snapshots import bundled_snapshot
@@ -160,6 +160,11 @@ def test_latest_value_is_labelled(snap: Snapshot) -> None:
     labels = [t.get_text() for t in _texts(charts.compare_figure(compared, profiles))]
     for profile in profiles:
         assert f"{profile.country.iso3} {profile.series[-1].share_rounded:.2f}" in labels
+    # NATO as a whole, compared as an aggregate, gets a short name on its line.
+    nato = analytics.profile(snap, NATO_TOTAL)
+    compared = analytics.compare(snap, ["POL", NATO_TOTAL], target=3.5)
+    figure = charts.compare_figure(compared, [profiles[0], nato])
+    assert f"NATO {nato.series[-1].share_rounded:.2f}" in [t.get_text() for t in _texts(figure)]
 
 
 def test_target_lines_are_labelled_on_the_chart(snap: Snapshot) -> None:

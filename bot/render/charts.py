@@ -38,7 +38,7 @@ from bot.analytics import (
     Verdict,
 )
 from bot.analytics import targets as registry
-from bot.models import Basis
+from bot.models import NATO_EUR_CAN, NATO_TOTAL, Basis
 from bot.render import chart_wording as words
 from bot.render.wording import BASIS_LABEL, aggregate_label, fmt_metric
 
@@ -506,6 +506,14 @@ def trend_figure(
     return figure
 
 
+#: NATO's aggregates on a line's end label, where an ally has its three-letter code.
+AGGREGATE_SHORT = {NATO_TOTAL: "NATO", NATO_EUR_CAN: "Eur+Can"}
+
+
+def _short_name(code: str) -> str:
+    return AGGREGATE_SHORT.get(code, code)
+
+
 def compare_figure(result: Comparison, profiles: Sequence[Profile]) -> Figure:
     """The allies' shares over time, one line each, the target line, estimates dashed."""
     figure, axes = _line_figure()
@@ -517,7 +525,7 @@ def compare_figure(result: Comparison, profiles: Sequence[Profile]) -> Figure:
         _plot_series(axes, series, colour)
         if series:
             last = series[-1]
-            text = f"{profile.country.iso3} {last.share_rounded:.2f}"
+            text = f"{_short_name(profile.country.iso3)} {last.share_rounded:.2f}"
             ends.append((last.year + 0.3, last.share_rounded, text, colour))
     _hline(axes, result.target, words.target_line_label(result.target), TARGET_COLOUR, "-")
     top = max([*shares, result.target, 1.0]) * 1.2
