@@ -19,6 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 
 import cogs
+from bot import chart_replies
 from bot.chart_renderer import ChartRenderer
 from bot.config import Settings
 from bot.errors import UserFacingError, echo
@@ -202,6 +203,7 @@ class NatoBot(commands.AutoShardedBot):
         self.startup_step = "the gateway connection"
         self._startup_over = asyncio.create_task(self._end_startup(), name="natobot-startup")
         self.charts.start()
+        chart_replies.keep_warm(self)  # the charts people ask for most, at low priority
         # What start-up built (modules, the snapshot, discord.py's state) lives as long as the
         # bot: keep it out of every later full garbage collection, which pauses the event loop.
         gc.collect()
