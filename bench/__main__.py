@@ -3,7 +3,7 @@
 Each runs in a fresh interpreter, so one's imports and heap do not colour the next one's
 start-up time, memory or garbage-collection pauses. Each prints its own figures and asserts
 nothing; run one alone for its options, e.g. ``python -m bench.commands --help``.
-Sized for a 2-core machine: about a minute in all.
+Sized for a 2-core machine: about two minutes in all.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ BENCHMARKS: list[tuple[str, str]] = [
     ("bench.store", "seeding, reopening, activating, validating"),
     ("bench.analytics", "queries, lookups and renders on the bundled data"),
     ("bench.commands", "the bot's commands against the fake Discord"),
+    ("bench.sigkill", "SIGKILL the bot after a chart: processes left behind"),
 ]
 
 

@@ -32,7 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.handler(args)
     except ConfigError as exc:
-        print(f"natobot: configuration error:\n{exc}", file=sys.stderr)
+        for problem in str(exc).splitlines():  # one line per problem, each self-contained
+            print(f"natobot: configuration error: {problem}", file=sys.stderr)
         return 2
     return code
 

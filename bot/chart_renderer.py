@@ -5,6 +5,9 @@ here) and leaves thousands of cyclic objects behind, so even in a worker thread 
 event loop (measured: 40-380 ms pauses with a few charts at once). A process keeps both its
 CPU time and its garbage away from the loop, and the bot's own process never imports
 matplotlib at all.
+
+The workers must never outlive the bot, however it ends (an OOM kill is a SIGKILL): see
+``_pool_now`` for the start method and ``bot.lifeline`` for how each worker follows its parent.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from bot.analytics import Profile
+from bot.lifeline import die_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +34,14 @@ def default_workers() -> int:
     return max(1, min(4, (os.cpu_count() or 2) - 1))
 
 
+def _start_worker(bot_pid: int) -> None:
+    """Runs in each worker as it starts: end with the bot, and import matplotlib now so the
+    first chart doesn't pay for it."""
+    die_with_parent(bot_pid)
+    _warm_up()
+
+
 def _warm_up() -> None:
-    """Runs in each worker as it starts, so the first chart doesn't pay for the imports."""
     import bot.render.charts  # noqa: F401
 
 
@@ -94,17 +104,28 @@ class ChartRenderer:
 
     def _pool_now(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            # forkserver, not fork: forking a process that runs threads (aiosqlite's, asyncio's
-            # executors) can copy a lock held by another thread into the child.
+            # spawn: not fork, since forking a process that runs threads (aiosqlite's, asyncio's
+            # executors) can copy a lock held by another thread into the child; and not
+            # forkserver, whose workers are the fork server's children, so a killed bot left the
+            # server and its workers running. With spawn every worker is the bot's own child and
+            # dies with it (die_with_parent); the resource tracker, also the bot's child, exits
+            # when the last holder of its pipe (the bot, the workers) is gone. The pool starts its
+            # workers from the thread calling submit(): here always the event loop's.
             self._pool = ProcessPoolExecutor(
                 max_workers=self._workers,
-                mp_context=multiprocessing.get_context("forkserver"),
-                initializer=_warm_up,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(os.getpid(),),
             )
         return self._pool
 
     def close(self) -> None:
         """Stop the workers; a chart being drawn is abandoned, queued ones are cancelled."""
         if self._pool is not None:
+            # The executor has no public way to stop a running task, and at exit Python waits
+            # for it: a hung render (or a stopped worker) would hold the bot's exit forever.
+            workers = list((self._pool._processes or {}).values())
             self._pool.shutdown(wait=False, cancel_futures=True)
+            for worker in workers:
+                worker.kill()
             self._pool = None

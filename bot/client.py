@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import hashlib
 import json
@@ -19,14 +20,15 @@ import cogs
 from bot.chart_renderer import ChartRenderer
 from bot.config import Settings
 from bot.errors import UserFacingError, echo
+from bot.inflight import InFlight
 from bot.reload import Reloader
-from bot.views import Paginator
+from bot.replies import send_ephemeral
+from bot.startup import RequestAttempts, StartupFailure, describe_http_failure
+from bot.views import Confirm, PageButton, disable_all_pages
+from bot.views.stale import watch_for_stale_clicks
 from db.store import Store, StoreError
 
 log = logging.getLogger(__name__)
-
-#: Discord's limit on a message's content.
-MESSAGE_LIMIT = 2000
 
 #: Allocations between young-generation collections (Python's default is 700).
 GC_YOUNG_THRESHOLD = 10_000
@@ -62,16 +64,17 @@ def _permission_label(name: str) -> str:
 class NatoTree(app_commands.CommandTree["NatoBot"]):
     """The command tree, with the one error handler every command shares."""
 
+    async def interaction_check(self, interaction: discord.Interaction[NatoBot], /) -> bool:
+        # Runs in the task answering the command: a shutdown can find it there (bot.in_flight).
+        if interaction.type is discord.InteractionType.application_command:
+            self.client.in_flight.track(interaction)
+        return True
+
     async def on_error(
         self, interaction: discord.Interaction[NatoBot], error: app_commands.AppCommandError
     ) -> None:
-        # Discord refuses content over 2,000 characters, which would leave the user unanswered.
-        message = self._message_for(interaction, error)[:MESSAGE_LIMIT]
         try:
-            if interaction.response.is_done():
-                await interaction.followup.send(message, ephemeral=True)
-            else:
-                await interaction.response.send_message(message, ephemeral=True)
+            await send_ephemeral(interaction, self._message_for(interaction, error))
         except discord.HTTPException:
             log.warning("could not deliver the error reply to interaction %s", interaction.id)
 
@@ -112,6 +115,12 @@ class NatoBot(commands.AutoShardedBot):
         # Slash commands need no privileged intents; guilds keeps the server list and channels.
         intents = discord.Intents.none()
         intents.guilds = True
+        #: Requests sent, retries included: a start-up failure says after how many tries.
+        self.request_attempts = RequestAttempts()
+        options.setdefault("http_trace", self.request_attempts.trace)
+        #: What start() is doing, for the one-line report if Discord refuses it.
+        self.startup_step = "login"
+        self._startup_over: asyncio.Task[None] | None = None
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -124,13 +133,40 @@ class NatoBot(commands.AutoShardedBot):
         self.settings = settings
         self.started_at = time.monotonic()
         self.charts = ChartRenderer()
+        self.in_flight = InFlight()
+
+    async def start(self, token: str, *, reconnect: bool = True) -> None:
+        """Log in, set up, connect; a request Discord refuses on the way is a StartupFailure."""
+        try:
+            await super().start(token, reconnect=reconnect)
+        except discord.HTTPException as error:
+            tries = self.request_attempts.of(error.response)
+            raise StartupFailure(
+                describe_http_failure(
+                    error,
+                    step=self.startup_step,
+                    tries=tries,
+                    sync_guild_id=self.settings.sync_guild_id,
+                )
+            ) from error
+
+    async def _end_startup(self) -> None:
+        await self.wait_until_ready()
+        self.startup_step = "running"
+        self.request_attempts.stop()
 
     async def setup_hook(self) -> None:
         self.store = await Store.open(self.settings.database_path)
         self.reloader = Reloader(self.store, allowed_hosts=self.settings.reload_allowed_hosts)
+        # Page buttons carry their state: this process answers clicks on pages sent by another.
+        self.add_dynamic_items(PageButton)
+        watch_for_stale_clicks(self)  # a click nothing here handles still gets an answer
         for extension in discover_extensions():
             await self.load_extension(extension)
+        self.startup_step = "command sync"
         await self.sync_commands_if_changed()
+        self.startup_step = "the gateway connection"
+        self._startup_over = asyncio.create_task(self._end_startup(), name="natobot-startup")
         self.charts.start()
         self.refresh_store.start()
         # What start-up built (modules, the snapshot, discord.py's state) lives as long as the
@@ -142,8 +178,15 @@ class NatoBot(commands.AutoShardedBot):
         gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
 
     async def close(self) -> None:
-        Paginator.stop_all()  # discord.py's close() leaves views' timeout tasks pending
         self.refresh_store.cancel()
+        # First, while the HTTP session is open: nobody is left on "thinking…" forever.
+        await self.in_flight.tell_restarting()
+        if self._startup_over is not None:
+            self._startup_over.cancel()
+        # Before the connection closes: a page left enabled would invite clicks after we're gone.
+        if not self.is_closed():
+            await disable_all_pages(self)
+        Confirm.stop_all()
         await super().close()
         self.charts.close()
         if hasattr(self, "store"):

@@ -20,6 +20,7 @@ from bot.fetch import DEFAULT_ALLOWED_HOSTS
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 DEFAULT_DATABASE_PATH = Path("data/natobot.sqlite3")
+ENV_FILE = Path(".env")
 
 
 class ConfigError(Exception):
@@ -30,7 +31,7 @@ class StoreSettings(BaseSettings):
     """What the terminal commands (preview, data) need: no Discord token."""
 
     model_config = SettingsConfigDict(
-        env_file=".env",
+        env_file=ENV_FILE,
         env_file_encoding="utf-8",
         extra="ignore",
         frozen=True,
@@ -101,8 +102,41 @@ def _describe(error: ErrorDetails) -> str:
     return f"{name} is invalid{shown}: {error['msg']}. See .env.example."
 
 
+def check_env_file(path: Path = ENV_FILE) -> None:
+    """Refuse a ``.env`` that is not UTF-8 text, naming the line.
+
+    pydantic-settings would end in a UnicodeDecodeError traceback on invalid UTF-8, and hand a
+    NUL byte on inside a setting's value (where it fails later, far from its cause).
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise ConfigError(f"{path} cannot be read: {exc.strerror or exc}.") from None
+    if (nul := data.find(b"\0")) >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise ConfigError(f"{path} has a NUL byte on line {line}: it must be plain UTF-8 text.")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"{path} is not valid UTF-8 (byte 0x{data[exc.start]:02x} on line {line}): "
+            "save it as UTF-8."
+        ) from None
+
+
+def _env_file_of(overrides: dict[str, Any]) -> Path | None:
+    """The .env a settings class will read, given its constructor's overrides."""
+    env_file = overrides.get("_env_file", ENV_FILE)
+    return Path(env_file) if isinstance(env_file, str | Path) else None
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Read settings; raise ConfigError naming every bad variable, one per line."""
+    if (env_file := _env_file_of(overrides)) is not None:
+        check_env_file(env_file)
     try:
         return Settings(**overrides)
     except ValidationError as exc:
@@ -111,6 +145,7 @@ def load_settings(**overrides: Any) -> Settings:
 
 def database_path() -> Path:
     """DATABASE_PATH from the environment or .env, for the terminal commands."""
+    check_env_file()
     try:
         return StoreSettings().database_path
     except ValidationError as exc:

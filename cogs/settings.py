@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.analytics import targets as registry
 from bot.analytics.targets import MAX_TARGET, MIN_TARGET
+from bot.checks import manage_guild_only
 
 if TYPE_CHECKING:
     from bot.client import NatoBot
@@ -23,22 +24,20 @@ VALUE_HELP = (
 )
 
 
-@app_commands.guild_only()
-@app_commands.default_permissions(manage_guild=True)
+# Hidden from members without Manage Server, and checked again when run (admins can re-grant it).
+@manage_guild_only()
 class SettingsCog(
     commands.GroupCog, group_name="settings", group_description="This server's settings"
 ):
     def __init__(self, bot: NatoBot) -> None:
         self.bot = bot
 
-    # default_permissions only hides the command; admins can re-grant it, so check at run time too.
     @app_commands.command(name="target", description="Set the default target (% of GDP) here")
     @app_commands.describe(value=VALUE_HELP)
-    @app_commands.checks.has_permissions(manage_guild=True)
     async def target(
         self, interaction: discord.Interaction[NatoBot], value: TargetValue | None = None
     ) -> None:
-        assert interaction.guild_id is not None  # guild_only
+        assert interaction.guild_id is not None  # manage_guild_only
         await self.bot.store.set_guild_target(interaction.guild_id, value, by=interaction.user.id)
         if value is None:
             default = self.bot.settings.default_target
@@ -50,9 +49,8 @@ class SettingsCog(
         await interaction.response.send_message(text, ephemeral=True)
 
     @app_commands.command(name="show", description="Show this server's settings")
-    @app_commands.checks.has_permissions(manage_guild=True)
     async def show(self, interaction: discord.Interaction[NatoBot]) -> None:
-        assert interaction.guild_id is not None
+        assert interaction.guild_id is not None  # manage_guild_only
         saved = await self.bot.store.guild_target(interaction.guild_id)
         default = self.bot.settings.default_target
         embed = discord.Embed(title="Settings for this server", colour=discord.Colour.blurple())

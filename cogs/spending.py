@@ -27,7 +27,7 @@ from bot.options import (
     year_autocomplete,
 )
 from bot.render import embeds
-from bot.views import Paginator
+from bot.views import register_page_source, send_pages
 
 if TYPE_CHECKING:
     from bot.client import NatoBot
@@ -88,8 +88,8 @@ class SpendingCog(commands.Cog):
         result = analytics.ranking(
             self.bot.store.snapshot, metric=chosen, release_id=release, year=year
         )
-        pages = embeds.ranking_pages(result)
-        await Paginator.send(interaction, pages)
+        state = f"{chosen.value}/{result.release_id}/{result.year}"  # what the buttons rebuild
+        await send_pages(interaction, embeds.ranking_pages(result), source="ranking", state=state)
 
     @app_commands.command(name="gap", description="How far an ally is from the target")
     @app_commands.describe(
@@ -181,5 +181,15 @@ class SpendingCog(commands.Cog):
         await interaction.response.send_message(embed=embed)
 
 
+def ranking_pages(bot: NatoBot, state: str) -> list[discord.Embed]:
+    """The /ranking pages a button's state names, rebuilt (after a restart, say)."""
+    metric, release, year = state.split("/")
+    result = analytics.ranking(
+        bot.store.snapshot, metric=analytics.Metric(metric), release_id=release, year=int(year)
+    )
+    return embeds.ranking_pages(result)
+
+
 async def setup(bot: NatoBot) -> None:
+    register_page_source("ranking", ranking_pages)
     await bot.add_cog(SpendingCog(bot))

@@ -394,7 +394,15 @@ def _check_archive(data: bytes, filename: str, max_bytes: int) -> list[Problem]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+    # NotImplementedError: an archive that claims to span several disks (zipfile refuses it).
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        ValueError,
+        OSError,
+        EOFError,
+        NotImplementedError,
+    ) as exc:
         return problem(f"not a readable .xlsx workbook (damaged or truncated: {exc})")
     if len(entries) > MAX_ENTRIES:
         return problem(f"the workbook has {len(entries):,} parts, more than {MAX_ENTRIES}")

@@ -11,6 +11,7 @@ from bot.client import NatoBot
 from db.store import Store
 from tests.fakediscord import FakeDiscord, FakeGuild
 from tests.support.bot import bot_settings
+from tests.support.waiting import SLOW
 
 pytest_plugins = ["tests.fakediscord.pytest_plugin"]
 
@@ -36,6 +37,7 @@ async def natobot(
 ) -> AsyncIterator[NatoBot]:
     """The real bot, logged in to the fake Discord, commands synced, on a fresh SQLite store."""
     bot = NatoBot(bot_settings(tmp_path, fake_discord))
-    async with fake_discord.running(bot):
-        await fake_discord.wait_for_commands()
+    # Start-up opens, migrates and seeds a database: generous deadlines for a loaded machine.
+    async with fake_discord.running(bot, timeout=SLOW):
+        await fake_discord.wait_for_commands(timeout=SLOW)
         yield bot

@@ -18,6 +18,7 @@ from bot.config import Settings
 from tests.fakediscord import FakeDiscord, FakeGuild
 from tests.fakediscord.pytest_plugin import running_fake
 from tests.support.bot import bot_settings
+from tests.support.waiting import SLOW
 
 ROOT = Path(__file__).resolve().parent.parent
 MANAGE_GUILD = discord.Permissions(manage_guild=True)
@@ -52,13 +53,13 @@ async def test_commands_sync_only_when_the_tree_changed(
     fake_discord: FakeDiscord, guild: FakeGuild, tmp_path: Path
 ) -> None:
     settings = bot_settings(tmp_path, fake_discord)
-    async with fake_discord.running(NatoBot(settings)):
-        await fake_discord.wait_for_commands()
+    async with fake_discord.running(NatoBot(settings), timeout=SLOW):
+        await fake_discord.wait_for_commands(timeout=SLOW)
     assert _command_syncs(fake_discord) == 1
 
     # Same database, same commands: a restart does not sync again (Discord rate-limits it).
     bot = NatoBot(settings)
-    async with fake_discord.running(bot):
+    async with fake_discord.running(bot, timeout=SLOW):
         assert _command_syncs(fake_discord) == 1
 
         # A changed tree is synced.
@@ -76,12 +77,12 @@ async def test_another_application_on_the_same_database_syncs(
     fake_discord: FakeDiscord, guild: FakeGuild, tmp_path: Path
 ) -> None:
     settings = bot_settings(tmp_path, fake_discord)
-    async with fake_discord.running(NatoBot(settings)):
-        await fake_discord.wait_for_commands()
+    async with fake_discord.running(NatoBot(settings), timeout=SLOW):
+        await fake_discord.wait_for_commands(timeout=SLOW)
     async with running_fake() as other_app:  # a new application id, the same database file
         other_app.add_guild("Elsewhere")
-        async with other_app.running(NatoBot(settings)):
-            commands = await other_app.wait_for_commands()
+        async with other_app.running(NatoBot(settings), timeout=SLOW):
+            commands = await other_app.wait_for_commands(timeout=SLOW)
     assert "summary" in {c["name"] for c in commands}
 
 
@@ -89,8 +90,8 @@ async def test_sync_guild_id_syncs_to_that_guild_only(
     fake_discord: FakeDiscord, guild: FakeGuild, tmp_path: Path
 ) -> None:
     settings = bot_settings(tmp_path, fake_discord, sync_guild_id=guild.id)
-    async with fake_discord.running(NatoBot(settings)):
-        commands = await fake_discord.wait_for_commands(guild)
+    async with fake_discord.running(NatoBot(settings), timeout=SLOW):
+        commands = await fake_discord.wait_for_commands(guild, timeout=SLOW)
     assert "summary" in {c["name"] for c in commands}
     assert fake_discord.commands() == []
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from bot.client import NatoBot
@@ -12,6 +10,7 @@ from tests.fakediscord import FakeDiscord
 from tests.support.discord_text import embed_json_text as _text
 from tests.support.oracle import cell, half_up, median_text, not_published, release_ids, verdicts
 from tests.support.png import PNG_SIGNATURE
+from tests.support.waiting import SLOW, eventually
 
 
 async def test_commands_are_synced(natobot: NatoBot, fake_discord: FakeDiscord) -> None:
@@ -64,7 +63,9 @@ async def test_gap_spain(natobot: NatoBot, fake_discord: FakeDiscord) -> None:
 
 async def test_country_attaches_a_png_chart(natobot: NatoBot, fake_discord: FakeDiscord) -> None:
     inter = await fake_discord.invoke("country", {"country": "pl"})
-    message = await inter.final_message()
+    # The first chart waits for a worker process to start and import matplotlib: seconds on a
+    # loaded machine. Wait for the reply itself, with a deadline only a broken bot reaches.
+    message = await inter.final_message(timeout=SLOW)
     assert "Poland" in _text(message.embeds[0])
     [chart] = inter.files
     assert chart.data.startswith(PNG_SIGNATURE)
@@ -76,11 +77,11 @@ async def test_charts_are_cached_per_dataset_version(
     natobot: NatoBot, fake_discord: FakeDiscord
 ) -> None:
     first = await fake_discord.invoke("country", {"country": "Poland"})
-    await first.final_message()
+    await first.final_message(timeout=SLOW)
     again = await fake_discord.invoke("country", {"country": "POL"})
-    await again.final_message()
+    await again.final_message(timeout=SLOW)
     other_release = await fake_discord.invoke("country", {"country": "pl", "release": "2024-06"})
-    await other_release.final_message()
+    await other_release.final_message(timeout=SLOW)
     assert first.files[0].data == again.files[0].data
     assert first.files[0].data != other_release.files[0].data
     assert natobot.charts.rendered == 2
@@ -91,7 +92,7 @@ async def test_chart_command_has_a_per_person_cooldown(
 ) -> None:
     for _ in range(CHART_RATE):
         inter = await fake_discord.invoke("country", {"country": "Poland"})
-        await inter.final_message()
+        await inter.final_message(timeout=SLOW)
         assert inter.files[0].data.startswith(PNG_SIGNATURE)
     refused = await fake_discord.invoke("country", {"country": "Poland"})
     message = await refused.final_message()
@@ -100,7 +101,7 @@ async def test_chart_command_has_a_per_person_cooldown(
     # Someone else is not held back.
     other = fake_discord.add_member(next(iter(fake_discord.guilds.values())), name="other")
     theirs = await fake_discord.invoke("country", {"country": "Poland"}, user=other)
-    assert not (await theirs.final_message()).ephemeral
+    assert not (await theirs.final_message(timeout=SLOW)).ephemeral
 
 
 async def test_unknown_country_gets_ephemeral_did_you_mean(
@@ -172,14 +173,14 @@ async def test_ranking_paginates_with_buttons(natobot: NatoBot, fake_discord: Fa
 async def test_ranking_buttons_are_disabled_when_the_view_times_out(
     natobot: NatoBot, fake_discord: FakeDiscord, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("bot.views.PAGINATOR_TIMEOUT", 0.2)
+    monkeypatch.setattr("bot.views.paginator.PAGINATOR_TIMEOUT", 0.2)
     inter = await fake_discord.invoke("ranking", {"metric": "spending"})
     message = await inter.final_message()
     assert "Spending" in _text(message.embeds[0]) or "USD" in _text(message.embeds[0])
-    for _ in range(50):
-        if all(message.component(c).get("disabled") for c in message.custom_ids()):
-            break
-        await asyncio.sleep(0.05)
+    await eventually(
+        lambda: all(message.component(c).get("disabled") for c in message.custom_ids()),
+        "every button disabled after the timeout",
+    )
     assert all(message.component(c).get("disabled") for c in message.custom_ids())
 
 

@@ -517,7 +517,7 @@ async def test_too_long_embed_is_refused_with_invalid_form_body(
     assert "_errors" in response.error["errors"]["data"]["embeds"]["0"]["description"]
     [violation] = fake.take_violations("invalid_form_body")
     assert "Must be 4096 or fewer" in violation.message
-    await asyncio.wait_for(bot.error_seen.wait(), 5)
+    await asyncio.wait_for(bot.error_seen.wait(), 60)  # a deadline to fail by, not a pace
     [error] = bot.errors
     assert isinstance(error, discord.HTTPException) and error.code == 50035
 

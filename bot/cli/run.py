@@ -14,6 +14,7 @@ import discord
 
 from bot.client import NatoBot
 from bot.config import Settings, load_settings
+from bot.startup import StartupFailure
 from db.store import StoreError
 
 log = logging.getLogger("natobot")
@@ -67,11 +68,14 @@ def handle(args: argparse.Namespace) -> int:
     except discord.LoginFailure:
         log.error("Discord rejected DISCORD_TOKEN (401 Unauthorized): check the bot token.")
         return 1
+    except StartupFailure as exc:
+        log.error("%s", exc)
+        return 1
+    except StoreError as exc:
+        log.error("The database (DATABASE_PATH=%s) cannot be used: %s", settings.database_path, exc)
+        return 1
     except discord.PrivilegedIntentsRequired as exc:
         log.error("Discord refused a privileged intent: %s", exc)
-        return 1
-    except StoreError as exc:  # the database cannot be opened: its message names the file
-        log.error("%s", exc)
         return 1
     except (aiohttp.ClientError, OSError) as exc:
         log.error("Could not reach Discord at %s: %s", discord.http.Route.BASE, exc)
