@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from bot.analytics.dataset_diff import DatasetDiff, diff
 from bot.errors import UserFacingError
-from bot.fetch import DEFAULT_ALLOWED_HOSTS, FetchError, IPNetwork, fetch
+from bot.fetch import DEFAULT_ALLOWED_HOSTS, TOTAL_TIMEOUT_S, FetchError, IPNetwork, fetch
 from bot.models import Dataset, DatasetVersion, Release, Snapshot
 from db.audit import AuditContext
 from db.errors import NothingToChange, UnknownVersion
@@ -385,8 +385,10 @@ class Reloader:
         allowed_hosts: Iterable[str] = DEFAULT_ALLOWED_HOSTS,
         allowed_networks: Sequence[str | IPNetwork] = (),
         ssl: ssl_module.SSLContext | None = None,
+        fetch_seconds: float = TOTAL_TIMEOUT_S,
     ) -> None:
         self.store = store
+        self.fetch_seconds = fetch_seconds
         self.allowed_hosts = tuple(allowed_hosts)
         #: Networks exempt from fetch's address rules (tests: 127.0.0.0/8); none in production.
         self.allowed_networks = tuple(allowed_networks)
@@ -443,6 +445,7 @@ class Reloader:
                 allowed_hosts=self.allowed_hosts,
                 allowed_networks=self.allowed_networks,
                 max_bytes=MAX_BYTES,
+                max_seconds=self.fetch_seconds,
                 ssl=self.ssl,
             )
         except FetchError as exc:
