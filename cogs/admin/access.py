@@ -38,10 +38,16 @@ async def is_owner(interaction: discord.Interaction[NatoBot]) -> bool:
 
 
 async def record_attempt(
-    interaction: discord.Interaction[NatoBot], command: str, *, allowed: bool, why: str = ""
+    interaction: discord.Interaction[NatoBot],
+    command: str,
+    *,
+    allowed: bool,
+    why: str = "",
+    outcome: str | None = None,
 ) -> None:
-    """Write an attempt to the audit log: who, where, which command, allowed or refused."""
-    outcome = ALLOWED if allowed else REFUSED
+    """Write an attempt to the audit log: who, where, which command, allowed or refused (or
+    ``outcome``, e.g. expired)."""
+    outcome = outcome or (ALLOWED if allowed else REFUSED)
     await interaction.client.store.audit(
         actor(interaction.user),
         ATTEMPT,

@@ -204,7 +204,9 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Bot own
         )
         await view.wait()
         if view.value is None:
-            await record_attempt(interaction, f"{command}: expired", allowed=False, why="expired")
+            await record_attempt(
+                interaction, command, allowed=False, why="nobody answered", outcome="expired"
+            )
             return  # the buttons are disabled; nothing was changed
         if not view.value:
             await interaction.followup.send("Cancelled: nothing was changed.")
