@@ -243,3 +243,25 @@ async def test_history_status_and_sync(
     assert "globally" in synced.content and f"server {guild.id}" in synced.content
     after = len([r for r in fake_discord.requests if r.method == "PUT" and "/commands" in r.path])
     assert after == syncs + 2
+
+
+async def test_without_an_admin_guild_the_group_is_global_and_still_owners_only(
+    natobot: NatoBot, fake_discord: FakeDiscord, server_admin: FakeMember
+) -> None:
+    assert "admin" in {c["name"] for c in fake_discord.commands()}
+    refused = await (await fake_discord.invoke("admin status", user=server_admin)).final_message()
+    assert refused.ephemeral and "owner" in refused.content
+    [entry] = [e for e in await natobot.store.audit_log(5) if e.user_id == server_admin.user.id]
+    assert (entry.command, entry.outcome) == ("/admin status", "refused")
+
+
+async def test_without_owner_ids_the_application_owner_may(
+    fake_discord: FakeDiscord, guild: FakeGuild, tmp_path: Path, server_admin: FakeMember
+) -> None:
+    bot = NatoBot(bot_settings(tmp_path, fake_discord, owner_ids=frozenset()))
+    async with fake_discord.running(bot):
+        await fake_discord.wait_for_commands()
+        mine = await fake_discord.invoke("admin history", user=fake_discord.owner)
+        assert "Dataset versions" in embed_json_text((await mine.final_message()).embeds[0])
+        theirs = await fake_discord.invoke("admin history", user=server_admin)
+        assert "owner" in (await theirs.final_message()).content
