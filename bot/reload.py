@@ -386,7 +386,9 @@ def _collector_paused() -> Iterator[None]:
 
     A large file makes a million objects that all live on; each full collection meanwhile
     walks all of them with the GIL held, stalling the event loop for up to seconds. What the
-    reload throws away is freed by reference counting, without the collector.
+    reload throws away is freed by reference counting, without the collector. At the end the
+    objects made meanwhile are frozen (as start-up freezes what it built, bot/client.py): the
+    first collection after a reload would otherwise walk them all at once, on the event loop.
     """
     enabled = gc.isenabled()
     interval = sys.getswitchinterval()
@@ -398,6 +400,7 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         sys.setswitchinterval(interval)
+        gc.freeze()
         if enabled:
             gc.enable()
 
@@ -560,9 +563,6 @@ class Reloader:
                     raise ReloadError(f"Nothing was changed: {exc}.") from None
                 except NothingToChange as exc:
                     raise ReloadError(f"Nothing was changed: {exc}.") from None
-                # The new snapshot lives until the next reload: keep the collector from walking it
-                # (as start-up does for the first one, bot/client.py).
-                gc.freeze()
         if bot is not None:
             bot.dispatch("dataset_updated", version, plan.diff)
         return version

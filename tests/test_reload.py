@@ -4,6 +4,8 @@ one reload at a time, stale plans, manifests, formula-looking cells."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -25,8 +27,9 @@ from bot.reload import (
     Upload,
     Url,
 )
-from db.loader import load_bundled
+from db.loader import dataset_sha256, load_bundled, load_directory
 from db.store import Store
+from tests.support.synthetic import write_dataset
 
 WORKBOOK_FILE = Path(str(resources.files("db").joinpath("data", "raw"))) / (
     "240617-def-exp-2024-TABLES-en.xlsx"
@@ -242,3 +245,23 @@ async def test_rollback_plan_returns_to_the_previous_version(store: Store) -> No
     assert version.version_id == 1 and store.snapshot.version.version_id == 1
     with pytest.raises(ReloadError, match="Nothing to roll back"):
         await reloader.prepare_rollback()
+
+
+def test_the_chunked_hash_is_the_hash_of_the_whole_canonical_json(tmp_path: Path) -> None:
+    """dataset_sha256 feeds the JSON in chunks: the digest must stay that of the whole text."""
+    for dataset in (
+        load_bundled(),
+        load_directory(write_dataset(tmp_path / "synthetic", rows=5_001)),
+        load_bundled().model_copy(update={"records": ()}),
+    ):
+        canonical = dataset.model_copy(
+            update={
+                "members": tuple(sorted(dataset.members, key=lambda c: c.iso3)),
+                "releases": tuple(sorted(dataset.releases, key=lambda r: r.release_id)),
+                "records": tuple(
+                    sorted(dataset.records, key=lambda r: (r.release_id, r.iso3, r.year))
+                ),
+            }
+        )
+        whole = json.dumps(canonical.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        assert dataset_sha256(dataset) == hashlib.sha256(whole.encode()).hexdigest()
