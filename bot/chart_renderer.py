@@ -128,4 +128,9 @@ class ChartRenderer:
             self._pool.shutdown(wait=False, cancel_futures=True)
             for worker in workers:
                 worker.kill()
+            for worker in workers:
+                worker.join()  # killed: returns at once
+            # With its workers gone the executor's manager thread ends by itself; wait for it, or
+            # Python's exit hook may write to the wake-up pipe that thread is closing (EBADF).
+            self._pool.shutdown(wait=True)
             self._pool = None

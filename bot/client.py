@@ -10,6 +10,8 @@ import logging
 import math
 import pkgutil
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import discord
@@ -21,6 +23,7 @@ from bot.chart_renderer import ChartRenderer
 from bot.config import Settings
 from bot.errors import UserFacingError, echo
 from bot.inflight import InFlight
+from bot.option_check import UnexpectedOptions, check_options
 from bot.reload import Reloader
 from bot.replies import send_ephemeral
 from bot.startup import RequestAttempts, StartupFailure, describe_http_failure
@@ -68,6 +71,7 @@ class NatoTree(app_commands.CommandTree["NatoBot"]):
         # Runs in the task answering the command: a shutdown can find it there (bot.in_flight).
         if interaction.type is discord.InteractionType.application_command:
             self.client.in_flight.track(interaction)
+            check_options(interaction)  # what Discord would not send is refused here
         return True
 
     async def on_error(
@@ -96,6 +100,28 @@ class NatoTree(app_commands.CommandTree["NatoBot"]):
         if isinstance(error, app_commands.TransformerError):
             return f"“{echo(str(error.value))}” is not a valid value for that option."
         command = interaction.command.qualified_name if interaction.command else "?"
+        # Options or a command Discord would not send (a forged interaction, a client with a
+        # stale command list): the sender's fault, not ours, so one warning and no traceback.
+        if isinstance(error, UnexpectedOptions):
+            log.warning(
+                "refused /%s (interaction %s, user %s): %s",
+                command,
+                interaction.id,
+                interaction.user.id,
+                error.detail,
+            )
+            return str(error)
+        if isinstance(error, app_commands.CommandSignatureMismatch | app_commands.CommandNotFound):
+            log.warning(
+                "refused interaction %s (user %s): %s",
+                interaction.id,
+                interaction.user.id,
+                str(error).split(". ")[0],
+            )
+            return (
+                "Your Discord app has an old copy of this command: "
+                "restart it (or wait a minute) and try again."
+            )
         log.error("command /%s failed (interaction %s)", command, interaction.id, exc_info=error)
         return (
             "Sorry, something went wrong on our side while answering that. "
@@ -109,12 +135,21 @@ class NatoBot(commands.AutoShardedBot):
     store: Store
     reloader: Reloader
 
-    def __init__(self, settings: Settings, **options: Any) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        page_timeout: float | None = None,
+        clock: Callable[[], datetime] | None = None,
+        **options: Any,
+    ) -> None:
         # The bot never joins voice: don't warn at every start that voice libraries are missing.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         # Slash commands need no privileged intents; guilds keeps the server list and channels.
         intents = discord.Intents.none()
         intents.guilds = True
+        if settings.shard_ids is not None:  # discord.py wants the option absent, not None
+            options.setdefault("shard_ids", list(settings.shard_ids))
         #: Requests sent, retries included: a start-up failure says after how many tries.
         self.request_attempts = RequestAttempts()
         options.setdefault("http_trace", self.request_attempts.trace)
@@ -128,9 +163,14 @@ class NatoBot(commands.AutoShardedBot):
             owner_ids=set(settings.owner_ids) or None,
             tree_cls=NatoTree,
             allowed_mentions=discord.AllowedMentions.none(),
+            shard_count=settings.shard_count,
             **options,
         )
         self.settings = settings
+        #: How long page buttons work (None: PAGINATOR_TIMEOUT); shorter in the memory bench.
+        self.page_timeout = page_timeout
+        #: The wall clock scheduled posts run by (UTC); tests pass one they control.
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.started_at = time.monotonic()
         self.charts = ChartRenderer()
         self.in_flight = InFlight()

@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -56,6 +56,12 @@ class Settings(StoreSettings):
     log_level: LogLevel = "INFO"
     #: % of GDP used when neither the command nor the server's setting names a target.
     default_target: float = Field(default=WALES.value, ge=MIN_TARGET, le=MAX_TARGET)
+    #: Seconds between two looks for scheduled posts that are due.
+    updates_tick_seconds: float = Field(default=60.0, gt=0, le=3600)
+    #: Shards of the whole bot (None: discord.py asks Discord), and which of them this process
+    #: runs (None: all). Several processes on one database each take a range of SHARD_IDS.
+    shard_count: int | None = Field(default=None, ge=1)
+    shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None
 
     @field_validator("discord_token", mode="before")
     @classmethod
@@ -78,7 +84,31 @@ class Settings(StoreSettings):
             return tuple(p for p in parts if p)
         return value
 
-    @field_validator("sync_guild_id", "admin_guild_id", mode="before")
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _split_shards(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+            if not parts:
+                return None
+            # Numbers sorted and each once; anything else is left for pydantic to name.
+            return tuple(sorted({int(p) for p in parts})) if all(map(str.isdigit, parts)) else parts
+        return value
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shards_fit(cls, value: tuple[int, ...] | None, info: ValidationInfo) -> Any:
+        if value is None:
+            return None
+        count = info.data.get("shard_count")  # validated first: it is declared first
+        if count is None:
+            raise ValueError("SHARD_IDS needs SHARD_COUNT (the bot's total number of shards)")
+        outside = [i for i in value if not 0 <= i < count]
+        if outside:
+            raise ValueError(f"SHARD_IDS must be 0 to SHARD_COUNT - 1 ({count - 1}); got {outside}")
+        return value
+
+    @field_validator("sync_guild_id", "admin_guild_id", "shard_count", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value

@@ -13,8 +13,9 @@ from importlib import resources
 
 from rapidfuzz import fuzz, process
 
-from bot.errors import NotAnAlly, UnknownCountry, UnknownListItem
-from bot.models import Country, Snapshot
+from bot.analytics import aggregate_country
+from bot.errors import AggregateNotHere, NotAnAlly, UnknownCountry, UnknownListItem
+from bot.models import NATO_EUR_CAN, NATO_TOTAL, Country, Snapshot
 
 #: Letters Unicode does not decompose into a base letter and an accent, folded by hand so that
 #: 'Łotwa', 'Hırvatistan' or 'Włochy' match what people type on a plain keyboard.
@@ -78,6 +79,39 @@ def ally_parts() -> dict[str, str]:
     return {normalise(row["part"]): row["iso3"] for row in _bundled_csv(PARTS_FILE)}
 
 
+#: What people type for NATO's own aggregate rows, normalised -> the row's code. Aggregates are
+#: not allies: only the commands that show one (/country, /compare) look these up.
+AGGREGATE_ALIASES: dict[str, str] = {
+    normalise(raw): code
+    for code, names in {
+        NATO_TOTAL: (
+            "NATO",
+            "alliance",
+            "the alliance",
+            "all allies",
+            "NATO total",
+            "NATO as a whole",
+        ),
+        NATO_EUR_CAN: (
+            "Europe & Canada",
+            "Europe and Canada",
+            "European allies and Canada",
+            "European allies & Canada",
+            "NATO Europe and Canada",
+            "NATO Europe & Canada",
+            "Europe+Canada",
+        ),
+    }.items()
+    for raw in names
+}
+
+
+def aggregate_of(query: str) -> Country | None:
+    """NATO's aggregate (as a profile subject) that ``query`` names, if any."""
+    code = AGGREGATE_ALIASES.get(normalise(query))
+    return None if code is None else aggregate_country(code)
+
+
 # --------------------------------------------------------------------------- the alias table
 
 
@@ -130,8 +164,9 @@ _LONGEST_NAME_WORDS = 6
 LIST_EXAMPLE = "pl, de, fr"
 
 
-def resolve(snap: Snapshot, query: str) -> Country:
-    """The ally a name, code or alias means (any case, accents, punctuation).
+def resolve(snap: Snapshot, query: str, *, aggregates: bool = False) -> Country:
+    """The ally a name, code or alias means (any case, accents, punctuation); with
+    ``aggregates``, "NATO" or "Europe & Canada" give NATO's aggregate rows too.
 
     Exact matches first: an ally's name, code or alias, then a part of an ally ("England"),
     then a non-ally ("Ukraine" raises ``NotAnAlly``). Otherwise, close spellings of allies
@@ -142,6 +177,11 @@ def resolve(snap: Snapshot, query: str) -> Country:
     ally = _exact_ally(snap, key)
     if ally is not None:
         return ally
+    whole = aggregate_of(query)
+    if whole is not None:
+        if aggregates:
+            return whole
+        raise AggregateNotHere(query.strip(), whole.name)
     non_ally = non_allies().get(key)
     if non_ally is not None:
         raise NotAnAlly(query.strip(), non_ally.name, non_ally.partner)
@@ -157,17 +197,18 @@ def suggest(snap: Snapshot, query: str, limit: int = _SUGGESTIONS) -> list[str]:
     return [c.name for c in _candidates(snap, normalise(query), limit)]
 
 
-def resolve_many(snap: Snapshot, text: str) -> list[Country]:
+def resolve_many(snap: Snapshot, text: str, *, aggregates: bool = False) -> list[Country]:
     """Allies from a list, in order, each once: "pl, de, fr", "Poland vs Germany", "us uk".
 
     Commas, semicolons, "+" and "/" always separate; within what they separate, the longest
     names are matched first, so "United Kingdom" and "Bosnia and Herzegovina" stay whole while
     spaces, "and", "&" and "vs" separate the rest. A part that names a non-ally raises
-    ``NotAnAlly``; one that names nothing raises ``UnknownListItem`` naming it.
+    ``NotAnAlly``; one that names nothing raises ``UnknownListItem`` naming it. With
+    ``aggregates``, NATO's aggregate rows may be named too ("Poland vs NATO").
     """
     found: dict[str, Country] = {}
     for chunk in _LIST_SEPARATORS.split(text):
-        for country in _resolve_words(snap, _WORDS.findall(chunk)):
+        for country in _resolve_words(snap, _WORDS.findall(chunk), aggregates):
             found.setdefault(country.iso3, country)
     return list(found.values())
 
@@ -198,21 +239,21 @@ def _ally_keys(snap: Snapshot) -> dict[str, str]:
     return {**ally_parts(), **snap.aliases}
 
 
-def _resolve_words(snap: Snapshot, words: list[str]) -> Iterator[Country]:
+def _resolve_words(snap: Snapshot, words: list[str], aggregates: bool) -> Iterator[Country]:
     """The allies in a run of words, longest names first; separator words are skipped."""
     keys = [normalise(word) for word in words]
     start = 0
     while start < len(words):
-        end = _longest_name_at(snap, keys, start)
+        end = _longest_name_at(snap, keys, start, aggregates)
         if end is not None:
-            yield resolve(snap, " ".join(words[start:end]))
+            yield resolve(snap, " ".join(words[start:end]), aggregates=aggregates)
             start = end
         elif keys[start] in _SEPARATOR_WORDS:
             start += 1
         else:
             # Unknown words run on until a name starts: "untied kingdom" is one typo, not two.
             end = start + 1
-            while end < len(words) and _longest_name_at(snap, keys, end) is None:
+            while end < len(words) and _longest_name_at(snap, keys, end, aggregates) is None:
                 end += 1
             while keys[end - 1] in _SEPARATOR_WORDS:
                 end -= 1
@@ -220,13 +261,15 @@ def _resolve_words(snap: Snapshot, words: list[str]) -> Iterator[Country]:
             start = end
 
 
-def _longest_name_at(snap: Snapshot, keys: list[str], start: int) -> int | None:
+def _longest_name_at(snap: Snapshot, keys: list[str], start: int, aggregates: bool) -> int | None:
     """End (exclusive) of the longest run of words from ``start`` that names a country."""
     if keys[start] in _SEPARATOR_WORDS:
         return None  # a name may contain "and" ("Bosnia and Herzegovina"), never start with it
     for end in range(min(len(keys), start + _LONGEST_NAME_WORDS), start, -1):
         key = "".join(keys[start:end])
         if _exact_ally(snap, key) is not None or key in non_allies():
+            return end
+        if aggregates and key in AGGREGATE_ALIASES:
             return end
     return None
 

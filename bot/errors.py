@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 #: How much of what someone typed an error message repeats back.
 ECHO_LIMIT = 60
 
@@ -10,10 +12,21 @@ class UserFacingError(Exception):
     """An error whose message is safe and useful to show to the person who asked."""
 
 
+#: Bidirectional controls: an unclosed U+202E would reverse the rest of the bot's line.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+#: Discord's markdown: emphasis, code, spoilers, strike, links, and quote/heading/list starts.
+#: Every such character (and the backslash) gets a backslash, so the echo cannot restyle the
+#: reply. Kept here rather than discord.utils.escape_markdown: the pure modules that raise
+#: these errors must not import discord.
+_MARKDOWN = re.compile(r"([\\*_~`|>#\[\]()-])")
+
+
 def echo(text: str) -> str:
-    """What the user typed, quoted back at most ECHO_LIMIT characters long."""
-    text = " ".join(text.split())
-    return text if len(text) <= ECHO_LIMIT else text[: ECHO_LIMIT - 1] + "…"
+    """What the user typed, quoted back at most ECHO_LIMIT characters long, neutralised: bidi
+    controls stripped and markdown escaped, so it reads as typed and cannot restyle the reply."""
+    text = " ".join(_BIDI_CONTROLS.sub("", text).split())
+    clipped = text if len(text) <= ECHO_LIMIT else text[: ECHO_LIMIT - 1] + "…"
+    return _MARKDOWN.sub(r"\\\1", clipped)
 
 
 class UnknownCountry(UserFacingError):
@@ -41,6 +54,21 @@ class NotAnAlly(UnknownCountry):
                 f" {name} is a NATO partner; SIPRI's Military Expenditure Database covers it."
             )
         UserFacingError.__init__(self, message)
+
+
+class AggregateNotHere(UnknownCountry):
+    """The query names one of NATO's aggregates where only an ally will do (/gap, /revisions)."""
+
+    def __init__(self, query: str, name: str) -> None:
+        self.query = query
+        self.suggestions = []
+        #: What the replies call the aggregate ("NATO as a whole").
+        self.name = name
+        UserFacingError.__init__(
+            self,
+            f"“{echo(query)}” is {name}, NATO's own aggregate, not an ally: "
+            "/country and /compare show it; this command needs an ally.",
+        )
 
 
 class UnknownListItem(UnknownCountry):

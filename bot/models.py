@@ -7,12 +7,15 @@ path (slash commands, autocomplete, the preview CLI) works on. Nothing here does
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Basis = Literal["total", "core"]
 #: Where a row's figures were read: NATO's own workbook, a third-party extraction of NATO's
@@ -28,6 +31,108 @@ AGGREGATE_CODES: frozenset[str] = frozenset({NATO_TOTAL, NATO_EUR_CAN})
 
 _RELEASE_ID = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _JOINED = re.compile(r"^\d{4}(-\d{2}-\d{2})?$")
+
+
+#: Decimal places a figure may carry. NATO's workbook gives up to 11; more is noise, and a
+#: bound keeps every non-zero share far from the float underflow that would break arithmetic
+#: on it (a yearly pace of 1e-320 points makes "years to reach the target" infinite).
+MAX_DECIMALS = 12
+
+
+@dataclass(frozen=True)
+class NumericRange:
+    """The plausible values (inclusive) of one numeric column."""
+
+    low: float
+    high: float
+    unit: str
+    #: Why nothing above ``high`` is plausible; empty when low–high is the scale itself.
+    high_why: str = ""
+    #: Why nothing below ``low`` is plausible, when ``low`` is not simply zero.
+    low_why: str = ""
+
+    def problem(self, shown: str, number: Decimal) -> str | None:
+        """Why ``number`` is out of range, or None when it is in range."""
+        if self.low <= number <= self.high:
+            return None
+        low, high = bound_text(self.low), bound_text(self.high)
+        if not self.high_why:
+            return f"{shown} is outside {low}–{high} {self.unit}"
+        if number < self.low:
+            if self.low == 0:
+                return f"{shown} is negative ({self.unit} cannot be below 0)"
+            return f"{shown} is below {low} {self.unit}: {self.low_why}"
+        return f"{shown} is too large: above {high} {self.unit} ({self.high_why})"
+
+
+def bound_text(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:g}"
+
+
+#: Each numeric column's plausible range. The upper bounds are several times the largest figure
+#: NATO has published (the bundled releases peak at: NATO as a whole spending USD 1.8 trillion
+#: with a GDP of USD 63 trillion and 3.4 million personnel; an ally at USD 2,240 per head at
+#: 2015 prices, a real rise of +125%), so no real figure is refused, while a typo of a few
+#: digits or a hostile 1e308 is. They also keep every sum the bot makes and NATO's two-decimal
+#: rounding (in 28-digit ``Decimal``) far from overflowing.
+NUMERIC_RANGES: dict[str, NumericRange] = {
+    # A share of GDP: the highest published is 5.33%; 20% would be a war economy.
+    "pct_gdp": NumericRange(0, 20, "% of GDP"),
+    "spend_usd_m": NumericRange(
+        0, 5_000_000, "million USD", "USD 5 trillion: over twice what all of NATO spends"
+    ),
+    "gdp_usd_bn": NumericRange(
+        0, 200_000, "billion USD", "USD 200 trillion: over three times NATO's GDP"
+    ),
+    "equipment_pct": NumericRange(0, 100, "% of defence expenditure"),
+    "personnel_k": NumericRange(
+        0, 10_000, "thousand personnel", "10 million: about three times NATO's armed forces"
+    ),
+    "spend_per_capita_usd_2015": NumericRange(
+        0, 100_000, "USD per capita", "over 40 times the most any ally spends per head"
+    ),
+    "real_change_pct": NumericRange(
+        -100,
+        1_000,
+        "%",
+        "an elevenfold rise in a year; the largest published is +125%",
+        "spending cannot fall by more than all of it",
+    ),
+}
+
+
+def figure_problems(figures: Mapping[str, float | None]) -> dict[str, str]:
+    """Why each of a record's figures cannot be used (column -> reason); empty when all can.
+
+    The bot's guarantee that analytics never overflows: every figure finite, within its
+    column's range and with at most MAX_DECIMALS places, and a GDP derived from spending and
+    share (when none is given) within the GDP range too.
+    """
+    problems: dict[str, str] = {}
+    for column, bounds in NUMERIC_RANGES.items():
+        value = figures.get(column)
+        if value is None:
+            continue
+        if not math.isfinite(value):
+            problems[column] = f"{value} is not a finite number"
+            continue
+        exact = Decimal(repr(float(value)))  # the shortest decimal that reads back as value
+        if (reason := bounds.problem(f"{value:g}", exact)) is not None:
+            problems[column] = reason
+            continue
+        exponent = exact.as_tuple().exponent
+        assert isinstance(exponent, int)  # finite
+        if value and -exponent > MAX_DECIMALS:
+            problems[column] = f"{value:g} has more than {MAX_DECIMALS} decimal places"
+    share, spend = figures.get("pct_gdp"), figures.get("spend_usd_m")
+    if figures.get("gdp_usd_bn") is None and share and spend and not problems:
+        most = NUMERIC_RANGES["gdp_usd_bn"].high
+        if (derived := spend / 1000 / (share / 100)) > most:
+            problems["pct_gdp"] = (
+                f"{share:g}% of GDP with spending of {spend:g} million USD means a GDP of "
+                f"{derived:.3g} billion USD, above {bound_text(most)}"
+            )
+    return problems
 
 
 class FrozenModel(BaseModel):
@@ -107,9 +212,32 @@ class SpendingRecord(FrozenModel):
     #: Where these figures were read (release files without the column: NATO's own table).
     provenance: Provenance = "table"
 
+    @model_validator(mode="after")
+    def _figures_usable(self) -> SpendingRecord:
+        # Whoever builds a record (the loader, the Store reading a database, a test), no figure
+        # that would overflow analytics or rendering gets in.
+        if problems := figure_problems(self.figures):
+            raise ValueError("; ".join(f"{column}: {why}" for column, why in problems.items()))
+        return self
+
+    @property
+    def figures(self) -> dict[str, float | None]:
+        """The numeric columns (``NUMERIC_RANGES``' keys) and their values."""
+        return {column: getattr(self, column) for column in NUMERIC_RANGES}
+
     @property
     def is_aggregate(self) -> bool:
         return self.iso3 in AGGREGATE_CODES
+
+
+def unusable_figures(records: Iterable[SpendingRecord]) -> list[str]:
+    """Every figure of ``records`` that ``figure_problems`` refuses, one line each: for records
+    built without validation (``model_construct``, ``model_copy(update=...)``)."""
+    return [
+        f"{record.iso3} {record.year} (release {record.release_id}) {column}: {why}"
+        for record in records
+        for column, why in figure_problems(record.figures).items()
+    ]
 
 
 class Dataset(FrozenModel):

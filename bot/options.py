@@ -7,16 +7,20 @@ doesn't resolve raises a UserFacingError, which the tree's error handler shows e
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
 from bot import countries
+from bot.analytics import AGGREGATE_NAMES, aggregate_country
 from bot.analytics import targets as registry
 from bot.analytics.targets import MAX_TARGET, MIN_TARGET
-from bot.errors import UnknownRelease
+from bot.countries import AGGREGATE_ALIASES
+from bot.errors import UserFacingError
 from bot.models import Country, Snapshot
+from bot.releases import release_choices, resolve_release
 
 if TYPE_CHECKING:
     from bot.client import NatoBot
@@ -30,7 +34,9 @@ MAX_CHOICES = 25
 
 # What each shared option says under its name in Discord (at most 100 characters).
 COUNTRY_HELP = "Ally: name, ISO code or alias"
-RELEASE_HELP = "NATO release (default: the newest)"
+SUBJECT_HELP = "Ally (name, ISO code or alias), or NATO / Europe & Canada"
+COUNTRIES_HELP = "2 to 5 allies (or NATO), e.g. “pl, de, fr” or “Poland vs Germany”"
+RELEASE_HELP = "NATO release, e.g. 2024-06 or 2025 (default: the newest)"
 YEAR_HELP = "Year of the figures (default: the release's latest)"
 _NAMED = ", ".join(t.label.rstrip("%") for t in registry.GDP_TARGETS)
 TARGET_HELP = (
@@ -64,37 +70,91 @@ class CountryOption(app_commands.Transformer):
         return [app_commands.Choice(name=c.name, value=c.iso3) for c in found]
 
 
+class SubjectOption(CountryOption):
+    """An ally, or one of NATO's aggregates ("NATO", "Europe & Canada"), for /country."""
+
+    async def transform(self, interaction: Interaction, value: str) -> Country:  # type: ignore[override]
+        return countries.resolve(_snapshot(interaction), value, aggregates=True)
+
+    async def autocomplete(  # type: ignore[override]
+        self, interaction: Interaction, value: str
+    ) -> list[app_commands.Choice[str]]:
+        return subject_choices(_snapshot(interaction), value)
+
+
+def subject_choices(snap: Snapshot, typed: str, prefix: str = "") -> list[app_commands.Choice[str]]:
+    """Allies (and the aggregates whose names begin with what was typed) to offer; each
+    value is ``prefix`` + the code, so a list being typed keeps its earlier parts."""
+    key = countries.normalise(typed)
+    # NATO as a whole first, then European allies and Canada (the registry's order).
+    wholes = [
+        code
+        for code in AGGREGATE_NAMES
+        if key and any(a.startswith(key) and c == code for a, c in AGGREGATE_ALIASES.items())
+    ]
+    found = [aggregate_country(code) for code in wholes]
+    found += countries.autocomplete(snap, typed, limit=MAX_CHOICES)
+    choices = []
+    for country in found[:MAX_CHOICES]:
+        value = f"{prefix}{country.iso3}"
+        if len(value) > 100:  # Discord caps a choice's value; offer only what fits
+            continue
+        name = f"{prefix}{country.name}" if prefix else country.name
+        choices.append(app_commands.Choice(name=name[-100:], value=value))
+    return choices
+
+
+#: Where the ally being typed in a list starts: after the last comma-like separator or word.
+_LAST_PART = re.compile(
+    r"^(.*(?:[,;+/&]|\s(?:vs|v|versus|and)\s))\s*(.*)$", re.IGNORECASE | re.DOTALL
+)
+
+
+async def countries_autocomplete(
+    interaction: Interaction, value: str
+) -> list[app_commands.Choice[str]]:
+    """/compare: completes the ally being typed (the last part of the list), keeping the rest."""
+    snap = _snapshot(interaction)
+    found = _LAST_PART.match(value)
+    done, current = (found[1], found[2]) if found else ("", value)
+    prefix = done.rstrip() + " " if done.strip() else ""
+    choices = subject_choices(snap, current, prefix)
+    if not choices and not found and " " in value.strip():
+        # "pl de": spaces separate too; complete the last word.
+        done, _, current = value.strip().rpartition(" ")
+        choices = subject_choices(snap, current, done + " ")
+    return choices
+
+
 class ReleaseOption(app_commands.Transformer):
-    """A loaded NATO release id (YYYY-MM); autocompletes newest first."""
+    """A loaded NATO release: "2024-06", "2024-6", "June 2024", "latest"; autocompletes newest
+    first ("2025" offers that year's releases)."""
 
     @property
     def max_value(self) -> int:  # for a string option: Discord's max_length
         return 20
 
     async def transform(self, interaction: Interaction, value: str) -> str:  # type: ignore[override]
-        releases = _snapshot(interaction).releases
-        release_id = value.strip()
-        if release_id not in releases:
-            raise UnknownRelease(release_id, list(releases))
-        return release_id
+        return resolve_release(_snapshot(interaction), value).release_id
 
     async def autocomplete(  # type: ignore[override]
         self, interaction: Interaction, value: str
     ) -> list[app_commands.Choice[str]]:
-        needle = value.strip().casefold()
-        choices = []
-        for release in reversed(_snapshot(interaction).releases.values()):
-            label = f"{release.release_id} — {release.title} ({release.basis})"
-            if needle in label.casefold():
-                choices.append(app_commands.Choice(name=label[:100], value=release.release_id))
-        return choices[:MAX_CHOICES]
+        return [
+            app_commands.Choice(
+                name=f"{r.release_id} — {r.title} ({r.basis})"[:100], value=r.release_id
+            )
+            for r in release_choices(_snapshot(interaction), value)[:MAX_CHOICES]
+        ]
 
 
 async def year_autocomplete(interaction: Interaction, value: str) -> list[app_commands.Choice[int]]:
     """Years covered by the release chosen so far (or the newest), latest first."""
     snap = _snapshot(interaction)
-    release_id = getattr(interaction.namespace, "release", None)
-    if release_id not in snap.releases:
+    typed = getattr(interaction.namespace, "release", None)
+    try:
+        release_id = resolve_release(snap, str(typed)).release_id
+    except UserFacingError:  # nothing (or nothing valid yet) typed: the newest
         release_id = snap.newest_release.release_id
     years = [y for y in reversed(snap.years(release_id)) if str(y).startswith(value.strip())]
     return [app_commands.Choice(name=str(y), value=y) for y in years[:MAX_CHOICES]]
@@ -116,6 +176,7 @@ async def target_autocomplete(
 
 
 CountryArg = app_commands.Transform[Country, CountryOption]
+SubjectArg = app_commands.Transform[Country, SubjectOption]
 ReleaseArg = app_commands.Transform[str, ReleaseOption]
 YearArg = app_commands.Range[int, 1949, 2100]
 TargetArg = app_commands.Range[float, MIN_TARGET, MAX_TARGET]

@@ -1,19 +1,19 @@
 """When a scheduled post is due, and what to do after downtime: pure arithmetic, clock passed in.
 
 A subscription row stores its ``Schedule`` and one instant, ``next_run_at``. Each tick the
-poster asks ``is_due(next_run_at, now)``; for a due row ``advance`` says whether to post, which
-run the post belongs to (``run_nonce`` turns that into Discord's nonce, so a retry after a crash
-is dropped by Discord instead of posted twice) and the new ``next_run_at``.
+poster asks ``is_due(next_run_at, now)``; for a due row ``advance`` says which run the post
+belongs to (``run_nonce`` turns that into Discord's nonce, so a retry after a crash is dropped by
+Discord instead of posted twice) and the new ``next_run_at``.
 
 Rules kept here, in one place:
 - every instant is timezone-aware; naive datetimes are refused (``NaiveDatetime``), aware ones
   in another zone are converted to UTC. Schedules are in UTC, so there is no daylight saving.
 - a run's *period* is the time from that run to the schedule's next one: 24 h (daily),
   7 days (weekly), or from the run to the same day of the next month, 28–31 days (monthly).
-- catch-up: a due run posts if it was missed by less than its period (``now - run_at <
-  period``), and is skipped if it is that late or later; either way the next run is the first
-  scheduled instant strictly after ``now``. So downtime of any length yields at most one post,
-  never one per missed period.
+- catch-up: a due row posts ONCE, for the latest scheduled run at or before ``now`` (so that run
+  is always less than one period late), and the next run is the first scheduled instant strictly
+  after ``now``. Downtime of any length therefore yields exactly one post, never one per missed
+  period, and never none.
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ NONCE_MAX_LENGTH = 25
 _TIME = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")  # ASCII digits only
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
+#: Ids a notice nonce can hold: "s" + 11 digits + "v" + 11 digits = 24 characters.
+_NOTICE_ID_LIMIT = 36**11
 
 
 class Cadence(StrEnum):
@@ -212,14 +214,15 @@ def _messages(exc: ValidationError) -> list[str]:
 
 
 class Claim(FrozenModel):
-    """What ``advance`` decided for a due run."""
+    """What ``advance`` decided for a due run: post once for ``run_at``, then wait for the next."""
 
-    #: True: post now. False: the run is a period or more late and is skipped.
-    post: bool
-    #: The scheduled instant the post belongs to (the nonce is derived from it).
+    #: The scheduled instant the post belongs to (the nonce is derived from it): the latest
+    #: run at or before ``now``, never before the row's stored ``next_run_at``.
     run_at: AwareDatetime
-    #: How late the run is being handled (``now - run_at``).
+    #: How late the run is being handled (``now - run_at``): less than one period.
     late_by: dt.timedelta
+    #: Runs skipped between the stored ``next_run_at`` and ``run_at`` (downtime), 0 when none.
+    skipped: int
     #: The first scheduled instant strictly after ``now``: store it as the row's next run.
     next_run_at: AwareDatetime
 
@@ -276,27 +279,51 @@ def is_due(next_run_at: dt.datetime, now: dt.datetime) -> bool:
     return _utc(next_run_at, "next_run_at") <= _utc(now, "now")
 
 
-def advance(schedule: Schedule, next_run_at: dt.datetime, now: dt.datetime) -> Claim:
-    """The catch-up rule for a due run: post iff missed by less than its period; next after now.
+def latest_run_at_or_before(schedule: Schedule, t: dt.datetime) -> dt.datetime:
+    """The last scheduled instant at or before ``t`` (UTC); timed cadences only."""
+    following = next_run_after(schedule, t)
+    if following is None:
+        raise ScheduleError("An on-new-data subscription has no scheduled runs.")
+    if schedule.cadence is Cadence.DAILY:
+        return following - dt.timedelta(days=1)
+    if schedule.cadence is Cadence.WEEKLY:
+        return following - dt.timedelta(days=7)
+    # Monthly days are at most 28, so the same day a month earlier always exists.
+    return _at(_add_months(following.date(), -1), schedule.time)
 
-    ``next_run_at`` is the row's stored instant (it need not match the schedule exactly, e.g.
-    after the schedule was edited: its period is still measured from it by cadence).
+
+def _runs_between(schedule: Schedule, start: dt.datetime, end: dt.datetime) -> int:
+    """How many scheduled instants lie in ``[start, end)``: the runs a catch-up skips."""
+    first = next_run_after(schedule, start - dt.timedelta(microseconds=1))
+    if first is None or first >= end:
+        return 0
+    last = latest_run_at_or_before(schedule, end - dt.timedelta(microseconds=1))
+    if schedule.cadence is Cadence.DAILY:
+        return (last - first).days + 1
+    if schedule.cadence is Cadence.WEEKLY:
+        return (last - first).days // 7 + 1
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
+def advance(schedule: Schedule, next_run_at: dt.datetime, now: dt.datetime) -> Claim:
+    """The catch-up rule for a due row: post once, for the latest run due; next after now.
+
+    ``next_run_at`` is the row's stored instant. It need not be one of the schedule's (e.g. the
+    schedule was edited since): it is then the run posted for unless a scheduled one came after
+    it, so a run is never placed before the instant the row said it was due.
     """
-    run_at = _utc(next_run_at, "next_run_at")
+    stored = _utc(next_run_at, "next_run_at")
     now = _utc(now, "now")
     if not schedule.is_timed:
         raise ScheduleError("An on-new-data subscription has no scheduled runs to advance.")
-    if run_at > now:
-        raise NotDue(f"the run at {run_at.isoformat()} is not due at {now.isoformat()}")
-    late_by = now - run_at
+    if stored > now:
+        raise NotDue(f"the run at {stored.isoformat()} is not due at {now.isoformat()}")
+    latest = latest_run_at_or_before(schedule, now)
+    run_at = max(stored, latest)
+    skipped = _runs_between(schedule, stored, run_at)
     following = next_run_after(schedule, now)
     assert following is not None  # timed cadence
-    return Claim(
-        post=late_by < period(schedule.cadence, run_at),
-        run_at=run_at,
-        late_by=late_by,
-        next_run_at=following,
-    )
+    return Claim(run_at=run_at, late_by=now - run_at, skipped=skipped, next_run_at=following)
 
 
 def _base36(number: int) -> str:
@@ -321,6 +348,18 @@ def run_nonce(subscription_id: int, run_at: dt.datetime) -> str:
         raise ValueError(f"run time must be a whole second from 1970 on; got {run_at.isoformat()}")
     seconds = (run_at - _EPOCH) // dt.timedelta(seconds=1)
     return f"s{_base36(subscription_id)}r{_base36(seconds)}"
+
+
+def notice_nonce(subscription_id: int, version_id: int) -> str:
+    """Discord's message nonce for one new-data notice: ``s<id>v<version>`` in base 36.
+
+    Never equal to a ``run_nonce`` (the letter after the id differs); both ids must be below
+    36**11 (about 1.3e17, far beyond any SQLite row id this bot makes) to fit Discord's 25.
+    """
+    for name, number in (("subscription id", subscription_id), ("version id", version_id)):
+        if not 0 <= number < _NOTICE_ID_LIMIT:
+            raise ValueError(f"{name} must be 0 to 36**11 - 1; got {number}")
+    return f"s{_base36(subscription_id)}v{_base36(version_id)}"
 
 
 def describe(schedule: Schedule) -> str:

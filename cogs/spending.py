@@ -14,19 +14,24 @@ from discord.ext import commands
 
 from bot import analytics
 from bot.countries import resolve_many
+from bot.errors import UserFacingError
 from bot.options import (
+    COUNTRIES_HELP,
     COUNTRY_HELP,
     RELEASE_HELP,
+    SUBJECT_HELP,
     TARGET_HELP,
     YEAR_HELP,
     CountryArg,
     ReleaseArg,
+    SubjectArg,
     TargetArg,
     YearArg,
+    countries_autocomplete,
     target_autocomplete,
     year_autocomplete,
 )
-from bot.render import embeds
+from bot.render import embeds, wording
 from bot.views import register_page_source, send_pages
 
 if TYPE_CHECKING:
@@ -36,17 +41,35 @@ if TYPE_CHECKING:
 else:
     Interaction = discord.Interaction
 
+#: metric/release/year/order/target in a ranking button's state.
+RANKING_STATE_PARTS = 5
+
 #: /country uses per person: CHART_RATE within CHART_PER_SECONDS.
 CHART_RATE, CHART_PER_SECONDS = 5, 30.0
 
 METRIC_CHOICES = [
     app_commands.Choice(name=metric.label, value=metric.value) for metric in analytics.Metric
 ]
+ORDER_CHOICES = [
+    app_commands.Choice(name="Highest first", value=analytics.Order.HIGHEST.value),
+    app_commands.Choice(name="Lowest first", value=analytics.Order.LOWEST.value),
+]
 
 
 class SpendingCog(commands.Cog):
     def __init__(self, bot: NatoBot) -> None:
         self.bot = bot
+        # Spent only once a lookup is valid (not as a check, which runs before the options are
+        # parsed): a typo costs no chart, so it costs none of the person's allowance.
+        self._chart_cooldown: commands.CooldownMapping[Interaction] = commands.CooldownMapping(
+            app_commands.Cooldown(CHART_RATE, CHART_PER_SECONDS), lambda i: i.user.id
+        )
+
+    def _spend_chart_allowance(self, interaction: Interaction) -> None:
+        bucket = self._chart_cooldown.get_bucket(interaction)
+        retry_after = None if bucket is None else bucket.update_rate_limit()
+        if bucket is not None and retry_after:
+            raise app_commands.CommandOnCooldown(bucket, retry_after)
 
     @app_commands.command(name="summary", description="Who meets the target, who doesn't")
     @app_commands.describe(
@@ -74,22 +97,41 @@ class SpendingCog(commands.Cog):
         metric="What to rank by (default: share of GDP)",
         year=YEAR_HELP,
         release=RELEASE_HELP,
+        order="Highest first (default) or lowest first",
+        target="Draw a line at this % of GDP in a share ranking (e.g. 2, 3.5, 5)",
     )
-    @app_commands.choices(metric=METRIC_CHOICES)
+    @app_commands.choices(metric=METRIC_CHOICES, order=ORDER_CHOICES)
     @app_commands.autocomplete(year=year_autocomplete)
+    @app_commands.autocomplete(target=target_autocomplete)
     async def ranking(
         self,
         interaction: Interaction,
         metric: app_commands.Choice[str] | None = None,
         year: YearArg | None = None,
         release: ReleaseArg | None = None,
+        order: app_commands.Choice[str] | None = None,
+        target: TargetArg | None = None,
     ) -> None:
         chosen = analytics.Metric(metric.value) if metric else analytics.Metric.SHARE
         result = analytics.ranking(
-            self.bot.store.snapshot, metric=chosen, release_id=release, year=year
+            self.bot.store.snapshot,
+            metric=chosen,
+            release_id=release,
+            year=year,
+            order=order.value if order else analytics.Order.HIGHEST,
+            target=target,
         )
-        state = f"{chosen.value}/{result.release_id}/{result.year}"  # what the buttons rebuild
-        await send_pages(interaction, embeds.ranking_pages(result), source="ranking", state=state)
+        # What the buttons rebuild: the release asked for (so a page still says it was replaced).
+        asked = result.instead_of or result.release_id
+        wanted = "" if target is None else f"{target:g}"
+        state = f"{chosen.value}/{asked}/{year or ''}/{result.order.value}/{wanted}"
+        await send_pages(
+            interaction,
+            _ranking_embeds(result, target),
+            source="ranking",
+            state=state,
+            anyone=True,  # anyone in the channel may browse them
+        )
 
     @app_commands.command(name="gap", description="How far an ally is from the target")
     @app_commands.describe(
@@ -115,14 +157,23 @@ class SpendingCog(commands.Cog):
         await interaction.response.send_message(embed=embeds.gap_embed(result))
 
     @app_commands.command(name="country", description="An ally's profile with its trend chart")
-    @app_commands.describe(country=COUNTRY_HELP, release=RELEASE_HELP)
-    # A new chart costs ~200 ms of a worker's CPU: one person cannot queue dozens of them.
-    @app_commands.checks.cooldown(CHART_RATE, CHART_PER_SECONDS, key=lambda i: i.user.id)
+    @app_commands.describe(
+        country=SUBJECT_HELP,
+        release=RELEASE_HELP,
+        year="Year of the figures (default: the latest with a share)",
+    )
+    @app_commands.autocomplete(year=year_autocomplete)
     async def country(
-        self, interaction: Interaction, country: CountryArg, release: ReleaseArg | None = None
+        self,
+        interaction: Interaction,
+        country: SubjectArg,
+        release: ReleaseArg | None = None,
+        year: YearArg | None = None,
     ) -> None:
         snap = self.bot.store.snapshot
-        result = analytics.profile(snap, country.iso3, release_id=release)
+        result = analytics.profile(snap, country.iso3, release_id=release, year=year)
+        # A new chart costs ~200 ms of a worker's CPU: one person cannot queue dozens of them.
+        self._spend_chart_allowance(interaction)
         await interaction.response.defer(thinking=True)
         png = await self.bot.charts.trend_chart(result, version_id=snap.version.version_id)
         filename = f"{result.country.iso3.lower()}-{result.release_id}.png"
@@ -133,21 +184,25 @@ class SpendingCog(commands.Cog):
 
     @app_commands.command(name="compare", description="Compare 2 to 5 allies side by side")
     @app_commands.describe(
-        countries="2 to 5 allies, comma-separated (e.g. “pl, de, fr”)",
+        countries=COUNTRIES_HELP,
         year=YEAR_HELP,
         release=RELEASE_HELP,
+        target=TARGET_HELP,
     )
     @app_commands.autocomplete(year=year_autocomplete)
+    @app_commands.autocomplete(target=target_autocomplete)
+    @app_commands.autocomplete(countries=countries_autocomplete)
     async def compare(
         self,
         interaction: Interaction,
         countries: app_commands.Range[str, 1, 200],
         year: YearArg | None = None,
         release: ReleaseArg | None = None,
+        target: TargetArg | None = None,
     ) -> None:
         snap = self.bot.store.snapshot
-        allies = resolve_many(snap, countries)
-        goal = await self.bot.effective_target(interaction.guild_id, None)
+        allies = resolve_many(snap, countries, aggregates=True)
+        goal = await self.bot.effective_target(interaction.guild_id, target)
         result = analytics.compare(
             snap, [c.iso3 for c in allies], release_id=release, year=year, target=goal
         )
@@ -181,13 +236,28 @@ class SpendingCog(commands.Cog):
         await interaction.response.send_message(embed=embed)
 
 
+def _ranking_embeds(result: analytics.Ranking, target: float | None) -> list[discord.Embed]:
+    """The pages, saying so when a target line was asked of a ranking that is not by share."""
+    note = wording.TARGET_SHARE_ONLY if target is not None and result.target is None else None
+    return embeds.ranking_pages(result, note=note)
+
+
 def ranking_pages(bot: NatoBot, state: str) -> list[discord.Embed]:
     """The /ranking pages a button's state names, rebuilt (after a restart, say)."""
-    metric, release, year = state.split("/")
+    parts = state.split("/")
+    if len(parts) != RANKING_STATE_PARTS:  # buttons of an older version: run it again
+        raise UserFacingError("These pages are from an older version of the bot.")
+    metric, release, year, order, wanted = parts
+    target = float(wanted) if wanted else None
     result = analytics.ranking(
-        bot.store.snapshot, metric=analytics.Metric(metric), release_id=release, year=int(year)
+        bot.store.snapshot,
+        metric=analytics.Metric(metric),
+        release_id=release,
+        year=int(year) if year else None,
+        order=analytics.Order(order),
+        target=target,
     )
-    return embeds.ranking_pages(result)
+    return _ranking_embeds(result, target)
 
 
 async def setup(bot: NatoBot) -> None:

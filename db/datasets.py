@@ -7,11 +7,20 @@ active flag.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from bot.countries import alias_entries
-from bot.models import Country, Dataset, DatasetVersion, Release, SpendingRecord
+from bot.models import (
+    Country,
+    Dataset,
+    DatasetVersion,
+    Release,
+    SpendingRecord,
+    figure_problems,
+)
 from db.connection import Row, Transaction, iso
 from db.errors import UnknownVersion
 from db.loader import RECORD_COLUMNS
@@ -19,6 +28,8 @@ from db.loader import RECORD_COLUMNS
 #: The figures table's value columns: a release file's columns after the ally and the year.
 _FIGURE_COLUMNS = RECORD_COLUMNS[2:]
 _VERSION_COLUMNS = "id, sha256, source, loaded_at, loaded_by, active, record_count"
+
+log = logging.getLogger(__name__)
 
 
 def _version_from_row(row: Row) -> DatasetVersion:
@@ -92,20 +103,33 @@ async def read_dataset(tx: Transaction, version_id: int) -> Dataset:
             (version_id,),
         )
     ]
-    records = [
-        SpendingRecord(
-            release_id=row[0],
-            iso3=row[1],
-            year=row[2],
-            estimate=bool(row[3]),
-            **dict(zip(_FIGURE_COLUMNS[1:], row[4:], strict=True)),
+    records: list[SpendingRecord] = []
+    blanked: list[str] = []
+    for row in await tx.fetchall(
+        f"SELECT release_id, iso3, year, {', '.join(_FIGURE_COLUMNS)} FROM figures "
+        "WHERE version_id = ? ORDER BY release_id, iso3, year",
+        (version_id,),
+    ):
+        values: dict[str, Any] = dict(zip(_FIGURE_COLUMNS[1:], row[4:], strict=True))
+        # A database written before the figures were bounded may hold one analytics cannot
+        # use (1e308 dollars): it is served as "not published", and the owner told, rather
+        # than failing every command that touches it or refusing to start.
+        for column, why in figure_problems(values).items():
+            values[column] = None
+            blanked.append(f"{row[1]} {row[2]} (release {row[0]}) {column}: {why}")
+        records.append(
+            SpendingRecord(
+                release_id=row[0], iso3=row[1], year=row[2], estimate=bool(row[3]), **values
+            )
         )
-        for row in await tx.fetchall(
-            f"SELECT release_id, iso3, year, {', '.join(_FIGURE_COLUMNS)} FROM figures "
-            "WHERE version_id = ? ORDER BY release_id, iso3, year",
-            (version_id,),
+    if blanked:
+        log.warning(
+            "dataset version %d holds %d figure(s) the bot cannot use, served as not published "
+            "(first: %s); load a corrected dataset",
+            version_id,
+            len(blanked),
+            blanked[0],
         )
-    ]
     return Dataset(members=tuple(members), releases=tuple(releases), records=tuple(records))
 
 

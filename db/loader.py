@@ -33,12 +33,16 @@ from pydantic import ValidationError
 
 from bot.models import (
     AGGREGATE_CODES,
+    MAX_DECIMALS,
+    NUMERIC_RANGES,
     PROVENANCES,
     Country,
     Dataset,
     FrozenModel,
+    NumericRange,
     Release,
     SpendingRecord,
+    bound_text,
 )
 
 MEMBERS_FILE = "members.csv"
@@ -74,74 +78,6 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 #: Problems kept with their details; past this they are only counted, so a file of a million
 #: bad rows reports "1,000,000 problems" in bounded memory.
 MAX_PROBLEMS_KEPT = 1000
-#: Decimal places a figure may carry. NATO's workbook gives up to 11; more is noise, and a
-#: bound keeps every non-zero share far from the float underflow that would break arithmetic
-#: on it (a yearly pace of 1e-320 points makes "years to reach the target" infinite).
-MAX_DECIMALS = 12
-
-
-@dataclass(frozen=True)
-class NumericRange:
-    """The plausible values (inclusive) of one numeric column."""
-
-    low: float
-    high: float
-    unit: str
-    #: Why nothing above ``high`` is plausible; empty when low–high is the scale itself.
-    high_why: str = ""
-    #: Why nothing below ``low`` is plausible, when ``low`` is not simply zero.
-    low_why: str = ""
-
-    def problem(self, shown: str, number: Decimal) -> str | None:
-        """Why ``number`` is out of range, or None when it is in range."""
-        if self.low <= number <= self.high:
-            return None
-        low, high = _bound(self.low), _bound(self.high)
-        if not self.high_why:
-            return f"{shown} is outside {low}–{high} {self.unit}"
-        if number < self.low:
-            if self.low == 0:
-                return f"{shown} is negative ({self.unit} cannot be below 0)"
-            return f"{shown} is below {low} {self.unit}: {self.low_why}"
-        return f"{shown} is too large: above {high} {self.unit} ({self.high_why})"
-
-
-def _bound(value: float) -> str:
-    return f"{value:,.0f}" if value == int(value) else f"{value:g}"
-
-
-#: Each numeric column's plausible range. The upper bounds are several times the largest figure
-#: NATO has published (the bundled releases peak at: NATO as a whole spending USD 1.8 trillion
-#: with a GDP of USD 63 trillion and 3.4 million personnel; an ally at USD 2,240 per head at
-#: 2015 prices, a real rise of +125%), so no real figure is refused, while a typo of a few
-#: digits or a hostile 1e308 is. They also keep every sum the bot makes and NATO's two-decimal
-#: rounding (in 28-digit ``Decimal``) far from overflowing.
-NUMERIC_RANGES: dict[str, NumericRange] = {
-    # A share of GDP: the highest published is 5.33%; 20% would be a war economy.
-    "pct_gdp": NumericRange(0, 20, "% of GDP"),
-    "spend_usd_m": NumericRange(
-        0, 5_000_000, "million USD", "USD 5 trillion: over twice what all of NATO spends"
-    ),
-    "gdp_usd_bn": NumericRange(
-        0, 200_000, "billion USD", "USD 200 trillion: over three times NATO's GDP"
-    ),
-    "equipment_pct": NumericRange(0, 100, "% of defence expenditure"),
-    "personnel_k": NumericRange(
-        0, 10_000, "thousand personnel", "10 million: about three times NATO's armed forces"
-    ),
-    "spend_per_capita_usd_2015": NumericRange(
-        0, 100_000, "USD per capita", "over 40 times the most any ally spends per head"
-    ),
-    "real_change_pct": NumericRange(
-        -100,
-        1_000,
-        "%",
-        "an elevenfold rise in a year; the largest published is +125%",
-        "spending cannot fall by more than all of it",
-    ),
-}
-
-
 # ASCII digits only: Python's \d, int() and float() also take Arabic-Indic (٢٠٢٤) and
 # fullwidth (２０２４) digits, which no NATO file holds and no reader expects.
 _RELEASE_FILE_NAME = re.compile(r"^[0-9]{4}-[0-9]{2}\.csv$")
@@ -683,7 +619,7 @@ def _check_derived_gdp(cells: _Cells, numbers: Mapping[str, float | None]) -> No
         cells.fail(
             None,
             f"spending of {spend:,g} million USD at {share:g}% of GDP means a GDP of "
-            f"{derived:,.0f} billion USD, above {_bound(most)}: a figure is wrong "
+            f"{derived:,.0f} billion USD, above {bound_text(most)}: a figure is wrong "
             "(or give gdp_usd_bn)",
         )
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,10 +24,12 @@ from pathlib import Path
 from bot.analytics.targets import MAX_TARGET, MIN_TARGET
 from bot.countries import alias_table
 from bot.errors import InvalidTarget
-from bot.models import Dataset, DatasetVersion, Snapshot
+from bot.models import Dataset, DatasetVersion, Snapshot, unusable_figures
+from bot.schedule import Claim, Schedule, next_run_after
 from db import audit, datasets, guilds, meta
+from db import subscriptions as subs
 from db.audit import AuditContext, AuditEntry
-from db.connection import BUSY_TIMEOUT_MS, Database, Transaction, check_path, migrations
+from db.connection import BUSY_TIMEOUT_MS, Database, Transaction, check_path, iso, migrations
 from db.errors import (
     DatabaseBusy,
     DatabaseMissing,
@@ -40,6 +43,13 @@ from db.errors import (
     UnknownVersion,
 )
 from db.loader import bundled_aliases, dataset_sha256, load_bundled
+from db.subscriptions import (
+    MAX_PER_GUILD,
+    Content,
+    Subscription,
+    SubscriptionLimitReached,
+    UnknownSubscription,
+)
 
 __all__ = [
     "BUNDLED_SOURCE",
@@ -58,6 +68,9 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreStatus",
+    "Subscription",
+    "SubscriptionLimitReached",
+    "UnknownSubscription",
     "UnknownVersion",
     "migrations",
 ]
@@ -295,11 +308,17 @@ class Store:
 
         Raises NothingToChange (writing nothing) when it equals the active version. If anything
         fails, the transaction is rolled back: the previous version stays active and the
-        snapshot is untouched (DataRejected when the database's constraints refused it).
+        snapshot is untouched (DataRejected when the database's constraints refused it, or a
+        figure analytics could not use: out of range, not finite).
         ``sha256`` and ``snapshot`` (from ``build_snapshot``) may be computed ahead;
         ``expected_active`` refuses (StaleVersion) when another version became active since
         the caller looked; ``context`` goes into the audit entry written with the version.
         """
+        if unusable := unusable_figures(dataset.records):
+            more = f" (and {len(unusable) - 1:,} more)" if len(unusable) > 1 else ""
+            raise DataRejected(
+                f"the dataset was not activated: a figure the bot cannot use: {unusable[0]}{more}"
+            )
         sha256 = sha256 or dataset_sha256(dataset)
         async with self._db.transaction() as tx:
             previous = await datasets.active_version(tx)
@@ -474,6 +493,231 @@ class Store:
         """The newest ``limit`` audit entries, newest first."""
         async with self._db.read() as tx:
             return await audit.entries(tx, limit)
+
+    # --- scheduled posts (subscriptions) ------------------------------------------------------
+
+    async def create_subscription(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        schedule: Schedule,
+        target: float | None,
+        content: Content,
+        by: int,
+        now: datetime | None = None,
+        limit: int = MAX_PER_GUILD,
+    ) -> Subscription:
+        """Add a subscription; SubscriptionLimitReached when the server has ``limit`` already.
+
+        The count and the insert share one write transaction, so two commands at once cannot
+        both take the last place. An on-new-data subscription starts from the active version:
+        it announces the next one, not the data it was created with.
+        """
+        if target is not None and not MIN_TARGET <= target <= MAX_TARGET:
+            raise InvalidTarget(target)
+        now = now or _now()
+        async with self._db.transaction() as tx:
+            if await subs.count_in_guild(tx, guild_id) >= limit:
+                raise SubscriptionLimitReached(limit)
+            active = await datasets.active_version(tx)
+            subscription_id = await subs.insert(
+                tx,
+                guild_id=guild_id,
+                channel_id=channel_id,
+                schedule=schedule,
+                target=target,
+                content=content,
+                created_by=by,
+                created_at=now,
+                next_run_at=next_run_after(schedule, now),
+                last_notified_version_id=(
+                    active.version_id if active is not None and not schedule.is_timed else None
+                ),
+            )
+            await audit.record(
+                tx,
+                str(by),
+                "subscription.create",
+                f"subscription {subscription_id}: guild {guild_id} channel {channel_id}, "
+                f"{schedule.cadence.value}, {content.value}",
+                at=now,
+            )
+            created = await subs.get(tx, subscription_id)
+        assert created is not None
+        return created
+
+    async def subscriptions(self, guild_id: int) -> list[Subscription]:
+        """A server's subscriptions, oldest first."""
+        async with self._db.read() as tx:
+            return await subs.in_guild(tx, guild_id)
+
+    async def subscription(
+        self, subscription_id: int, *, guild_id: int | None = None
+    ) -> Subscription:
+        """One subscription; UnknownSubscription if there is none (or it is another server's)."""
+        async with self._db.read() as tx:
+            found = await subs.get(tx, subscription_id)
+        if found is None or (guild_id is not None and found.guild_id != guild_id):
+            raise UnknownSubscription(subscription_id)
+        return found
+
+    async def delete_subscription(self, subscription_id: int, *, guild_id: int, by: str) -> None:
+        async with self._db.transaction() as tx:
+            found = await subs.get(tx, subscription_id)
+            if found is None or found.guild_id != guild_id:
+                raise UnknownSubscription(subscription_id)
+            await subs.delete(tx, subscription_id)
+            await audit.record(
+                tx, by, "subscription.delete", f"subscription {subscription_id}", at=_now()
+            )
+
+    async def pause_subscription(
+        self, subscription_id: int, reason: str, *, by: str, guild_id: int | None = None
+    ) -> Subscription:
+        """Pause with ``reason`` (shown in /updates list); a pending post is dropped."""
+        async with self._db.transaction() as tx:
+            found = await subs.get(tx, subscription_id)
+            if found is None or (guild_id is not None and found.guild_id != guild_id):
+                raise UnknownSubscription(subscription_id)
+            await subs.pause(tx, subscription_id, reason)
+            await audit.record(
+                tx, by, "subscription.pause", f"subscription {subscription_id}: {reason}", at=_now()
+            )
+            paused = await subs.get(tx, subscription_id)
+        assert paused is not None
+        return paused
+
+    async def resume_subscription(
+        self, subscription_id: int, *, guild_id: int, by: str, now: datetime | None = None
+    ) -> Subscription:
+        """Active again from the next run after ``now`` (what was missed while paused is not
+        posted); an on-new-data one announces the version after the one active now."""
+        now = now or _now()
+        async with self._db.transaction() as tx:
+            found = await subs.get(tx, subscription_id)
+            if found is None or found.guild_id != guild_id:
+                raise UnknownSubscription(subscription_id)
+            active = await datasets.active_version(tx)
+            await subs.resume(
+                tx,
+                subscription_id,
+                next_run_at=next_run_after(found.schedule, now),
+                last_notified_version_id=active.version_id if active else None,
+            )
+            await audit.record(
+                tx, by, "subscription.resume", f"subscription {subscription_id}", at=now
+            )
+            resumed = await subs.get(tx, subscription_id)
+        assert resumed is not None
+        return resumed
+
+    async def due_subscriptions(
+        self, now: datetime, *, shard_count: int = 1, shard_ids: Collection[int] | None = None
+    ) -> list[Subscription]:
+        """Active subscriptions of these shards' guilds that have something to post now: a
+        pending post to retry, a run due, or a dataset version newer than their last notice."""
+        active = self._snapshot.version.version_id if self._snapshot else None
+        async with self._db.read() as tx:
+            return await subs.needing_work(
+                tx, now=now, active_version_id=active, shard_count=shard_count, shard_ids=shard_ids
+            )
+
+    async def claim_run(self, subscription: Subscription, claim: Claim, *, now: datetime) -> bool:
+        """Claim ``claim.run_at`` for posting and advance the schedule, in one transaction.
+
+        False when another process (or an edit) got there first: then do not post.
+        """
+        assert subscription.next_run_at is not None
+        async with self._db.transaction() as tx:
+            return await subs.claim_run(
+                tx,
+                subscription.id,
+                expected_next_run_at=subscription.next_run_at,
+                run_at=claim.run_at,
+                next_run_at=claim.next_run_at,
+                since=now,
+            )
+
+    async def claim_notice(
+        self, subscription: Subscription, version_id: int, *, now: datetime
+    ) -> bool:
+        """Claim the notice of ``version_id``; False when someone else already did."""
+        async with self._db.transaction() as tx:
+            return await subs.claim_notice(
+                tx,
+                subscription.id,
+                expected_version_id=subscription.last_notified_version_id,
+                version_id=version_id,
+                since=now,
+            )
+
+    async def record_post(
+        self, subscription: Subscription, *, message_id: int | None, now: datetime
+    ) -> bool:
+        """Record the pending post as delivered (message id, last post, audit), one transaction.
+
+        ``message_id`` None: a notice with nothing to say, done without a message. False when
+        the post was no longer pending (paused or removed meanwhile).
+        """
+        async with self._db.transaction() as tx:
+            if subscription.pending_run_at is not None:
+                assert message_id is not None
+                what = f"run {iso(subscription.pending_run_at)}"
+                done = await subs.record_run(
+                    tx,
+                    subscription.id,
+                    run_at=subscription.pending_run_at,
+                    message_id=message_id,
+                    posted_at=now,
+                )
+            elif subscription.pending_version_id is not None:
+                what = f"notice of version {subscription.pending_version_id}"
+                done = await subs.record_notice(
+                    tx,
+                    subscription.id,
+                    version_id=subscription.pending_version_id,
+                    message_id=message_id,
+                    posted_at=now,
+                )
+            else:
+                raise ValueError(f"subscription {subscription.id} has no pending post")
+            if done:
+                where = (
+                    f"message {message_id} in channel {subscription.channel_id}"
+                    if message_id is not None
+                    else "nothing to announce"
+                )
+                await audit.record(
+                    tx,
+                    "updates",
+                    "subscription.post",
+                    f"subscription {subscription.id} {what}: {where}",
+                    at=now,
+                )
+            return done
+
+    async def remove_subscriptions(
+        self, *, guild_id: int | None = None, channel_id: int | None = None, why: str
+    ) -> list[int]:
+        """Delete every subscription of a server (the bot left it) or a channel (deleted)."""
+        if (guild_id is None) == (channel_id is None):
+            raise ValueError("give exactly one of guild_id and channel_id")
+        async with self._db.transaction() as tx:
+            if guild_id is not None:
+                removed = await subs.delete_in_guild(tx, guild_id)
+            else:
+                assert channel_id is not None
+                removed = await subs.delete_in_channel(tx, channel_id)
+            if removed:
+                await audit.record(
+                    tx,
+                    "updates",
+                    "subscription.delete",
+                    f"subscriptions {', '.join(map(str, removed))}: {why}",
+                    at=_now(),
+                )
+            return removed
 
     async def status(self) -> StoreStatus:
         """The database's size and what it holds, for the owners."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import statistics
-from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 
@@ -24,7 +23,6 @@ from bot.models import (
     Basis,
     Country,
     Dataset,
-    DatasetVersion,
     Release,
     Snapshot,
     SpendingRecord,
@@ -44,7 +42,7 @@ from tests.support.oracle import (
     verdict,
     verdicts,
 )
-from tests.support.snapshots import bundled_snapshot
+from tests.support.snapshots import bundled_snapshot, snapshot_of
 
 # --------------------------------------------------------------------------- fixtures
 
@@ -284,8 +282,19 @@ def test_every_ranking_accounts_for_every_ally(
         Metric.PER_CAPITA: "spend_per_capita_usd_2015",
     }[metric]
     for year in release_years(release)[-3:]:
-        result = analytics.ranking(snap, metric=metric, release_id=release, year=year)
-        expected = {i for i in allies_of(year) if cell(release, i, year, column)}
+        try:
+            result = analytics.ranking(snap, metric=metric, release_id=release, year=year)
+        except analytics.MetricNotPublished:
+            assert not any(cell(r, i, year, column) for r in release_ids() for i in allies_of(year))
+            continue
+        used = result.release_id
+        if used != release:
+            # The release lacks the figure that year: the newest release that has it answers.
+            assert not any(cell(release, i, year, column) for i in allies_of(year))
+            assert result.instead_of == release
+            later = release_ids()[release_ids().index(used) + 1 :]
+            assert not any(cell(r, i, year, column) for r in later for i in allies_of(year))
+        expected = {i for i in allies_of(year) if cell(used, i, year, column)}
         assert {r.country.iso3 for r in result.rows} == expected
         assert {c.iso3 for c in result.missing} == set(allies_of(year)) - expected
         values = [r.value_rounded for r in result.rows]
@@ -406,16 +415,8 @@ def _snapshot_of(shares_by_release: dict[str, tuple[Basis, dict[int, float]]]) -
         for rid, (_, by_year) in shares_by_release.items()
         for year, share in by_year.items()
     )
-    version = DatasetVersion(
-        version_id=1,
-        sha256="0" * 64,
-        source="test",
-        loaded_at=datetime(2026, 1, 1, tzinfo=UTC),
-        loaded_by="tests",
-        active=True,
-    )
     dataset = Dataset(members=(poland,), releases=releases, records=records)
-    return Snapshot.build(version, dataset, {"poland": "POL"})
+    return snapshot_of(dataset, {"poland": "POL"})
 
 
 def test_revisions_include_a_release_that_left_the_ally_out(snap: Snapshot) -> None:
@@ -645,3 +646,69 @@ def test_sourcing_names_press_and_extraction_rows(snap: Snapshot) -> None:
     assert press.sourcing is not None and "press" in press.sourcing.provenances
     table = analytics.summary(snap, release_id="2024-06", year=2024)
     assert table.sourcing is None
+
+
+# --------------------------------------------------------------------------- no dead ends
+
+
+def test_ranking_lowest_first_ranks_from_the_bottom(snap: Snapshot) -> None:
+    highest = analytics.ranking(snap, release_id="2024-06", year=2024)
+    lowest = analytics.ranking(snap, release_id="2024-06", year=2024, order="lowest")
+    assert lowest.order is analytics.Order.LOWEST
+    values = [r.value_rounded for r in lowest.rows]
+    assert values == sorted(values)
+    assert {r.country.iso3 for r in lowest.rows} == {r.country.iso3 for r in highest.rows}
+    assert [r.rank for r in lowest.rows] == [1 + sum(v < mine for v in values) for mine in values]
+
+
+@pytest.mark.parametrize("target", [2.0, 3.5, 5.0])
+@pytest.mark.parametrize("order", ["highest", "lowest"])
+def test_ranking_target_line_splits_at_the_rounded_share(
+    snap: Snapshot, target: float, order: str
+) -> None:
+    result = analytics.ranking(snap, release_id="2024-06", year=2024, order=order, target=target)
+    published = shares("2024-06", 2024)
+    at_or_above = sum(1 for text in published.values() if half_up(text) >= Decimal(str(target)))
+    expected = at_or_above if order == "highest" else len(published) - at_or_above
+    assert result.rows_before_line == expected
+    assert result.target == target
+    # Only share rankings get a line.
+    other = analytics.ranking(snap, metric="spending", release_id="2024-06", target=target)
+    assert other.target is None and other.rows_before_line is None
+
+
+def test_ranking_without_the_metric_uses_the_newest_release_that_has_it(snap: Snapshot) -> None:
+    newest = release_ids()[-1]
+    assert not any(cell(newest, i, y, "spend_per_capita_usd_2015") for i in allies_of(2026)
+                   for y in release_years(newest))  # fmt: skip
+    result = analytics.ranking(snap, metric="per_capita")
+    assert (result.release_id, result.instead_of) == ("2024-06", newest)
+    assert result.year == release_years("2024-06")[-1]
+    asked = analytics.ranking(snap, metric="per_capita", release_id="2025-08", year=2020)
+    assert (asked.release_id, asked.year, asked.instead_of) == ("2024-06", 2020, "2025-08")
+    with pytest.raises(analytics.MetricNotPublished) as raised:
+        analytics.ranking(snap, metric="per_capita", year=2026)
+    assert raised.value.releases == {"2024-06": release_years("2024-06")}
+    # A release that has the metric is ranked as asked, and says nothing about another.
+    own = analytics.ranking(snap, metric="share", release_id="2025-08")
+    assert own.instead_of is None and own.release_id == "2025-08"
+
+
+@pytest.mark.parametrize("code", ["NATO_TOTAL", "NATO_EUR_CAN"])
+def test_aggregates_have_a_profile_and_compare_with_allies(snap: Snapshot, code: str) -> None:
+    profile = analytics.profile(snap, code, release_id="2024-06", year=2019)
+    assert analytics.is_aggregate(profile.country)
+    assert profile.figures.share_rounded == float(half_up(cell("2024-06", code, 2019, "pct_gdp")))
+    assert profile.figures.rank is None
+    assert [p.year for p in profile.series] == release_years("2024-06")
+    comparison = analytics.compare(snap, ["POL", code], release_id="2024-06", year=2024, target=3.5)
+    row = comparison.rows[1]
+    assert row.check is not None
+    assert row.check.difference_points == float(
+        half_up(cell("2024-06", code, 2024, "pct_gdp")) - Decimal("3.5")
+    )
+
+
+def test_profile_of_a_year_the_release_does_not_cover(snap: Snapshot) -> None:
+    with pytest.raises(YearNotCovered):
+        analytics.profile(snap, "POL", release_id="2024-06", year=2025)

@@ -24,6 +24,9 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "SYNC_GUILD_ID",
         "LOG_LEVEL",
         "DEFAULT_TARGET",
+        "UPDATES_TICK_SECONDS",
+        "SHARD_COUNT",
+        "SHARD_IDS",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -69,6 +72,14 @@ def test_example_file_documents_every_setting() -> None:
         ({"DISCORD_TOKEN": "x", "LOG_LEVEL": "LOUD"}, "LOG_LEVEL is invalid"),
         ({"DISCORD_TOKEN": "x", "DEFAULT_TARGET": "11"}, "DEFAULT_TARGET is invalid"),
         ({"DISCORD_TOKEN": "x", "DEFAULT_TARGET": "two"}, "DEFAULT_TARGET is invalid"),
+        ({"DISCORD_TOKEN": "x", "UPDATES_TICK_SECONDS": "0"}, "UPDATES_TICK_SECONDS is invalid"),
+        ({"DISCORD_TOKEN": "x", "SHARD_COUNT": "0"}, "SHARD_COUNT is invalid"),
+        ({"DISCORD_TOKEN": "x", "SHARD_IDS": "0,1"}, "SHARD_IDS needs SHARD_COUNT"),
+        (
+            {"DISCORD_TOKEN": "x", "SHARD_COUNT": "2", "SHARD_IDS": "1,2"},
+            "SHARD_IDS must be 0 to SHARD_COUNT - 1 (1); got [2]",
+        ),
+        ({"DISCORD_TOKEN": "x", "SHARD_COUNT": "2", "SHARD_IDS": "0,one"}, "SHARD_IDS is invalid"),
     ],
 )
 def test_bad_settings_name_the_variable(
@@ -82,6 +93,19 @@ def test_bad_settings_name_the_variable(
     assert named in message
     assert ".env.example" in message
     assert len(message.splitlines()) == 1
+
+
+def test_shards_and_the_tick(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "DISCORD_TOKEN=t\nUPDATES_TICK_SECONDS=0.5\nSHARD_COUNT=4\nSHARD_IDS=3, 1;1\n"
+    )
+    settings = load_settings()
+    assert settings.updates_tick_seconds == 0.5
+    assert (settings.shard_count, settings.shard_ids) == (4, (1, 3))
+    (tmp_path / ".env").write_text("DISCORD_TOKEN=t\nSHARD_COUNT=\nSHARD_IDS=\n")
+    settings = load_settings()
+    assert (settings.shard_count, settings.shard_ids) == (None, None)  # discord.py decides
+    assert settings.updates_tick_seconds == 60
 
 
 def test_secret_token_is_never_echoed(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,6 @@ them, never from the code under test.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
@@ -29,8 +28,9 @@ from bot.analytics.dataset_diff import (
     YearsChange,
     diff,
 )
-from bot.models import Dataset, DatasetVersion, Snapshot, SpendingRecord
-from db.loader import bundled_aliases, load_bundled
+from bot.models import Dataset, Snapshot, SpendingRecord
+from db.loader import load_bundled
+from tests.support.snapshots import snapshot_of
 
 KEY = tuple[str, str, int]
 
@@ -74,15 +74,7 @@ def without_records(data: Dataset, keep: Callable[[SpendingRecord], bool]) -> Da
 
 
 def snapshot(data: Dataset) -> Snapshot:
-    version = DatasetVersion(
-        version_id=1,
-        sha256="0" * 64,
-        source="test",
-        loaded_at=datetime(2026, 1, 1, tzinfo=UTC),
-        loaded_by="tests",
-        active=True,
-    )
-    return Snapshot.build(version, data, bundled_aliases())
+    return snapshot_of(data)
 
 
 def only(result: DatasetDiff, *nonempty: str) -> None:

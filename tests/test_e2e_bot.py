@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
-import sys
 from pathlib import Path
 
 import discord
@@ -18,6 +16,7 @@ from bot.config import Settings
 from tests.fakediscord import FakeDiscord, FakeGuild
 from tests.fakediscord.pytest_plugin import running_fake
 from tests.support.bot import bot_settings
+from tests.support.natobot_process import start_natobot
 from tests.support.waiting import SLOW
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,31 +104,12 @@ async def test_bad_token_is_a_login_failure(
             pass
 
 
-async def _natobot_process(
-    fake: FakeDiscord, tmp_path: Path, token: str
-) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "DISCORD_TOKEN": token,
-        "DATABASE_PATH": str(tmp_path / "proc.sqlite3"),
-        "LOG_LEVEL": "INFO",
-    }
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(ROOT / "tests" / "run_against_fake.py"),
-        fake.api_base,
-        fake.gateway_url,
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-
-
 async def test_run_with_a_rejected_token_says_so_in_one_line(
     fake_discord: FakeDiscord, guild: FakeGuild, tmp_path: Path
 ) -> None:
-    proc = await _natobot_process(fake_discord, tmp_path, "bad-token")
+    proc = await start_natobot(
+        fake_discord.api_base, fake_discord.gateway_url, tmp_path, token="bad-token"
+    )
     _, stderr = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 1
     text = stderr.decode()
@@ -155,7 +135,9 @@ async def _first_request(fake: FakeDiscord) -> None:
 async def test_run_shuts_down_cleanly_on_signal(
     fake_discord: FakeDiscord, guild: FakeGuild, tmp_path: Path, sig: signal.Signals, when: str
 ) -> None:
-    proc = await _natobot_process(fake_discord, tmp_path, "fake-token")
+    proc = await start_natobot(
+        fake_discord.api_base, fake_discord.gateway_url, tmp_path, token="fake-token"
+    )
     try:
         if when == "running":
             await fake_discord.wait_for_commands(timeout=60)

@@ -36,7 +36,7 @@ async def test_summary_2024_names_the_eight_below(
     assert not message.ephemeral
     text = _text(message.embeds[0])
     assert "23 of 31" in text
-    assert "Allies in 2024: 32" in text
+    assert "NATO 2024-06 · defence expenditure" in text
     for ally in (
         "Croatia",
         "Portugal",
@@ -161,13 +161,13 @@ async def test_ranking_paginates_with_buttons(natobot: NatoBot, fake_discord: Fa
     assert message.component(counter_id)["label"] == f"2 / {pages}"
     assert message.component(prev_id).get("disabled") is not True
 
-    # Someone else cannot turn the pages: an ephemeral refusal, the message unchanged.
+    # Anyone in the channel can turn the pages, not only the person who asked.
     assert message.guild_id is not None
     lurker = fake_discord.add_member(fake_discord.guilds[message.guild_id], name="lurker")
-    edits = message.edits
-    refused = await fake_discord.click(message, prev_id, user=lurker)
-    assert (await refused.response()).ephemeral
-    assert message.edits == edits
+    turned = await fake_discord.click(message, prev_id, user=lurker)
+    assert (await turned.response()).type == 7
+    assert message.embeds[0] == page_one
+    assert message.component(counter_id)["label"] == f"1 / {pages}"
 
 
 async def test_ranking_buttons_are_disabled_when_the_view_times_out(
@@ -288,7 +288,7 @@ async def test_summary_2023_median_and_compare_exactly_at(
 ) -> None:
     inter = await fake_discord.invoke("summary", {"year": 2023, "release": "2024-03"})
     text = _text((await inter.final_message()).embeds[0])
-    assert f"{median_text('2024-03', 2023)}% of GDP" in text
+    assert f"median ally {median_text('2024-03', 2023)}" in text
     inter = await fake_discord.invoke(
         "compare", {"countries": "sk, dk", "year": 2024, "release": "2024-06"}
     )

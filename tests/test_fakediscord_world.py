@@ -22,6 +22,7 @@ from tests.fakediscord import (
     running_bare_bot,
 )
 from tests.fakediscord.pytest_plugin import running_fake
+from tests.support.waiting import SLOW
 
 SEND = discord.Permissions(send_messages=True)
 
@@ -99,7 +100,7 @@ async def test_a_nonce_over_25_characters_is_invalid_form_body(
 async def test_a_channel_created_mid_test_reaches_the_cache_and_takes_posts(
     fake: FakeDiscord, bot: BareBot
 ) -> None:
-    created = bot.wait_for("guild_channel_create", timeout=5)
+    created = bot.wait_for("guild_channel_create", timeout=SLOW)
     alerts = await fake.create_channel(the_guild(fake), "alerts")
     assert (await created).id == alerts.id
     await text_channel(bot, alerts).send("first post")
@@ -111,7 +112,7 @@ async def test_a_deleted_channel_is_gone_from_the_cache_and_unknown_over_rest(
 ) -> None:
     news = the_guild(fake).channel("news")
     stale = text_channel(bot, news)
-    deleted = bot.wait_for("guild_channel_delete", timeout=5)
+    deleted = bot.wait_for("guild_channel_delete", timeout=SLOW)
     await fake.delete_channel(news)
     channel = await deleted
     assert channel.id == news.id
@@ -135,7 +136,7 @@ async def test_revoked_send_messages_in_a_channel_gives_403(
     guild = the_guild(fake)
     general = guild.channel("general")
     me = guild.member(fake.bot_user)
-    updated = bot.wait_for("guild_channel_update", timeout=5)
+    updated = bot.wait_for("guild_channel_update", timeout=SLOW)
     await fake.revoke(general, me, SEND)
     await updated
     cached = text_channel(bot, general)
@@ -152,7 +153,7 @@ async def test_revoked_send_messages_in_a_channel_gives_403(
     assert not discord.Permissions(int(interaction.payload["app_permissions"])).send_messages
     assert (await interaction.response()).accepted  # answering an interaction needs no Send
 
-    regranted = bot.wait_for("guild_channel_update", timeout=5)
+    regranted = bot.wait_for("guild_channel_update", timeout=SLOW)
     await fake.grant(general, me, SEND)
     await regranted
     await cached.send("allowed again")
@@ -165,7 +166,7 @@ async def test_an_overwrite_for_a_role_hides_the_channel_from_its_members(
 ) -> None:
     guild = the_guild(fake)
     general = guild.channel("general")
-    updated = bot.wait_for("guild_channel_update", timeout=5)
+    updated = bot.wait_for("guild_channel_update", timeout=SLOW)
     await fake.revoke(general, guild.everyone_role, discord.Permissions(view_channel=True))
     await updated
     assert text_channel(bot, general).overwrites_for(guild_role(bot, guild)).view_channel is False
@@ -193,7 +194,7 @@ async def test_revoking_guild_wide_changes_the_roles_the_bot_has(
     with pytest.raises(FakeDiscordError, match="@everyone grants"):
         await fake.revoke(guild, me, SEND)  # Discord has no guild-wide deny for one member
     roles_updated = [
-        bot.wait_for("guild_role_update", check=updated_role(role.id), timeout=5)
+        bot.wait_for("guild_role_update", check=updated_role(role.id), timeout=SLOW)
         for role in [guild.everyone_role, *me.roles]
     ]
     await fake.revoke(guild, guild.everyone_role, SEND)
@@ -213,7 +214,7 @@ async def test_granting_a_member_guild_wide_gives_them_a_role(
 ) -> None:
     guild = the_guild(fake)
     tester = guild.member(fake.tester)
-    created = bot.wait_for("guild_role_create", timeout=5)
+    created = bot.wait_for("guild_role_create", timeout=SLOW)
     await fake.grant(guild, tester, discord.Permissions(manage_guild=True))
     role = await created
     assert role.permissions.manage_guild and role.name == "tester-role"

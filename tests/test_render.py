@@ -29,7 +29,7 @@ from tests.support.oracle import (
     verdicts,
 )
 from tests.support.png import PNG_SIGNATURE
-from tests.support.snapshots import bundled_snapshot
+from tests.support.snapshots import bundled_snapshot, snapshot_of
 
 
 @pytest.fixture(scope="module")
@@ -96,12 +96,15 @@ def every_embed(snap: Snapshot) -> list[tuple[str, discord.Embed]]:
                 result = analytics.summary(snap, release_id=rid, year=year, target=target)
                 out.append((f"summary {rid} {year} {target}", embeds.summary_embed(result)))
             for metric in Metric:
-                ranking = analytics.ranking(snap, metric=metric, release_id=rid, year=year)
+                ranking = ranking_or_none(snap, metric, rid, year)
+                if ranking is None:
+                    continue
+                used = ranking.release_id  # the newest release with the metric, if rid lacks it
                 for page in embeds.ranking_pages(ranking):
-                    out.append((f"ranking {rid} {year} {metric}", page))
+                    out.append((f"ranking {used} {year} {metric}", page))
                 # One page for all: the longest a ranking embed gets.
                 for page in embeds.ranking_pages(ranking, per_page=len(snap.countries)):
-                    out.append((f"ranking1 {rid} {year} {metric}", page))
+                    out.append((f"ranking1 {used} {year} {metric}", page))
         for country in snap.countries.values():
             out.append(
                 (
@@ -139,6 +142,16 @@ def every_embed(snap: Snapshot) -> list[tuple[str, discord.Embed]]:
     return out
 
 
+def ranking_or_none(
+    snap: Snapshot, metric: Metric, release_id: str, year: int
+) -> analytics.Ranking | None:
+    """The ranking a command answers with, or None when no release has the metric that year."""
+    try:
+        return analytics.ranking(snap, metric=metric, release_id=release_id, year=year)
+    except analytics.MetricNotPublished:
+        return None
+
+
 @pytest.fixture(scope="module")
 def built(snap: Snapshot) -> list[tuple[str, discord.Embed]]:
     return every_embed(snap)
@@ -155,10 +168,10 @@ def test_every_result_embed_cites_release_basis_and_year(
         footer = embed.footer.text or ""
         assert footer.startswith("Source: NATO, "), name
         assert "e = NATO estimate" in footer or "figures are NATO estimates" in footer, name
-        assert f"Release {rid}: " in (embed.description or ""), name
+        assert f"NATO {rid} · " in (embed.description or ""), name
         # What the release calls the measure, once, and no hedge about it.
         measure = {"total": "defence expenditure", "core": "core defence expenditure"}
-        assert f"Release {rid}: {measure[snap.releases[rid].basis]}" in (embed.description or "")
+        assert f"NATO {rid} · {measure[snap.releases[rid].basis]}" in (embed.description or "")
         assert "Note:" not in (embed.description or ""), name
         for hedge in ("may still meet", "may fall short", "on core alone", "not in this release"):
             assert hedge not in embed_text(embed), (name, hedge)
@@ -203,7 +216,8 @@ def test_every_sum_of_money_reads_the_same_way(
         shown = embed_text(embed)
         found += len(_MONEY.findall(shown))
         assert money_problems(shown) == [], name
-    assert found > 1000
+    # The summaries no longer list each ally's money (that is /gap's): fewer sums, same format.
+    assert found > 500
     # The terminal renders use the same helper.
     for result in (
         analytics.summary(snap, release_id="2024-06", year=2024, target=5),
@@ -397,7 +411,9 @@ def test_every_list_keeps_every_ally(snap: Snapshot) -> None:
                         assert shown.startswith(name), (case, label, item, name)
                 longest = max([longest, *(len(f.value or "") for f in embed.fields)])
             for metric in Metric:
-                ranking = analytics.ranking(snap, metric=metric, release_id=rid, year=year)
+                ranking = ranking_or_none(snap, metric, rid, year)
+                if ranking is None:
+                    continue
                 pages = embeds.ranking_pages(ranking)
                 body = "\n".join(embed_text(p) for p in pages)
                 for row in ranking.rows:
@@ -523,7 +539,7 @@ def test_summary_2023_median(snap: Snapshot) -> None:
     median = median_text("2024-03", 2023)
     assert f"Median ally: {median}% of GDP" in text.render(result)
     assert str(median) == "1.74"
-    assert f"{median}% of GDP" in _embed(result)
+    assert f"median ally {median}" in _embed(result)
 
 
 def test_five_percent_summary_groups_and_shortfall_label(snap: Snapshot) -> None:
@@ -652,7 +668,7 @@ def test_targets_text_reads_the_registry() -> None:
 
 
 def _one_ally(by_year: dict[int, float]) -> Snapshot:
-    from bot.models import Country, Dataset, DatasetVersion, Release, SpendingRecord
+    from bot.models import Country, Dataset, Release, SpendingRecord
 
     poland = Country(iso3="POL", name="Poland", joined="1999")
     release = Release(release_id="2024-06", title="Release", published="2024-06", basis="total")
@@ -660,16 +676,8 @@ def _one_ally(by_year: dict[int, float]) -> Snapshot:
         SpendingRecord(release_id="2024-06", iso3="POL", year=y, pct_gdp=s, gdp_usd_bn=800.0)
         for y, s in by_year.items()
     )
-    version = DatasetVersion(
-        version_id=1,
-        sha256="0" * 64,
-        source="test",
-        loaded_at=datetime(2026, 1, 1, tzinfo=UTC),
-        loaded_by="tests",
-        active=True,
-    )
     dataset = Dataset(members=(poland,), releases=(release,), records=records)
-    return Snapshot.build(version, dataset, {"poland": "POL"})
+    return snapshot_of(dataset, {"poland": "POL"})
 
 
 def test_revisions_footer_says_which_releases_are_not_natos_table(snap: Snapshot) -> None:
@@ -680,3 +688,66 @@ def test_revisions_footer_says_which_releases_are_not_natos_table(snap: Snapshot
         if provenance == "press" and cell(rid, "POL", 2024, "pct_gdp"):
             assert f"From press reports of the release: {rid}" in footer
     assert "2026-07" in footer.split("third-party extraction of NATO's table: ")[1]
+
+
+# --------------------------------------------------------------------------- short replies
+
+
+def test_standard_target_summaries_fit_without_continuation_fields(snap: Snapshot) -> None:
+    """2%, 3.5% and 5% for every release and year: within Discord's limits as the fake checks
+    them, with no "(cont.)" field, and no ally's money (that is /gap's)."""
+    cases = 0
+    for rid in snap.releases:
+        for year in snap.years(rid):
+            for target in (2.0, 3.5, 5.0):
+                result = analytics.summary(snap, release_id=rid, year=year, target=target)
+                embed = embeds.summary_embed(result)
+                case = (rid, year, target)
+                assert embed_problems(embed) == [], case
+                assert not [f.name for f in embed.fields if "(cont.)" in (f.name or "")], case
+                assert " pts, $" not in embed_text(embed), case
+                assert f"NATO {rid} · " in (embed.description or ""), case
+                cases += 1
+    assert cases > 30
+
+
+def test_summary_says_what_changed_since_the_year_before(snap: Snapshot) -> None:
+    result = analytics.summary(snap, release_id="2024-06", year=2024, target=2)
+    assert result.previous is not None
+    # The oracle: allies below 2% in 2023 and at or above it in 2024, from the release file.
+    before, now = verdicts("2024-06", 2023, "2"), verdicts("2024-06", 2024, "2")
+    expected = sorted(
+        snap.countries[iso3].name
+        for iso3, verdict in now.items()
+        if iso3 in before and before[iso3] == "below" and verdict != "below"
+    )
+    assert [c.name for c in result.previous.newly_clear] == expected
+    assert "Poland" not in expected and len(expected) >= 5
+    fields = {f.name: f.value or "" for f in embeds.summary_embed(result).fields}
+    assert fields["Since 2023"].startswith(f"Newly meeting 2%: {', '.join(expected)}\n")
+    assert "Newly below 2%: " in fields["Since 2023"]
+
+
+def test_rankings_and_comparisons_fit_without_continuation_fields(snap: Snapshot) -> None:
+    """Every ranking page (both orders, a line at each standard target) and a comparison with
+    NATO's aggregates, for every release and year: within the limits, no "(cont.)" field."""
+    sent: list[tuple[object, discord.Embed]] = []
+    for rid in snap.releases:
+        for year in snap.years(rid):
+            for target in (2.0, 3.5, 5.0):
+                for order in analytics.Order:
+                    result = analytics.ranking(
+                        snap, release_id=rid, year=year, order=order, target=target
+                    )
+                    pages = embeds.ranking_pages(result)
+                    marker = wording.target_marker(target)
+                    assert sum((p.description or "").count(marker) for p in pages) == 1
+                    sent += [((rid, year, target, order), p) for p in pages]
+                codes = ["POL", "DEU", "FRA", "NATO_TOTAL", "NATO_EUR_CAN"]
+                comparison = analytics.compare(
+                    snap, codes, release_id=rid, year=year, target=target
+                )
+                sent.append(((rid, year, target, "compare"), embeds.compare_embed(comparison)))
+    for case, embed in sent:
+        assert embed_problems(embed) == [], case
+        assert not [f.name for f in embed.fields if "(cont.)" in (f.name or "")], case

@@ -28,7 +28,9 @@ from bot.schedule import (
     build_schedule,
     describe,
     is_due,
+    latest_run_at_or_before,
     next_run_after,
+    notice_nonce,
     parse_time,
     period,
     run_nonce,
@@ -349,8 +351,12 @@ def test_period_of_a_stored_run_off_the_schedule_is_clamped_to_the_month_end() -
     assert period(Cadence.MONTHLY, at(2024, 1, 31, 9)) == dt.timedelta(days=29)  # to Feb 29
     assert period(Cadence.MONTHLY, at(2023, 1, 31, 9)) == dt.timedelta(days=28)  # to Feb 28
     claim = advance(build_schedule("monthly", day=15), at(2024, 1, 31, 9), at(2024, 2, 29, 8))
-    assert claim.post
+    assert claim.run_at == at(2024, 2, 15, 9)  # the schedule's latest run, after the stored one
     assert claim.next_run_at == at(2024, 3, 15, 9)
+    # Before the new schedule's first run after it, the stored instant is the run.
+    claim = advance(build_schedule("monthly", day=15), at(2024, 1, 31, 9), at(2024, 2, 1, 8))
+    assert claim.run_at == at(2024, 1, 31, 9)
+    assert claim.skipped == 0
 
 
 # --------------------------------------------------------------------------- is_due / advance
@@ -370,38 +376,104 @@ def test_advance_refuses_a_run_that_is_not_due() -> None:
 
 
 @pytest.mark.parametrize(
-    ("schedule", "run", "late", "posts"),
+    ("schedule", "run", "late", "posted_run", "skipped"),
     [
-        (build_schedule("daily"), at(2024, 5, 1, 9), dt.timedelta(0), True),
-        (build_schedule("daily"), at(2024, 5, 1, 9), dt.timedelta(seconds=1), True),
-        (build_schedule("daily"), at(2024, 5, 1, 9), dt.timedelta(days=1, seconds=-1), True),
-        (build_schedule("daily"), at(2024, 5, 1, 9), dt.timedelta(days=1), False),
-        (build_schedule("daily"), at(2024, 5, 1, 9), dt.timedelta(days=1, seconds=1), False),
-        (build_schedule("weekly"), at(2024, 5, 6, 9), dt.timedelta(days=7, seconds=-1), True),
-        (build_schedule("weekly"), at(2024, 5, 6, 9), dt.timedelta(days=7), False),
+        # on time, or less than a period late: the stored run itself
+        (build_schedule("daily"), at(2024, 5, 1, 9), dt.timedelta(0), at(2024, 5, 1, 9), 0),
+        (build_schedule("daily"), at(2024, 5, 1, 9), dt.timedelta(seconds=1), at(2024, 5, 1, 9), 0),
+        (
+            build_schedule("daily"),
+            at(2024, 5, 1, 9),
+            dt.timedelta(days=1, seconds=-1),
+            at(2024, 5, 1, 9),
+            0,
+        ),
+        # exactly one period late or just over: the run due now, once (the stored one skipped)
+        (build_schedule("daily"), at(2024, 5, 1, 9), dt.timedelta(days=1), at(2024, 5, 2, 9), 1),
+        (
+            build_schedule("daily"),
+            at(2024, 5, 1, 9),
+            dt.timedelta(days=1, seconds=1),
+            at(2024, 5, 2, 9),
+            1,
+        ),
+        (build_schedule("daily"), at(2024, 5, 1, 9), dt.timedelta(days=10), at(2024, 5, 11, 9), 10),
+        (
+            build_schedule("weekly"),
+            at(2024, 5, 6, 9),
+            dt.timedelta(days=7, seconds=-1),
+            at(2024, 5, 6, 9),
+            0,
+        ),
+        (build_schedule("weekly"), at(2024, 5, 6, 9), dt.timedelta(days=7), at(2024, 5, 13, 9), 1),
         # monthly: one period from Feb 28 2024 is 29 days (leap year), from Jan 28 it is 31
-        (build_schedule("monthly", day=28), at(2024, 2, 28, 9), dt.timedelta(days=29), False),
-        (build_schedule("monthly", day=28), at(2024, 2, 28, 9), dt.timedelta(days=28), True),
-        (build_schedule("monthly", day=28), at(2024, 1, 28, 9), dt.timedelta(days=30), True),
-        (build_schedule("monthly", day=28), at(2024, 1, 28, 9), dt.timedelta(days=31), False),
-        (build_schedule("monthly", day=28), at(2023, 2, 28, 9), dt.timedelta(days=28), False),
+        (
+            build_schedule("monthly", day=28),
+            at(2024, 2, 28, 9),
+            dt.timedelta(days=29),
+            at(2024, 3, 28, 9),
+            1,
+        ),
+        (
+            build_schedule("monthly", day=28),
+            at(2024, 2, 28, 9),
+            dt.timedelta(days=28),
+            at(2024, 2, 28, 9),
+            0,
+        ),
+        (
+            build_schedule("monthly", day=28),
+            at(2024, 1, 28, 9),
+            dt.timedelta(days=30),
+            at(2024, 1, 28, 9),
+            0,
+        ),
+        (
+            build_schedule("monthly", day=28),
+            at(2024, 1, 28, 9),
+            dt.timedelta(days=31),
+            at(2024, 2, 28, 9),
+            1,
+        ),
+        (
+            build_schedule("monthly", day=28),
+            at(2023, 2, 28, 9),
+            dt.timedelta(days=28),
+            at(2023, 3, 28, 9),
+            1,
+        ),
     ],
 )
 def test_catch_up_boundaries(
-    schedule: Schedule, run: dt.datetime, late: dt.timedelta, posts: bool
+    schedule: Schedule,
+    run: dt.datetime,
+    late: dt.timedelta,
+    posted_run: dt.datetime,
+    skipped: int,
 ) -> None:
     now = run + late
     claim = advance(schedule, run, now)
-    assert claim.post is posts
-    assert claim.run_at == run
-    assert claim.late_by == late
+    assert claim.run_at == posted_run
+    assert claim.late_by == now - posted_run
+    assert claim.skipped == skipped
     assert claim.next_run_at == first_run(schedule, now)
 
 
-def test_downtime_of_years_skips_and_resumes_with_the_next_run() -> None:
+def test_downtime_of_years_posts_once_and_resumes_with_the_next_run() -> None:
     claim = advance(build_schedule("weekly"), at(2020, 1, 6, 9), at(2024, 5, 8, 12))
-    assert not claim.post
+    assert claim.run_at == at(2024, 5, 6, 9)  # the Monday just missed, posted once
+    assert claim.skipped == 226  # every Monday from 2020-01-06 to 2024-04-29
     assert claim.next_run_at == at(2024, 5, 13, 9)  # the next Monday, not one per missed week
+
+
+@given(schedules(), instants)
+def test_latest_run_at_or_before_is_the_last_valid_instant_not_after(
+    schedule: Schedule, t: dt.datetime
+) -> None:
+    run = latest_run_at_or_before(schedule, t)
+    assert run <= t
+    assert is_valid_run(schedule, run)
+    assert run_after(schedule, run) > t  # nothing scheduled in between
 
 
 @given(schedules(), instants, downtimes)
@@ -413,19 +485,29 @@ def test_advance_after_any_downtime(
     run = first_run(schedule, t)
     now = run + downtime
     claim = advance(schedule, run, now)
-    assert claim.run_at == run
+    # One post, for the latest run due: valid, not after now, less than a period late.
+    assert is_valid_run(schedule, claim.run_at)
+    assert run <= claim.run_at <= now
+    assert run_after(schedule, claim.run_at) > now
+    assert claim.late_by == now - claim.run_at
+    assert claim.late_by < period(schedule.cadence, claim.run_at)
+    assert claim.next_run_at == run_after(schedule, claim.run_at)
     assert claim.next_run_at > now
-    assert is_valid_run(schedule, claim.next_run_at)
-    assert run_before(schedule, claim.next_run_at) <= now  # the first one after now
-    assert claim.post is (downtime < run_after(schedule, run) - run)
+    # The skipped runs are exactly those from the stored run up to the posted one.
+    skipped, cursor = 0, run
+    while cursor < claim.run_at:
+        skipped, cursor = skipped + 1, run_after(schedule, cursor)
+    assert claim.skipped == skipped
 
 
 @given(schedules(), instants, st.integers(-120, 120))
 def test_advance_near_one_period_late(schedule: Schedule, t: dt.datetime, seconds: int) -> None:
     run = first_run(schedule, t)
-    late = run_after(schedule, run) - run + dt.timedelta(seconds=seconds)
-    claim = advance(schedule, run, run + late)
-    assert claim.post is (seconds < 0)
+    following = run_after(schedule, run)
+    now = following + dt.timedelta(seconds=seconds)
+    claim = advance(schedule, run, now)
+    assert claim.run_at == (run if seconds < 0 else following)
+    assert claim.skipped == (0 if seconds < 0 else 1)
 
 
 @given(
@@ -443,10 +525,10 @@ def test_advance_near_one_period_late(schedule: Schedule, t: dt.datetime, second
 def test_a_poster_ticking_through_uptime_and_downtime(
     schedule: Schedule, start: dt.datetime, gaps: list[dt.timedelta]
 ) -> None:
-    """The poster's loop as the cog runs it: at most one post per run and per tick, never early.
+    """The poster's loop as the cog runs it: one post per tick that finds the row due, never
+    early, never two for one run, and none lost: every tick after a due run posts.
 
-    A gap of up to 2 minutes is a tick of a running bot; anything longer is downtime. A run
-    between two ticks at most a period apart is always posted.
+    A gap of up to 2 minutes is a tick of a running bot; anything longer is downtime.
     """
     next_run = first_run(schedule, start)
     now = start
@@ -454,18 +536,26 @@ def test_a_poster_ticking_through_uptime_and_downtime(
     for gap in gaps:
         previous, now = now, now + gap
         if not is_due(next_run, now):
+            assert next_run > now
             continue
         claim = advance(schedule, next_run, now)
         assert previous < claim.run_at <= now  # each run is handled by one tick only
         assert claim.next_run_at > now
-        if claim.post:
-            posted.append(claim.run_at)
-        if now - previous <= period(schedule.cadence, claim.run_at):
-            # up through the run, or down for less than a period: the run is not lost
-            assert claim.post
+        posted.append(claim.run_at)
         next_run = claim.next_run_at
     assert len(posted) == len(set(posted))
     assert posted == sorted(posted)
+    # Posts happened at exactly the ticks that found a scheduled run since the tick before.
+    expected = 0
+    ticks = [start]
+    for gap in gaps:
+        ticks.append(ticks[-1] + gap)
+    due_at = first_run(schedule, start)
+    for tick in ticks[1:]:
+        if due_at <= tick:
+            expected += 1
+            due_at = first_run(schedule, tick)
+    assert len(posted) == expected
 
 
 # --------------------------------------------------------------------------- run_nonce
@@ -476,6 +566,17 @@ def test_nonce_examples() -> None:
     assert run_nonce(35, at(1970, 1, 1, 0, 0, 36)) == "szr10"
     biggest = run_nonce(2**63 - 1, dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC))
     assert len(biggest) <= NONCE_MAX_LENGTH == 25
+
+
+def test_notice_nonce_never_collides_with_a_run_nonce() -> None:
+    assert notice_nonce(1, 1) == "s1v1"
+    assert notice_nonce(36**11 - 1, 36**11 - 1) == "s" + "z" * 11 + "v" + "z" * 11
+    assert len(notice_nonce(36**11 - 1, 36**11 - 1)) <= NONCE_MAX_LENGTH
+    assert notice_nonce(1, 0) != run_nonce(1, at(1970, 1, 1))
+    with pytest.raises(ValueError, match="version id"):
+        notice_nonce(1, 36**11)
+    with pytest.raises(ValueError, match="subscription id"):
+        notice_nonce(-1, 1)
 
 
 def test_nonce_refuses_what_it_cannot_encode() -> None:

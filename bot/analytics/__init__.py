@@ -16,13 +16,16 @@ from __future__ import annotations
 
 from bot.analytics import targets
 from bot.analytics._common import (
+    AGGREGATE_NAMES,
     AggregateShare,
     Footnote,
     NoFigures,
     Result,
     Sourcing,
+    aggregate_country,
     competition_ranks,
     exact_median,
+    is_aggregate,
     round_half_up,
     rounded_share,
 )
@@ -49,12 +52,21 @@ from bot.analytics.profile import (
     compare,
     profile,
 )
-from bot.analytics.ranking import AggregateValue, Metric, Ranking, RankingRow, ranking
+from bot.analytics.ranking import (
+    AggregateValue,
+    Metric,
+    MetricNotPublished,
+    Order,
+    Ranking,
+    RankingRow,
+    ranking,
+)
 from bot.analytics.revisions import RevisionChange, RevisionRow, Revisions, revisions
 from bot.analytics.summary import AllyShare, ComplianceSummary, PreviousYear, summary
 from bot.analytics.targets import Pledge, Target, Verdict, judge, target_name, validate_target
 
 __all__ = [
+    "AGGREGATE_NAMES",
     "MAX_COMPARE",
     "MIN_COMPARE",
     "PACE_YEARS",
@@ -71,8 +83,10 @@ __all__ = [
     "InvalidComparison",
     "LaterYear",
     "Metric",
+    "MetricNotPublished",
     "NoFigures",
     "NoReach",
+    "Order",
     "PathToTarget",
     "Pledge",
     "PreviousYear",
@@ -89,10 +103,12 @@ __all__ = [
     "Target",
     "TargetCheck",
     "Verdict",
+    "aggregate_country",
     "compare",
     "competition_ranks",
     "exact_median",
     "gap",
+    "is_aggregate",
     "judge",
     "profile",
     "ranking",

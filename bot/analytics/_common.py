@@ -9,7 +9,18 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from bot.errors import UnknownCountry, UnknownRelease, UserFacingError, YearNotCovered
-from bot.models import Basis, Country, FrozenModel, Provenance, Release, Snapshot, SpendingRecord
+from bot.models import (
+    AGGREGATE_CODES,
+    NATO_EUR_CAN,
+    NATO_TOTAL,
+    Basis,
+    Country,
+    FrozenModel,
+    Provenance,
+    Release,
+    Snapshot,
+    SpendingRecord,
+)
 
 _CENT = Decimal("0.01")
 
@@ -126,6 +137,36 @@ def year_of(snap: Snapshot, release: Release, year: int | None) -> int:
     if year not in years:
         raise YearNotCovered(release.release_id, year, years)
     return year
+
+
+#: NATO's own aggregate rows of the release files, by what the replies call them.
+AGGREGATE_NAMES: dict[str, str] = {
+    NATO_TOTAL: "NATO as a whole",
+    NATO_EUR_CAN: "European allies and Canada",
+}
+
+
+@functools.cache
+def aggregate_country(code: str) -> Country:
+    """An aggregate row (``NATO_TOTAL``) standing where an ally does in a profile or comparison.
+
+    Built without validation: its code is no ISO code. It counts from NATO's founding, so every
+    year of a release is one it covers; ``is_aggregate`` tells it from an ally.
+    """
+    if code not in AGGREGATE_CODES:
+        raise ValueError(f"not an aggregate code: {code!r}")
+    return Country.model_construct(iso3=code, name=AGGREGATE_NAMES[code], joined="1949")
+
+
+def is_aggregate(country: Country) -> bool:
+    return country.iso3 in AGGREGATE_CODES
+
+
+def subject_of(snap: Snapshot, code: str) -> Country:
+    """An ally by code, or one of NATO's aggregates (``NATO_TOTAL``, ``NATO_EUR_CAN``)."""
+    if code.upper() in AGGREGATE_CODES:
+        return aggregate_country(code.upper())
+    return country_of(snap, code)
 
 
 def country_of(snap: Snapshot, iso3: str) -> Country:

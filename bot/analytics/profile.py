@@ -8,13 +8,13 @@ from decimal import Decimal
 from bot.analytics._common import (
     Result,
     assessed,
-    country_of,
     dec,
     gdp_bn,
     release_of,
     round_half_up,
     rounded_share,
     sourcing,
+    subject_of,
     year_of,
 )
 from bot.analytics.targets import (
@@ -173,9 +173,12 @@ def _checks(fig: AllyFigures, targets: Iterable[float]) -> tuple[TargetCheck, ..
     return tuple(check(fig.share, t) for t in targets)
 
 
-def profile(snap: Snapshot, iso3: str, *, release_id: str | None = None) -> Profile:
-    """One ally at a glance: its latest figures in the release and its share over time."""
-    country = country_of(snap, iso3)
+def profile(
+    snap: Snapshot, iso3: str, *, release_id: str | None = None, year: int | None = None
+) -> Profile:
+    """One ally (or one of NATO's aggregates) at a glance: its figures in ``year`` (default: the
+    latest with a share) of the release, and its share over time."""
+    country = subject_of(snap, iso3)
     release = release_of(snap, release_id)
     rid = release.release_id
     series = tuple(
@@ -188,7 +191,10 @@ def profile(snap: Snapshot, iso3: str, *, release_id: str | None = None) -> Prof
         for r in snap.series(rid, country.iso3)
         if r.pct_gdp is not None
     )
-    year = series[-1].year if series else year_of(snap, release, None)
+    if year is not None:
+        year = year_of(snap, release, year)
+    else:
+        year = series[-1].year if series else year_of(snap, release, None)
     fig = figures(snap, release, country, year)
     return Profile(
         release=release,
@@ -210,7 +216,7 @@ def compare(
 ) -> Comparison:
     """2 to 5 allies side by side in one release-year."""
     target = validate_target(target)
-    countries = list({c.iso3: c for c in (country_of(snap, code) for code in iso3s)}.values())
+    countries = list({c.iso3: c for c in (subject_of(snap, code) for code in iso3s)}.values())
     if not MIN_COMPARE <= len(countries) <= MAX_COMPARE:
         raise InvalidComparison(len(countries))
     release = release_of(snap, release_id)

@@ -13,7 +13,9 @@ from bot.analytics._common import (
     sourcing,
     year_of,
 )
-from bot.models import NATO_TOTAL, Country, FrozenModel, Snapshot, SpendingRecord
+from bot.analytics.targets import validate_target
+from bot.errors import UserFacingError, span
+from bot.models import NATO_TOTAL, Country, FrozenModel, Release, Snapshot, SpendingRecord
 
 
 class Metric(StrEnum):
@@ -65,6 +67,27 @@ _METRIC_INFO: dict[Metric, tuple[str, str, int, str, float]] = {
 }
 
 
+class Order(StrEnum):
+    """Which end of a ranking comes first."""
+
+    HIGHEST = "highest"
+    LOWEST = "lowest"
+
+
+class MetricNotPublished(UserFacingError):
+    """No loaded release publishes the metric (for the year asked): which releases do."""
+
+    def __init__(self, metric: Metric, year: int | None, releases: dict[str, list[int]]) -> None:
+        self.metric = metric
+        self.year = year
+        #: Release id -> the years it publishes the metric for, oldest release first.
+        self.releases = releases
+        when = "" if year is None else f" for {year}"
+        have = "; ".join(f"{rid} ({span(years)})" for rid, years in releases.items())
+        tail = f" Releases with it: {have}." if have else ""
+        super().__init__(f"No loaded release publishes “{metric.label}”{when}.{tail}")
+
+
 class RankingRow(FrozenModel):
     #: Competition rank on the displayed (rounded) value: 1, 2, 2, 4.
     rank: int
@@ -94,6 +117,14 @@ class Ranking(Result):
     nato_total: AggregateValue | None
     #: Every value listed is a NATO estimate (said once instead of marking each).
     all_estimates: bool
+    order: Order = Order.HIGHEST
+    #: The share of GDP a line is drawn at in the table (share rankings only).
+    target: float | None = None
+    #: How many rows come before that line (those above it, or below it when lowest first).
+    rows_before_line: int | None = None
+    #: The release asked for (or the default) when it lacks the metric and ``release`` is the
+    #: newest that has it.
+    instead_of: str | None = None
 
 
 def _aggregate_value(
@@ -111,17 +142,60 @@ def _aggregate_value(
     )
 
 
+def years_with(snap: Snapshot, release: Release, metric: Metric) -> list[int]:
+    """Years for which the release publishes ``metric`` for at least one ally."""
+    rid = release.release_id
+    return [
+        y
+        for y in snap.years(rid)
+        if any(
+            (rec := snap.record(rid, c.iso3, y)) is not None and metric.value_of(rec) is not None
+            for c in snap.allies_in(y)
+        )
+    ]
+
+
+def _release_with(
+    snap: Snapshot, release: Release, metric: Metric, year: int | None
+) -> tuple[Release, int, str | None]:
+    """The release and year to rank: the one asked for when it has the metric (in ``year``, or
+    in its latest year that has it), else the newest release that does, and the one replaced."""
+    own = years_with(snap, release, metric)
+    if year is None and own:
+        return release, own[-1], None
+    if year is not None and year in own:
+        return release, year, None
+    year_of(snap, release, year)  # a year the release does not cover at all is an error first
+    for other in reversed(snap.releases.values()):
+        theirs = years_with(snap, other, metric)
+        if year is None and theirs:
+            return other, theirs[-1], release.release_id
+        if year is not None and year in theirs:
+            return other, year, release.release_id
+    having = {
+        r.release_id: ys for r in snap.releases.values() if (ys := years_with(snap, r, metric))
+    }
+    raise MetricNotPublished(metric, year, having)
+
+
 def ranking(
     snap: Snapshot,
     *,
     metric: Metric | str = Metric.SHARE,
     release_id: str | None = None,
     year: int | None = None,
+    order: Order | str = Order.HIGHEST,
+    target: float | None = None,
 ) -> Ranking:
-    """Allies of ``year`` ranked by ``metric``, highest first; those without the figure apart."""
+    """Allies of ``year`` ranked by ``metric`` (highest first, or lowest); those without the
+    figure apart. A release without the metric gives way to the newest release that has it
+    (``instead_of`` names it); with none, ``MetricNotPublished``. ``target`` draws a line
+    between the shares at or above it and those below (share rankings only)."""
     metric = Metric(metric)
-    release = release_of(snap, release_id)
-    year = year_of(snap, release, year)
+    order = Order(order)
+    if target is not None:
+        target = validate_target(target)
+    release, year, instead_of = _release_with(snap, release_of(snap, release_id), metric, year)
     rid = release.release_id
 
     scored: list[tuple[Decimal, float, Country, bool]] = []
@@ -135,8 +209,15 @@ def ranking(
             continue
         shown.append(rec)
         scored.append((round_half_up(value, metric.decimals), value, country, rec.estimate))
-    scored.sort(key=lambda s: (-s[0], -s[1], s[2].name))
+    if order is Order.HIGHEST:
+        scored.sort(key=lambda s: (-s[0], -s[1], s[2].name))
+    else:
+        scored.sort(key=lambda s: (s[0], s[1], s[2].name))
     ranks = competition_ranks([s[0] for s in scored])
+    line = None
+    if target is not None and metric is Metric.SHARE:
+        at = Decimal(str(target))
+        line = sum(1 for s in scored if (s[0] >= at) == (order is Order.HIGHEST))
     return Ranking(
         release=release,
         year=year,
@@ -155,4 +236,8 @@ def ranking(
         missing=tuple(missing),
         nato_total=_aggregate_value(snap, rid, NATO_TOTAL, year, metric),
         all_estimates=bool(scored) and all(s[3] for s in scored),
+        order=order,
+        target=target if metric is Metric.SHARE else None,
+        rows_before_line=line,
+        instead_of=instead_of,
     )

@@ -52,6 +52,11 @@ class PreviousYear(FrozenModel):
     nato_total: AggregateShare | None
     #: Change of NATO's aggregate share from the previous year, points, on the rounded shares.
     nato_total_change: float | None
+    #: Allies below the shortfall line (the target, or 3.5% for 5%) a year earlier and no
+    #: longer below it now, by name; among those assessed in both years.
+    newly_clear: tuple[Country, ...] = ()
+    #: Allies not below it a year earlier and below it now, by name.
+    newly_below: tuple[Country, ...] = ()
 
 
 class ComplianceSummary(Result):
@@ -187,7 +192,17 @@ def _previous_year(
     if prev not in snap.years(rid):
         return None
     found = assessed(snap, rid, prev)
-    verdicts = [judge(round_half_up(rec.pct_gdp), target) for _, rec in found if rec.pct_gdp]
+    judged = {c.iso3: judge(round_half_up(rec.pct_gdp), target) for c, rec in found if rec.pct_gdp}
+    verdicts = list(judged.values())
+    now = {
+        c.iso3: (c, judge(round_half_up(rec.pct_gdp), target))
+        for c, rec in assessed(snap, rid, year)
+        if rec.pct_gdp
+    }
+    both = sorted(
+        ((c, judged[iso3], verdict) for iso3, (c, verdict) in now.items() if iso3 in judged),
+        key=lambda item: item[0].name,
+    )
     now_total = aggregate(snap, rid, NATO_TOTAL, year)
     prev_total = aggregate(snap, rid, NATO_TOTAL, prev)
     change = None
@@ -202,4 +217,10 @@ def _previous_year(
         open_count=verdicts.count(Verdict.OPEN),
         nato_total=prev_total,
         nato_total_change=change,
+        newly_clear=tuple(
+            c for c, before, after in both if before is Verdict.BELOW and after is not Verdict.BELOW
+        ),
+        newly_below=tuple(
+            c for c, before, after in both if before is not Verdict.BELOW and after is Verdict.BELOW
+        ),
     )

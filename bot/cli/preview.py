@@ -2,9 +2,11 @@
 
     natobot preview summary --release 2024-06 --year 2024 --target 2
     natobot preview ranking --metric spending
+    natobot preview ranking --order lowest --target 3.5
     natobot preview gap Spain --target 3.5
     natobot preview country POL --chart pol.png
-    natobot preview compare "pl, de, fr"
+    natobot preview country nato --year 2020
+    natobot preview compare "Poland vs Germany" --target 3.5
     natobot preview revisions Poland --year 2024
     natobot preview targets
 
@@ -23,13 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from bot import analytics, countries
-from bot.analytics import Metric
+from bot.analytics import Metric, Order
 from bot.analytics.targets import MAX_TARGET, MIN_TARGET
 from bot.cli.common import DatabaseFault, on_database
 from bot.config import database_path
 from bot.errors import UserFacingError
 from bot.models import Snapshot
-from bot.render import text
+from bot.render import text, wording
 from db.store import Store
 
 PROG = "natobot preview"
@@ -109,9 +111,17 @@ def _summary(snap: Snapshot, args: argparse.Namespace) -> str:
 
 def _ranking(snap: Snapshot, args: argparse.Namespace) -> str:
     result = analytics.ranking(
-        snap, metric=Metric(args.metric), release_id=args.release, year=args.year
+        snap,
+        metric=Metric(args.metric),
+        release_id=args.release,
+        year=args.year,
+        order=args.order,
+        target=None if args.target is None else _target(args),
     )
-    return text.render(result)
+    out = text.render(result)
+    if args.target is not None and result.target is None:
+        out += f"\n{wording.TARGET_SHARE_ONLY}"
+    return out
 
 
 def _gap(snap: Snapshot, args: argparse.Namespace) -> str:
@@ -123,8 +133,8 @@ def _gap(snap: Snapshot, args: argparse.Namespace) -> str:
 
 
 def _country(snap: Snapshot, args: argparse.Namespace) -> str:
-    country = countries.resolve(snap, args.country)
-    result = analytics.profile(snap, country.iso3, release_id=args.release)
+    country = countries.resolve(snap, args.country, aggregates=True)
+    result = analytics.profile(snap, country.iso3, release_id=args.release, year=args.year)
     output = text.render(result)
     if args.chart is not None:
         from bot.render import charts  # matplotlib takes most of a second to import
@@ -139,7 +149,7 @@ def _country(snap: Snapshot, args: argparse.Namespace) -> str:
 
 
 def _compare(snap: Snapshot, args: argparse.Namespace) -> str:
-    allies = countries.resolve_many(snap, ", ".join(args.countries))
+    allies = countries.resolve_many(snap, ", ".join(args.countries), aggregates=True)
     result = analytics.compare(
         snap,
         [c.iso3 for c in allies],
@@ -188,6 +198,31 @@ def _metric(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _order(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--order",
+        choices=[o.value for o in Order],
+        default=Order.HIGHEST.value,
+        help="highest first (default) or lowest first",
+    )
+
+
+def _line_target(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--target",
+        default=None,
+        metavar="PCT",
+        help="draw a line at this %% of GDP in a share ranking (e.g. 2, 3.5, 5)",
+    )
+
+
+def _subject_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "country",
+        help="ally (name, ISO code or alias), or NATO / 'Europe & Canada' (NATO's aggregates)",
+    )
+
+
 def _country_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("country", help="ally: name, ISO code or alias (e.g. Spain, ESP, es)")
 
@@ -196,7 +231,7 @@ def _countries_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "countries",
         nargs="+",
-        help='2 to 5 allies: "pl, de, fr" or pl de fr (quote names with spaces)',
+        help='2 to 5 allies (or NATO): "pl, de, fr", "Poland vs Germany" or pl de fr',
     )
 
 
@@ -209,6 +244,9 @@ _OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "year": _year,
     "target": _target_option,
     "metric": _metric,
+    "order": _order,
+    "line_target": _line_target,
+    "subject": _subject_arg,
     "country": _country_arg,
     "countries": _countries_arg,
     "chart": _chart,
@@ -216,13 +254,21 @@ _OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
 
 _QUERIES: dict[str, tuple[str, Query, tuple[str, ...]]] = {
     "summary": ("who meets the target, who doesn't", _summary, ("release", "year", "target")),
-    "ranking": ("allies ranked by a measure", _ranking, ("metric", "release", "year")),
+    "ranking": (
+        "allies ranked by a measure",
+        _ranking,
+        ("metric", "release", "year", "order", "line_target"),
+    ),
     "gap": (
         "how far an ally is from the target, and its path to the target's deadline",
         _gap,
         ("country", "release", "year", "target"),
     ),
-    "country": ("an ally's profile (and trend chart)", _country, ("country", "release", "chart")),
+    "country": (
+        "an ally's (or NATO's) profile (and trend chart)",
+        _country,
+        ("subject", "release", "year", "chart"),
+    ),
     "compare": (
         "2 to 5 allies side by side",
         _compare,

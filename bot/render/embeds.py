@@ -20,6 +20,7 @@ from bot.analytics import (
     Comparison,
     ComplianceSummary,
     Gap,
+    Order,
     Profile,
     Ranking,
     Revisions,
@@ -34,46 +35,43 @@ from bot.render.wording import (
     MISSING,
     SHARE_LABEL,
     VERDICT_MARK,
-    aggregate_share_line,
     aggregate_value_line,
+    aggregates_summary_line,
     allies_line,
     ally_note,
+    basis_line,
     below_label,
     check_note,
     combined_gap_line,
     comparison_verdict,
-    country_list,
     estimates_line,
     figures_rows,
     fmt_metric,
-    fmt_points,
     fmt_published,
     fmt_share,
     fmt_target,
-    fmt_usd_bn,
     footer_lines,
     footnote_lines,
     gap_field,
     gap_sentence,
-    median_line,
     meeting_label,
     no_money_note,
     not_yet_ally_note,
     open_label,
     path_sentence,
     pledge_phrase,
-    previous_line,
     release_basis_line,
-    release_line,
     revision_change_line,
     revision_published,
     revision_value,
     revisions_renaming_line,
     revisions_source_line,
     shortfall_label,
+    since_lines,
     summary_consequence,
     summary_headline,
     summary_title,
+    target_marker,
     targets_lines,
 )
 
@@ -183,17 +181,14 @@ def _description(*parts: str | None) -> str:
 # --------------------------------------------------------------------------- results
 
 
-def _ally_share(item: AllyShare, *, with_gap: bool, marks: bool) -> str:
-    text = (
-        f"{item.rank}. {item.country.name} {fmt_share(item.share_rounded, item.estimate and marks)}"
-    )
-    if with_gap:
-        money = f", {fmt_usd_bn(item.gap_usd_bn)}" if item.gap_usd_bn is not None else ""
-        text += f" (−{fmt_points(item.gap_points)}{money})"
-    return text
+def _ally_share(item: AllyShare, *, marks: bool) -> str:
+    """'Denmark 3.49': the name and share; the money per ally is /gap's."""
+    return f"{item.country.name} {fmt_share(item.share_rounded, item.estimate and marks)}"
 
 
 def summary_embed(result: ComplianceSummary) -> discord.Embed:
+    """The headline, who meets and who is below (names and shares), what changed since the year
+    before, NATO's aggregates and the combined shortfall; short enough for a phone."""
     everyone_meets = not result.below and not result.open and bool(result.meeting)
     marks = not result.all_estimates
     embed = discord.Embed(
@@ -201,8 +196,8 @@ def summary_embed(result: ComplianceSummary) -> discord.Embed:
         description=_description(
             f"**{summary_headline(result)}.**",
             summary_consequence(result),
-            release_line(result.release),
-            allies_line(result),
+            basis_line(result.release),
+            allies_line(result) if result.not_yet_allies else None,
             *footnote_lines(result.footnotes),
         ),
         colour=MEETS_GREEN if everyone_meets else NATO_BLUE,
@@ -210,49 +205,48 @@ def summary_embed(result: ComplianceSummary) -> discord.Embed:
     chunked_fields(
         embed,
         f"{meeting_label(result)} ({len(result.meeting)})",
-        [_ally_share(s, with_gap=False, marks=marks) for s in result.meeting],
+        [_ally_share(s, marks=marks) for s in result.meeting],
     )
     if result.shortfall_to != result.target:
         chunked_fields(
             embed,
             f"{open_label(result)} ({len(result.open)})",
-            [_ally_share(s, with_gap=False, marks=marks) for s in result.open],
+            [_ally_share(s, marks=marks) for s in result.open],
         )
     chunked_fields(
         embed,
         f"{below_label(result)} ({len(result.below)})",
-        [_ally_share(s, with_gap=True, marks=marks) for s in result.below],
+        [_ally_share(s, marks=marks) for s in result.below],
     )
-    if result.no_armed_forces:
-        embed.add_field(
-            name=wording.NOT_ASSESSED,
-            value=f"{country_list(result.no_armed_forces)} ({wording.NO_ARMED_FORCES})",
-            inline=False,
-        )
     if result.not_published:
         chunked_fields(
             embed,
             f"{wording.NOT_PUBLISHED} ({len(result.not_published)})",
             [c.name for c in result.not_published],
         )
-    for aggregate in (result.nato_total, result.europe_canada):
-        if aggregate is not None:
-            name, value = aggregate_share_line(aggregate)
-            embed.add_field(name=name, value=value)
-    median = median_line(result)
-    if median:
-        embed.add_field(name=wording.MEDIAN, value=median)
-    previous = previous_line(result)
-    if previous and result.previous is not None:
-        embed.add_field(name=wording.previous_label(result.previous.year), value=previous)
+    since = since_lines(result)
+    if since and result.previous is not None:
+        embed.add_field(
+            name=wording.since_label(result.previous.year), value="\n".join(since), inline=False
+        )
+    aggregates = aggregates_summary_line(result)
+    if aggregates:
+        embed.add_field(name=wording.AGGREGATES, value=aggregates, inline=False)
     if result.below:
-        embed.add_field(name=shortfall_label(result), value=combined_gap_line(result), inline=False)
+        embed.add_field(
+            name=shortfall_label(result),
+            value=f"{combined_gap_line(result)} · {wording.GAP_HINT}",
+            inline=False,
+        )
     _footer(embed, result.release, result.year, result.sourcing, result.all_estimates)
     return fit(embed)
 
 
-def ranking_pages(result: Ranking, per_page: int = RANKING_PER_PAGE) -> list[discord.Embed]:
+def ranking_pages(
+    result: Ranking, per_page: int = RANKING_PER_PAGE, *, note: str | None = None
+) -> list[discord.Embed]:
     """The ranking split into pages (32 allies read badly in one embed); missing allies last.
+    With a target, a marker row ("— 2% —") sits between the allies above and below it.
 
     The page number is on the paginator's button, so not repeated in the embed.
     """
@@ -261,25 +255,35 @@ def ranking_pages(result: Ranking, per_page: int = RANKING_PER_PAGE) -> list[dis
     per_page = max(1, per_page)
     chunks = [result.rows[i : i + per_page] for i in range(0, len(result.rows), per_page)] or [()]
     width = max((len(r.country.name) for r in result.rows), default=0)
+    line = result.rows_before_line
     pages = []
     for number, chunk in enumerate(chunks, 1):
+        first = (number - 1) * per_page
         # The mark (or a space) after every value keeps the decimals aligned.
         values = [
             fmt_metric(metric, r.value_rounded) + (ESTIMATE_MARK if r.estimate and marks else " ")
             for r in chunk
         ]
         value_width = max((len(v) for v in values), default=0)
-        table = "\n".join(
-            f"{r.rank:>2}. {r.country.name:<{width}}  {value:>{value_width}}"
-            for r, value in zip(chunk, values, strict=True)
-        )
+        rows: list[str] = []
+        for index, (r, value) in enumerate(zip(chunk, values, strict=True), first):
+            if line is not None and result.target is not None and index == line:
+                rows.append(target_marker(result.target))
+            rows.append(f"{r.rank:>2}. {r.country.name:<{width}}  {value:>{value_width}}")
+        last = number == len(chunks)
+        if last and line is not None and result.target is not None and line == len(result.rows):
+            rows.append(target_marker(result.target))
+        table = "\n".join(rows)
         body = f"```\n{table}\n```" if chunk else wording.NO_ALLY_HAS_IT
         embed = discord.Embed(
-            title=wording.ranking_title(metric, result.year),
-            description=_description(release_line(result.release), body),
+            title=wording.ranking_title(
+                metric, result.year, lowest_first=result.order is Order.LOWEST
+            ),
+            description=_description(
+                wording.ranking_instead_line(result), note, basis_line(result.release), body
+            ),
             colour=NATO_BLUE,
         )
-        last = number == len(chunks)
         if last and result.nato_total is not None:
             name, value = aggregate_value_line(result.nato_total, metric)
             embed.add_field(name=name, value=value)
@@ -299,7 +303,7 @@ def gap_embed(result: Gap) -> discord.Embed:
             no_money_note(result),
             wording.GDP_DERIVED if result.gdp_derived else None,
             None if result.is_ally else not_yet_ally_note(result.country, result.year),
-            release_line(result.release),
+            basis_line(result.release),
         ),
         colour=VERDICT_COLOUR[result.verdict],
     )
@@ -317,8 +321,8 @@ def gap_embed(result: Gap) -> discord.Embed:
 def profile_embed(result: Profile) -> discord.Embed:
     fig = result.figures
     embed = discord.Embed(
-        title=f"{fig.country.name} ({fig.country.iso3}), {result.year}",
-        description=_description(ally_note(fig), release_line(result.release)),
+        title=f"{wording.profile_heading(fig.country)}, {result.year}",
+        description=_description(ally_note(fig), basis_line(result.release)),
         colour=NATO_BLUE,
     )
     for label, value in _present(figures_rows(fig, marks=not fig.estimate)):
@@ -351,7 +355,7 @@ def compare_embed(result: Comparison) -> discord.Embed:
     marks = not result.all_estimates
     embed = discord.Embed(
         title=f"{names}, {result.year}",
-        description=_description(wording.against_line(result), release_line(result.release)),
+        description=_description(wording.against_line(result), basis_line(result.release)),
         colour=NATO_BLUE,
     )
     for index, row in enumerate(result.rows):

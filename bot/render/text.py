@@ -12,6 +12,7 @@ from bot.analytics import (
     Comparison,
     ComplianceSummary,
     Gap,
+    Order,
     Profile,
     Ranking,
     Revisions,
@@ -65,6 +66,8 @@ from bot.render.wording import (
     path_sentence,
     previous_label,
     previous_line,
+    profile_heading,
+    ranking_instead_line,
     ranking_title,
     release_basis_line,
     release_line,
@@ -74,9 +77,11 @@ from bot.render.wording import (
     revisions_sourcing_line,
     revisions_title,
     shortfall_label,
+    since_lines,
     summary_consequence,
     summary_headline,
     summary_title,
+    target_marker,
     targets_lines,
 )
 
@@ -145,6 +150,7 @@ def render_summary(result: ComplianceSummary) -> str:
     previous = previous_line(result)
     if previous and result.previous is not None:
         lines.append(f"{previous_label(result.previous.year)}: {previous}")
+        lines += [f"  {line}" for line in since_lines(result)[:2]]
     if result.below:
         lines.append(f"{shortfall_label(result)}: {combined_gap_line(result)}")
     lines += footnote_lines(result.footnotes)
@@ -155,11 +161,17 @@ def render_summary(result: ComplianceSummary) -> str:
 def render_ranking(result: Ranking) -> str:
     metric = result.metric
     each = not result.all_estimates
-    lines = _head(ranking_title(metric), result.release, result.year)
+    lowest = result.order is Order.LOWEST
+    lines = _head(ranking_title(metric, lowest_first=lowest), result.release, result.year)
+    instead = ranking_instead_line(result)
+    if instead:
+        lines.insert(2, instead)
     rows = [
         [str(r.rank), r.country.name, fmt_metric(metric, r.value_rounded, r.estimate and each)]
         for r in result.rows
     ]
+    if result.target is not None and result.rows_before_line is not None:
+        rows.insert(result.rows_before_line, ["", target_marker(result.target), ""])
     lines.append(_table(rows, ["#", "Ally", metric.unit]) if rows else NO_ALLY_HAS_IT)
     if result.nato_total is not None:
         lines.append(": ".join(aggregate_value_line(result.nato_total, metric)))
@@ -188,7 +200,7 @@ def render_gap(result: Gap) -> str:
 
 def render_profile(result: Profile) -> str:
     fig = result.figures
-    lines = _head(f"{fig.country.name} ({fig.country.iso3})", result.release, result.year)
+    lines = _head(profile_heading(fig.country), result.release, result.year)
     note = ally_note(fig)
     if note:
         lines.append(note)

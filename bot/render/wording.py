@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterable
 
 from bot.analytics import (
+    AGGREGATE_NAMES,
     PROJECTION_LIMIT,
     AggregateShare,
     AggregateValue,
@@ -21,6 +22,7 @@ from bot.analytics import (
     Metric,
     NoReach,
     Pledge,
+    Ranking,
     RevisionChange,
     RevisionRow,
     Revisions,
@@ -28,10 +30,11 @@ from bot.analytics import (
     Standing,
     TargetCheck,
     Verdict,
+    is_aggregate,
 )
 from bot.analytics import targets as registry
 from bot.analytics.targets import target_name
-from bot.models import NATO_EUR_CAN, NATO_TOTAL, Basis, Country, Provenance, Release
+from bot.models import Basis, Country, Provenance, Release
 
 ESTIMATE_MARK = "e"
 ESTIMATE_LEGEND = f"{ESTIMATE_MARK} = NATO estimate"
@@ -46,10 +49,7 @@ RENAMING_NOTE = (
     "Since the Hague summit NATO calls its measure core defence expenditure: the same agreed "
     "definition 2% has always been judged on, so a change between releases is a revision."
 )
-_AGGREGATE_NAME: dict[str, str] = {
-    NATO_TOTAL: "NATO as a whole",
-    NATO_EUR_CAN: "European allies and Canada",
-}
+_AGGREGATE_NAME: dict[str, str] = AGGREGATE_NAMES
 VERDICT_MARK: dict[Verdict, str] = {Verdict.MEETS: "✅", Verdict.BELOW: "❌", Verdict.OPEN: "❔"}
 VERDICT_WORD: dict[Verdict, str] = {
     Verdict.MEETS: "meets",
@@ -92,6 +92,7 @@ NOT_PUBLISHED = "Not published in this release"
 NOT_IN_RELEASE = "Not in this release"
 NO_ALLY_HAS_IT = "No ally has this figure in this release."
 MEDIAN = "Median ally"
+AGGREGATES = "NATO's own figures"
 TARGET = "Target"
 TARGETS = "Targets"
 TREND = "Trend"
@@ -117,8 +118,28 @@ def previous_label(year: int) -> str:
     return f"A year earlier ({year})"
 
 
-def ranking_title(metric: Metric, year: int | None = None) -> str:
-    return f"{metric.label}, {year}" if year is not None else f"Ranking: {metric.label}"
+def ranking_title(metric: Metric, year: int | None = None, lowest_first: bool = False) -> str:
+    title = f"{metric.label}, {year}" if year is not None else f"Ranking: {metric.label}"
+    return f"{title}, lowest first" if lowest_first else title
+
+
+def ranking_instead_line(result: Ranking) -> str | None:
+    """Why the ranking is from another release than the one asked for (or the default)."""
+    if result.instead_of is None:
+        return None
+    return (
+        f"Release {result.instead_of} publishes no “{result.metric.label}”: "
+        f"this is {result.release_id}, the newest release that does."
+    )
+
+
+def target_marker(target: float) -> str:
+    """The row a ranking's table draws its target line with: '— 2% —'."""
+    return f"— {fmt_target(target)} —"
+
+
+#: When a ranking by another measure is asked for a target line.
+TARGET_SHARE_ONLY = "The target line is drawn in share-of-GDP rankings only."
 
 
 def gap_title(result: Gap) -> str:
@@ -278,6 +299,11 @@ def release_line(release: Release) -> str:
     return f"Release {release.release_id}: {BASIS_LABEL[release.basis]}"
 
 
+def basis_line(release: Release) -> str:
+    """The one short basis line of a reply: 'NATO 2026-07 · core defence expenditure'."""
+    return f"NATO {release.release_id} · {BASIS_LABEL[release.basis]}"
+
+
 def source_line(release: Release, year: int) -> str:
     published = fmt_published(release.published)
     return f"Source: NATO, {release.title}, published {published} · figures for {year}"
@@ -334,8 +360,18 @@ def not_yet_ally_note(country: Country, year: int) -> str:
     return f"{country.name} joined NATO in {country.accession_year}; not yet an ally in {year}."
 
 
+def profile_heading(country: Country) -> str:
+    """'Germany (DEU)', 'NATO as a whole (aggregate)'."""
+    return f"{country.name} ({'aggregate' if is_aggregate(country) else country.iso3})"
+
+
+AGGREGATE_NOTE = "NATO's own aggregate, not an ally: no rank; targets shown for comparison."
+
+
 def ally_note(figures: AllyFigures) -> str | None:
     country = figures.country
+    if is_aggregate(country):
+        return AGGREGATE_NOTE
     if not country.has_armed_forces:
         return f"{country.name} has no armed forces; NATO reports no defence spending for it."
     if not figures.is_ally:
@@ -400,11 +436,10 @@ def summary_consequence(result: ComplianceSummary) -> str | None:
     """5%: why the groups are what they are."""
     if result.shortfall_to == result.target:
         return None
+    core = fmt_target(result.shortfall_to)
     return (
-        f"{fmt_target(result.target)} is at least {fmt_target(result.shortfall_to)} core defence "
-        f"plus up to 1.5% defence-related spending; {CORE_PART}, so below "
-        f"{fmt_target(result.shortfall_to)} an ally does not meet it and from "
-        f"{fmt_target(result.shortfall_to)} it is open."
+        f"{fmt_target(result.target)} = {core} core + up to 1.5% defence-related, not published "
+        f"per ally: below {core} an ally does not meet it; from {core} it is open."
     )
 
 
@@ -418,6 +453,47 @@ def previous_line(result: ComplianceSummary) -> str | None:
     if prev.nato_total_change is not None:
         line += f"; NATO-wide share {fmt_signed_points(prev.nato_total_change)} pts since"
     return line
+
+
+def since_lines(result: ComplianceSummary) -> list[str]:
+    """What changed since the year before: who newly meets (or newly falls below) the line
+    a shortfall is measured to, and NATO's aggregate share."""
+    prev = result.previous
+    if prev is None:
+        return []
+    line = fmt_target(result.shortfall_to)
+    if result.shortfall_to != result.target:
+        reached = f"Newly at the {line} core element"
+    else:
+        reached = f"Newly meeting {line}"
+    lines = [
+        f"{reached}: {country_list(prev.newly_clear) or 'none'}",
+        f"Newly below {line}: {country_list(prev.newly_below) or 'none'}",
+    ]
+    if prev.nato_total_change is not None:
+        lines.append(f"NATO as a whole: {fmt_signed_points(prev.nato_total_change)} pts")
+    return lines
+
+
+def since_label(year: int) -> str:
+    return f"Since {year}"
+
+
+def aggregates_summary_line(result: ComplianceSummary) -> str | None:
+    """'NATO as a whole 2.86e · European allies and Canada 2.53e · median ally 2.22'."""
+    marks = not result.all_estimates
+    parts = [
+        f"{aggregate_label(a.code)} {fmt_share(a.share_rounded, a.estimate and marks)}"
+        for a in (result.nato_total, result.europe_canada)
+        if a is not None
+    ]
+    if result.median_share_rounded is not None:
+        parts.append(f"median ally {fmt_share(result.median_share_rounded)}")
+    return " · ".join(parts) or None
+
+
+#: Where the per-ally money of a summary went.
+GAP_HINT = "each ally's gap: /gap"
 
 
 def allies_line(result: ComplianceSummary) -> str:

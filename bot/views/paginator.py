@@ -27,8 +27,9 @@ from bot.replies import send_ephemeral
 
 log = logging.getLogger(__name__)
 
-#: How long the buttons work; then they are disabled on the message.
-PAGINATOR_TIMEOUT = 300.0
+#: How long the buttons work; then they are disabled on the message. 15 minutes, less a margin
+#: so the reply's interaction token (valid 15 minutes) can still disable them at expiry.
+PAGINATOR_TIMEOUT = 15 * 60 - 30.0
 
 #: At shutdown, how long the bot waits for Discord to disable the live pages' buttons.
 SHUTDOWN_BUDGET = 5.0
@@ -38,6 +39,9 @@ SHUTDOWN_BUDGET = 5.0
 PageSource = Callable[[Any, str], Sequence[discord.Embed]]
 
 _SOURCES: dict[str, PageSource] = {}
+
+#: The owner id of pages anyone who sees them may turn.
+ANYONE = 0
 
 NOT_YOURS = "Only the person who ran the command can turn its pages; run it yourself to browse."
 
@@ -104,7 +108,7 @@ class PageButton(
         return cls(key, match["action"], label=label, disabled=False)
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        if interaction.user.id == self.key.owner_id:
+        if self.key.owner_id in (ANYONE, interaction.user.id):
             return True
         await send_ephemeral(interaction, NOT_YOURS)
         return False
@@ -139,18 +143,23 @@ async def send_pages(
     source: str,
     state: str,
     timeout: float | None = None,  # noqa: ASYNC109 - how long the buttons work, not a wait
+    anyone: bool = False,
 ) -> None:
     """Reply with the first page; buttons only when there is more than one page.
 
     ``state`` is what ``source`` needs to rebuild the same pages (no ':'; it goes in custom ids).
+    With ``anyone``, everyone who sees the reply may turn its pages, not only the invoker.
     """
     if source not in _SOURCES:
         raise ValueError(f"no page source {source!r}: register_page_source() it first")
     if len(pages) == 1:
         await interaction.response.send_message(embed=pages[0])
         return
+    if timeout is None:  # the bot's own setting, if it has one (see NatoBot.page_timeout)
+        timeout = getattr(interaction.client, "page_timeout", None)
     lifetime = PAGINATOR_TIMEOUT if timeout is None else timeout
-    key = PageKey(source, state, interaction.user.id, math.ceil(time.time() + lifetime))
+    owner = ANYONE if anyone else interaction.user.id
+    key = PageKey(source, state, owner, math.ceil(time.time() + lifetime))
     sent = await interaction.response.send_message(
         embed=pages[0], view=page_view(key, 0, len(pages))
     )

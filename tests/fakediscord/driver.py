@@ -3,6 +3,7 @@
 `invoke` (a slash command), `autocomplete`, `click` (a button or select) and `submit_modal` build
 the interaction from the world and the synced commands (a test cannot send what a user could not),
 dispatch it on the gateway and return the `FakeInteraction` that records the bot's answer.
+`invoke_raw` is the one exception: options sent exactly as given, as a forged interaction could.
 """
 
 # Waits take a `timeout` so a failure can say what never arrived (asyncio.timeout cannot).
@@ -41,6 +42,7 @@ from .models import (
     snowflake,
     walk_components,
 )
+from .waiting import DEADLINE
 from .world import World
 
 
@@ -86,13 +88,45 @@ class Driver(World):
             permission_override=permission_override,
         )
 
+    async def invoke_raw(
+        self,
+        command: str,
+        options: list[JSON],
+        *,
+        guild: FakeGuild | None = None,
+        user: FakeUser | FakeMember | None = None,
+        dm: bool = False,
+    ) -> FakeInteraction:
+        """Send a slash command whose options are sent exactly as given, unchecked.
+
+        ``options`` are the payload's leaf options (``{"name", "type", "value"}``), placed
+        under the subcommands named in ``command``: what a forged interaction or a client
+        with a stale command list can send (a string for an integer, an unknown name, a
+        required option left out), which `invoke` refuses to build.
+        """
+        return await self._command_interaction(
+            APPLICATION_COMMAND,
+            command,
+            {},
+            None,
+            guild=guild,
+            channel=None,
+            user=user,
+            permissions=None,
+            app_permissions=None,
+            locale="en-US",
+            dm=dm,
+            permission_override=True,
+            raw_options=options,
+        )
+
     async def autocomplete(
         self,
         command: str,
         options: Mapping[str, Any] | None = None,
         *,
         focused: str,
-        timeout: float = 5.0,
+        timeout: float = DEADLINE,
         guild: FakeGuild | None = None,
         channel: FakeChannel | None = None,
         user: FakeUser | FakeMember | None = None,
@@ -265,6 +299,7 @@ class Driver(World):
         locale: str,
         dm: bool,
         permission_override: bool,
+        raw_options: list[JSON] | None = None,
     ) -> FakeInteraction:
         if not dm and guild is None:
             if not self.guilds:
@@ -292,7 +327,10 @@ class Driver(World):
         )
         self._check_command_visible(schema, guild, context, permission_override, dm)
         resolved = ResolvedBuilder(guild)
-        data = build_command_data(schema, scope, parts[1:], options, resolved, focused=focused)
+        if raw_options is None:
+            data = build_command_data(schema, scope, parts[1:], options, resolved, focused=focused)
+        else:
+            data = _unchecked_command_data(schema, scope, parts[1:], raw_options)
         label = "/" + " ".join(parts)
         interaction = self._new_interaction(kind, data, context, label, None)
         return await self._send_interaction(interaction, guild)
@@ -406,3 +444,19 @@ class Driver(World):
         interaction.dispatched_at = time.monotonic()
         await session.dispatch("INTERACTION_CREATE", interaction.payload)
         return interaction
+
+
+def _unchecked_command_data(
+    schema: JSON, scope: int | None, path: list[str], options: list[JSON]
+) -> JSON:
+    """The `data` of a command interaction carrying ``options`` as given (see `invoke_raw`)."""
+    leaves: list[JSON] = [dict(option) for option in options]
+    nested = leaves
+    for depth, part in reversed(list(enumerate(path))):
+        # A group's subcommand is type 1 (SUB_COMMAND) inside a type 2 (SUB_COMMAND_GROUP).
+        kind = 1 if depth == len(path) - 1 else 2
+        nested = [{"type": kind, "name": part, "options": nested}]
+    data: JSON = {"id": schema["id"], "name": schema["name"], "type": 1, "options": nested}
+    if scope is not None:
+        data["guild_id"] = str(scope)
+    return data

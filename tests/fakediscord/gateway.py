@@ -22,7 +22,7 @@ import discord
 from aiohttp import WSMsgType, web
 
 from .models import JSON, FakeDiscordError, FakeGuild
-from .waiting import Waiters
+from .waiting import DEADLINE, Waiters
 from .world import World
 
 log = logging.getLogger(__name__)
@@ -168,7 +168,7 @@ class Gateway:
         await session.dispatch(event, data)
         return True
 
-    async def drop_connection(self, shard_id: int = 0, *, timeout: float = 10.0) -> None:
+    async def drop_connection(self, shard_id: int = 0, *, timeout: float = DEADLINE) -> None:
         """Close a shard's gateway connection (code 4000) and wait until the bot RESUMEs it."""
         dropped = self.sessions[shard_id]
         await dropped.close(4000, "fake Discord dropped the connection")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .models import EPHEMERAL_FLAG, JSON, FakeFile, FakeMessage, RecordedRequest
-from .waiting import Waiters
+from .waiting import DEADLINE, Waiters
 
 T = TypeVar("T")
 
@@ -131,14 +131,14 @@ class FakeInteraction:
             return self.acknowledged.data
         return None
 
-    async def response(self, timeout: float = 5.0) -> CallbackRecord:
+    async def response(self, timeout: float = DEADLINE) -> CallbackRecord:
         """The first callback the bot sent (whether Discord accepted it or not)."""
         await self._wait(
             lambda: bool(self.callbacks), timeout, "no interaction response (callback)"
         )
         return self.callbacks[0]
 
-    async def final_message(self, timeout: float = 5.0) -> FakeMessage:
+    async def final_message(self, timeout: float = DEADLINE) -> FakeMessage:
         """The message the user ends up with: the reply, or after a defer the follow-up/edit."""
         first = await self.response(timeout)
         if not first.accepted:
@@ -163,7 +163,7 @@ class FakeInteraction:
         message = await self._wait(settled, timeout, "the deferred reply never arrived")
         return message
 
-    async def followup(self, index: int = 0, timeout: float = 5.0) -> FakeMessage:
+    async def followup(self, index: int = 0, timeout: float = DEADLINE) -> FakeMessage:
         """The index-th follow-up message (POST /webhooks/{app}/{token}) once it exists."""
         await self._wait(lambda: len(self.followups) > index, timeout, f"no follow-up #{index}")
         return self.followups[index]

@@ -38,7 +38,7 @@ from .models import (
 from .plumbing import API_PREFIX, Call, Reply, build_app
 from .ratelimits import RateLimiter, RateLimits
 from .rest import ENDPOINTS
-from .waiting import Waiters
+from .waiting import DEADLINE, Waiters
 from .world import Grantee
 
 log = logging.getLogger(__name__)
@@ -144,7 +144,7 @@ class FakeDiscord(Driver):
         bot: discord.Client,
         token: str = "fake-token",
         *,
-        timeout: float = 10.0,
+        timeout: float = DEADLINE,
         guild_ready_timeout: float = 0.05,
     ) -> AsyncIterator[discord.Client]:
         """Start `bot` against the fake, wait for on_ready, and close it cleanly afterwards.
@@ -193,7 +193,7 @@ class FakeDiscord(Driver):
     async def _stop(self, bot: discord.Client, start: asyncio.Task[None]) -> BaseException | None:
         await bot.close()
         try:
-            await asyncio.wait_for(start, 10.0)
+            await asyncio.wait_for(start, DEADLINE)
         except (asyncio.CancelledError, TimeoutError):
             return None
         except BaseException as error:
@@ -205,7 +205,7 @@ class FakeDiscord(Driver):
         self._changed.notify()
 
     async def wait_for_commands(
-        self, guild: FakeGuild | None = None, timeout: float = 5.0
+        self, guild: FakeGuild | None = None, timeout: float = DEADLINE
     ) -> list[JSON]:
         """Wait until the bot has synced at least one command in that scope (None = global)."""
         guild_id = guild.id if guild else None
@@ -222,7 +222,7 @@ class FakeDiscord(Driver):
         method: str | None = None,
         path: str | None = None,
         status: int | None = None,
-        timeout: float = 5.0,
+        timeout: float = DEADLINE,
     ) -> list[RecordedRequest]:
         """Wait until `count` recorded requests match (method, exact path, status); return them."""
 
@@ -244,7 +244,7 @@ class FakeDiscord(Driver):
         )
 
     # ---- the gateway, for tests --------------------------------------------------------------
-    async def drop_connection(self, shard_id: int = 0, *, timeout: float = 10.0) -> None:
+    async def drop_connection(self, shard_id: int = 0, *, timeout: float = DEADLINE) -> None:
         """Close a shard's gateway connection (code 4000) and wait until the bot RESUMEs it."""
         await self.gateway.drop_connection(shard_id, timeout=timeout)
 

@@ -9,6 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from ..support.waiting import SLOW
+
+#: Every default wait in the fake: how long before a test *fails*, never how long it takes, so
+#: generous (2 shared CI cores) and under pytest-timeout's per-test limit.
+DEADLINE = SLOW
+
 T = TypeVar("T")
 
 

@@ -1,0 +1,122 @@
+"""The /updates renderers: every post and notice within Discord's limits, citing its source."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+
+import pytest
+
+from bot.analytics import dataset_diff
+from bot.models import Dataset
+from bot.render import updates as render
+from bot.schedule import Schedule, build_schedule
+from db.loader import load_bundled
+from db.subscriptions import Content, State, Subscription
+from tests.support.limits import embed_problems
+from tests.support.snapshots import bundled_snapshot
+
+UTC = dt.UTC
+NOW = dt.datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
+
+
+@cache
+def bundled() -> Dataset:
+    return load_bundled()
+
+
+def subscription(
+    content: Content = Content.SUMMARY,
+    schedule: Schedule | None = None,
+    **update: object,
+) -> Subscription:
+    schedule = schedule or build_schedule("weekly", weekday="friday", time="18:30")
+    base = Subscription(
+        id=3,
+        guild_id=1,
+        channel_id=42,
+        schedule=schedule,
+        target=None,
+        content=content,
+        created_by=7,
+        created_at=NOW,
+        next_run_at=dt.datetime(2026, 7, 3, 18, 30, tzinfo=UTC) if schedule.is_timed else None,
+        pending_run_at=None,
+        pending_version_id=None,
+        pending_since=None,
+        last_run_at=None,
+        last_posted_at=None,
+        last_message_id=None,
+        last_notified_version_id=None,
+        state=State.ACTIVE,
+        paused_reason=None,
+    )
+    return base.model_copy(update=update)
+
+
+@pytest.mark.parametrize("content", list(Content))
+@pytest.mark.parametrize("target", [2.0, 3.5, 5.0, 0.5, 10.0])
+def test_every_scheduled_post_fits_and_cites_its_source(content: Content, target: float) -> None:
+    embed = render.scheduled_post(bundled_snapshot(), subscription(content), target)
+    assert embed_problems(embed) == []
+    assert embed.footer.text is not None and embed.footer.text.startswith("Source: NATO, ")
+    assert "figures for 2026" in embed.footer.text
+    assert embed.author.name == "Scheduled post #3 · weekly on Friday at 18:30 UTC"
+
+
+def test_the_gaps_post_lists_each_ally_below_with_its_gap() -> None:
+    embed = render.scheduled_post(bundled_snapshot(), subscription(Content.GAPS), 3.5)
+    assert embed.title == "Below 3.5% in 2026"
+    gaps = "\n".join(f.value or "" for f in embed.fields if (f.name or "").startswith("Gaps to"))
+    lines = gaps.splitlines()
+    assert lines and all(": −" in line and " pts" in line for line in lines)
+    # At 10% nobody meets it: everyone is listed; at 0.5% nobody is below.
+    nobody = render.scheduled_post(bundled_snapshot(), subscription(Content.GAPS), 0.5)
+    assert "None: every assessed ally meets 0.5%" in (nobody.fields[0].value or "")
+
+
+def test_a_notice_of_a_new_release_names_crossings_revisions_and_years() -> None:
+    new = bundled()
+    newest = "2026-07"
+    old = new.model_copy(
+        update={
+            "releases": tuple(r for r in new.releases if r.release_id != newest),
+            "records": tuple(r for r in new.records if r.release_id != newest),
+        }
+    )
+    diff = dataset_diff.diff(old, new, targets=(2.0,))
+    embed = render.notice_embed(diff, new, old, target=2.0, subscription=subscription())
+    assert embed_problems(embed) == []
+    assert embed.title == render.NOTICE_TITLE
+    assert embed.description is not None
+    assert f"New release **{newest}**" in embed.description
+    assert "Figures now reach 2026." in embed.description
+    names = [f.name or "" for f in embed.fields]
+    assert any(n.startswith("Largest revisions of the share of GDP") for n in names)
+    assert embed.footer.text is not None and embed.footer.text.startswith("Source: NATO, ")
+    for crossing in diff.crossings:
+        line = render.crossing_line(crossing, {c.iso3: c for c in new.members})
+        assert ("now meets 2%" in line) == (crossing.direction is dataset_diff.Direction.UP)
+
+
+def test_the_list_shows_each_state() -> None:
+    paused = subscription(state=State.PAUSED, paused_reason="the bot may not post in <#42>")
+    pending = subscription(
+        Content.RANKING,
+        build_schedule("on-new-data"),
+        id=4,
+        pending_version_id=2,
+        pending_since=NOW,
+        last_posted_at=NOW,
+    )
+    embed = render.subscriptions_embed([paused, pending], default_target=2.0, limit=10)
+    assert embed_problems(embed) == []
+    first, second = (f.value or "" for f in embed.fields)
+    assert "⏸ paused: the bot may not post in <#42>" in first
+    assert "Next run" not in first
+    assert "target the server's (2% now)" in first
+    assert "when NATO figures change" in second
+    assert "being delivered" in second
+    assert f"Last post: <t:{int(NOW.timestamp())}:F>" in second
+    empty = render.subscriptions_embed([], default_target=2.0, limit=10)
+    assert "/updates subscribe" in (empty.description or "")
