@@ -16,6 +16,7 @@ BENCHMARKS: list[tuple[str, str]] = [
     ("bench.store", "seeding, reopening, activating, validating"),
     ("bench.analytics", "queries, lookups and renders on the bundled data"),
     ("bench.commands", "the bot's commands against the fake Discord"),
+    ("bench.reload", "reloads: bundled, 100,000 rows, /summary during a reload"),
     ("bench.sigkill", "SIGKILL the bot after a chart: processes left behind"),
     ("bench.ranking_memory", "3,000 /ranking with idle gaps: memory returned"),
 ]
