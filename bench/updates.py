@@ -56,6 +56,7 @@ from tests.support.updates import Clock, at, more_ticks
 
 TICK = 0.1  # the poster's tick (UPDATES_TICK_SECONDS): the fan-out starts within one
 BEFORE, DUE = at(2026, 7, 1, 8, 59), at(2026, 7, 1, 9, 0)
+BASELINE_S = 5.0  # /summary and the ticker with nothing due, before the fan-out
 DEADLINE = 100.0  # seconds for the fan-out before the run counts as stuck (2x its floor of 20 s)
 POST_PATH = re.compile(r"/channels/(\d+)/messages$")
 
@@ -101,6 +102,10 @@ class Run:
     duplicate_nonces: int = 0
     stuck: bool = False
     lag: LoopLag = field(default_factory=LoopLag)
+    lag_idle: LoopLag = field(default_factory=LoopLag)  # the same ticker, nothing due
+    summary_idle: Timing | None = None
+    cpu_s: float = math.nan  # this process's CPU time (every thread) during the fan-out
+    fan_out_s: float = math.nan  # wall time of the same
     gc: GcPauses = field(default_factory=GcPauses)
     summary: Timing | None = None
 
@@ -142,13 +147,21 @@ def _is_post(request: RecordedRequest) -> bool:
     return request.method == "POST" and POST_PATH.search(request.path) is not None
 
 
-def _bot_posts(fake: FakeDiscord) -> int:
-    bot_id = fake.bot_user.id
-    return sum(
-        1
-        for m in fake.messages.values()
-        if m.author.id == bot_id and m.interaction_id is None and not m.deleted
-    )
+class PostCounter:
+    """Posts the fake accepted so far, read from its request log a slice at a time (a full scan
+    of its messages on every poll would itself stall the loop being measured)."""
+
+    def __init__(self, fake: FakeDiscord) -> None:
+        self.fake, self.seen, self.accepted = fake, 0, 0
+
+    def __call__(self) -> int:
+        requests = self.fake.requests
+        for request in requests[self.seen :]:
+            if request.status == 0:  # not answered yet: look again next time
+                break
+            self.seen += 1
+            self.accepted += request.status == 200 and _is_post(request)
+        return self.accepted
 
 
 async def run(layout: Layout, summary_gap: float) -> Run:
@@ -188,6 +201,9 @@ async def run(layout: Layout, summary_gap: float) -> Run:
                     await send_summary()
                 await quiet(fake)
                 forget_finished(fake)
+                await _baseline(fake, result, summary_gap)
+                await quiet(fake)
+                forget_finished(fake)
                 result.setup_s = time.monotonic() - started
                 await _fan_out(fake, bot, clock, result, summary_gap)
                 await more_ticks(bot, 5)  # time for a second post, were one to come
@@ -200,39 +216,52 @@ async def run(layout: Layout, summary_gap: float) -> Run:
     return result
 
 
+async def _summaries(fake: FakeDiscord, gap: float, stop: asyncio.Event) -> Timing:
+    """/summary one after another (`gap` s between) until `stop`: dispatch -> first callback."""
+    send = command_sender(fake, "summary", {})
+    latencies: list[float] = []
+    sent, started = 0, time.monotonic()
+    while not stop.is_set():
+        probe = await send()
+        sent += 1
+        if embed_reply(probe.interaction):
+            inter = probe.interaction
+            latencies.append((inter.callbacks[0].at - inter.dispatched_at) * 1000)
+        await asyncio.sleep(gap)
+    return timing_of(latencies, sent, time.monotonic() - started)
+
+
+async def _baseline(fake: FakeDiscord, result: Run, summary_gap: float) -> None:
+    """The same probes with nothing due: what this machine gives before any fan-out."""
+    stop = asyncio.Event()
+    async with result.lag_idle:
+        driving = asyncio.create_task(_summaries(fake, summary_gap, stop))
+        await asyncio.sleep(BASELINE_S)
+        stop.set()
+        result.summary_idle = await driving
+
+
 async def _fan_out(
     fake: FakeDiscord, bot: NatoBot, clock: Clock, result: Run, summary_gap: float
 ) -> None:
     """Set the clock to the due time; /summary in turn until every post is in (or DEADLINE)."""
     expected = result.layout.subscriptions
-    done = asyncio.Event()
-    send_summary = command_sender(fake, "summary", {})
-    latencies: list[float] = []
-    sent = 0
-
-    async def summaries() -> None:
-        nonlocal sent
-        while not done.is_set():
-            probe = await send_summary()
-            sent += 1
-            if embed_reply(probe.interaction):
-                inter = probe.interaction
-                latencies.append((inter.callbacks[0].at - inter.dispatched_at) * 1000)
-            await asyncio.sleep(summary_gap)
-
+    stop = asyncio.Event()
+    count_posts = PostCounter(fake)
     with result.gc:
         async with result.lag:
-            due_at = time.monotonic()
+            due_at, cpu_at = time.monotonic(), time.process_time()
             clock.set(DUE)
-            driving = asyncio.create_task(summaries(), name="bench-summaries")
-            while _bot_posts(fake) < expected:
+            driving = asyncio.create_task(_summaries(fake, summary_gap, stop))
+            while count_posts() < expected:
                 if time.monotonic() - due_at > DEADLINE:
                     result.stuck = True
                     break
                 await asyncio.sleep(0.05)
-            done.set()
-            await driving
-    result.summary = timing_of(latencies, sent, time.monotonic() - due_at)
+            stop.set()
+            result.summary = await driving
+            result.cpu_s = time.process_time() - cpu_at
+            result.fan_out_s = time.monotonic() - due_at
     accepted = [r for r in fake.requests if _is_post(r) and r.status == 200]
     if accepted:
         result.to_last_post_s = accepted[-1].at - due_at
@@ -297,7 +326,12 @@ def report(runs: list[Run], before: str, after: str) -> str:
         lines += [
             "",
             f"{r.layout} (setup {r.setup_s:.1f} s):",
-            f"  event-loop lag: {r.lag}",
+            f"  CPU time of this process (fake, bot, probes) during the fan-out: {r.cpu_s:.1f} s "
+            f"of {r.fan_out_s:.1f} s",
+            f"  event-loop lag, fan-out:      {r.lag}",
+            f"  event-loop lag, nothing due:  {r.lag_idle}",
+            f"  /summary, fan-out:            {_latency(r.summary)}",
+            f"  /summary, nothing due:        {_latency(r.summary_idle)}",
             f"  full garbage collections: {r.gc}",
             f"  per channel: {sum(1 for c in r.expected if r.delivered[c] == r.expected[c])} of "
             f"{len(r.expected)} channels hold exactly their subscriptions' posts; "
@@ -320,16 +354,27 @@ def report(runs: list[Run], before: str, after: str) -> str:
             ),
             verdict(
                 r.lag.max_ms <= LOOP_STALL_MS,
-                f"{name}: longest stall <= {LOOP_STALL_MS:g} ms: {r.lag.max_ms:.1f} ms",
+                f"{name}: longest stall <= {LOOP_STALL_MS:g} ms: {r.lag.max_ms:.1f} ms "
+                f"(nothing due: {r.lag_idle.max_ms:.1f} ms)",
             ),
             verdict(
                 s is not None and s.failed == 0 and s.p99_ms <= SUMMARY_P99_MS,
                 f"{name}: /summary p99 <= {SUMMARY_P99_MS:g} ms during the fan-out: "
-                + (f"{s.p99_ms:.1f} ms ({s.failed} of {s.count} failed)" if s else "none"),
+                + (f"{s.p99_ms:.1f} ms ({s.failed} of {s.count} failed)" if s else "none")
+                + (f" (nothing due: {r.summary_idle.p99_ms:.1f} ms)" if r.summary_idle else ""),
             ),
         ]
     lines.append(f"after the run: {after}")
     return "\n".join(lines)
+
+
+def _latency(t: Timing | None) -> str:
+    if t is None:
+        return "-"
+    return (
+        f"n={t.count:<5} p50={t.p50_ms:6.2f} ms  p99={t.p99_ms:6.2f} ms  max={t.max_ms:6.2f} ms"
+        f"  ({t.failed} failed)"
+    )
 
 
 async def run_all(layouts: list[Layout], summary_gap: float) -> list[Run]:
