@@ -43,6 +43,7 @@ import discord
 from tabulate import tabulate
 
 from bench.bare import percentile
+from bench.shared import Timing, reap_leftover_tasks, timing_of, verdict
 from bot import chart_replies
 from bot.client import NatoBot
 from bot.config import Settings
@@ -126,16 +127,6 @@ Check = Callable[[FakeInteraction], bool]
 
 
 @dataclass(frozen=True)
-class Timing:
-    count: int
-    failed: int  # no reply, refused by the fake, or not the reply expected
-    p50_ms: float
-    p99_ms: float
-    max_ms: float
-    per_second: float  # completed / wall time from the first send to the last completion
-
-
-@dataclass(frozen=True)
 class Row:
     """A command answered at once: N sequential, and a burst."""
 
@@ -151,17 +142,6 @@ class ChartRow:
     command: str
     first: Timing
     final: Timing
-
-
-def _timing(latencies_ms: list[float], count: int, elapsed: float) -> Timing:
-    return Timing(
-        count=count,
-        failed=count - len(latencies_ms),
-        p50_ms=percentile(latencies_ms, 0.50),
-        p99_ms=percentile(latencies_ms, 0.99),
-        max_ms=max(latencies_ms, default=math.nan),
-        per_second=len(latencies_ms) / max(elapsed, 1e-9),
-    )
 
 
 async def quiet(fake: FakeDiscord, gap: float = QUIET_GAP) -> None:
@@ -231,7 +211,7 @@ async def measure(
             first = p.interaction.callbacks[0].at
             latencies.append((first - p.interaction.dispatched_at) * 1000)
             finished = max(finished, first)
-    return _timing(latencies, n, finished - started)
+    return timing_of(latencies, n, finished - started)
 
 
 async def measure_deferred(
@@ -247,7 +227,7 @@ async def measure_deferred(
             final.append((p.done_at - p.interaction.dispatched_at) * 1000)
             first_end, final_end = max(first_end, at), max(final_end, p.done_at)
     return ChartRow(
-        command, _timing(first, n, first_end - started), _timing(final, n, final_end - started)
+        command, timing_of(first, n, first_end - started), timing_of(final, n, final_end - started)
     )
 
 
@@ -522,7 +502,7 @@ async def run(n: int, burst: int, chart_n: int, chart_burst: int) -> Results:
             results.memory.append(("NatoBot closed", rss()))
         for violation in fake.take_violations():
             results.violations[violation.kind] = results.violations.get(violation.kind, 0) + 1
-    results.leftover_tasks = await _reap_leftover_tasks()
+    results.leftover_tasks = await reap_leftover_tasks()
     results.load_after = load()
     return results
 
@@ -664,28 +644,7 @@ async def _bench_chart(
         await warming
 
 
-async def _reap_leftover_tasks() -> list[str]:
-    """Tasks still pending once bots and fake are closed: named for the report, then cancelled."""
-    await asyncio.sleep(0)  # let cancellations already under way finish
-    current = asyncio.current_task()
-    leftover = [t for t in asyncio.all_tasks() if t is not current]
-    names = [_qualname(t) for t in leftover]
-    counted = [f"{names.count(name)} x {name}" for name in sorted(set(names))]
-    for task in leftover:
-        task.cancel()
-    await asyncio.gather(*leftover, return_exceptions=True)
-    return counted
-
-
-def _qualname(task: asyncio.Task[Any]) -> str:
-    return str(getattr(task.get_coro(), "__qualname__", task.get_coro()))
-
-
 # ---- the report --------------------------------------------------------------------------------
-def _verdict(ok: bool, figure: str) -> str:
-    return f"{'PASS' if ok else 'MISS'} {figure}"
-
-
 def report(results: Results, n: int, burst: int) -> str:
     assert results.ping is not None, "the bare bot's figures are the reference"
     ping = results.ping
@@ -752,7 +711,7 @@ def report(results: Results, n: int, burst: int) -> str:
     failed = sum(t.failed for r in results.rows for t in (r.sequential, r.burst))
     failed += sum(c.final.failed for c in results.charts)
     lines.append(
-        _verdict(failed == 0, f"every reply arrived and was the one expected ({failed} not)")
+        verdict(failed == 0, f"every reply arrived and was the one expected ({failed} not)")
     )
     if results.violations:
         listed = ", ".join(f"{kind} x{count}" for kind, count in results.violations.items())
@@ -773,9 +732,9 @@ def _goals_table(results: Results, bare_p50: float, bare_burst: float) -> str:
         rows.append(
             [
                 row.command,
-                _verdict(seq.p50_ms <= TEXT_P50_VS_BARE * bare_p50, f"{seq.p50_ms:.2f} ms"),
-                _verdict(seq.p99_ms <= TEXT_P99_MS, f"{seq.p99_ms:.2f} ms"),
-                _verdict(rate >= BURST_VS_BARE * bare_burst, f"{rate:.0f}/s"),
+                verdict(seq.p50_ms <= TEXT_P50_VS_BARE * bare_p50, f"{seq.p50_ms:.2f} ms"),
+                verdict(seq.p99_ms <= TEXT_P99_MS, f"{seq.p99_ms:.2f} ms"),
+                verdict(rate >= BURST_VS_BARE * bare_burst, f"{rate:.0f}/s"),
             ]
         )
     headers = [
@@ -800,17 +759,17 @@ def _chart_goals(results: Results) -> list[str]:
         else:
             ok, figure = final.p99_ms <= CHART_P99_MS, f"p99 {final.p99_ms:.0f} ms <= "
             figure += f"{CHART_P99_MS:g} ms"
-        lines.append(_verdict(ok and not final.failed, f"{name}: final message {figure}"))
+        lines.append(verdict(ok and not final.failed, f"{name}: final message {figure}"))
     for name, lag in results.lag_charts.items():
         lines.append(
-            _verdict(
+            verdict(
                 lag.max_ms <= LOOP_STALL_MS,
                 f"event loop never stalled > {LOOP_STALL_MS:g} ms during /{name}: "
                 f"max {lag.max_ms:.1f} ms",
             )
         )
     lines.append(
-        _verdict(
+        verdict(
             results.peak_total_mb <= RSS_MB,
             f"bot plus chart workers <= {RSS_MB:g} MB RSS: "
             f"peak seen {results.peak_total_mb:.0f} MB",
