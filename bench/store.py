@@ -25,7 +25,9 @@ from db.store import Store
 def _nudged(dataset: Dataset, n: int) -> Dataset:
     """The dataset with one figure changed, so each activation is a genuinely new version."""
     first = dataset.records[0]
-    changed = first.model_copy(update={"pct_gdp": (first.pct_gdp or 0) + n * 1e-6})
+    # Rounded: float noise (1.7200010000000001) has more decimal places than a figure may.
+    nudged = round((first.pct_gdp or 0) + n * 1e-6, 6)
+    changed = first.model_copy(update={"pct_gdp": nudged})
     return dataset.model_copy(update={"records": (changed, *dataset.records[1:])})
 
 

@@ -16,25 +16,30 @@ from typing import Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 import cogs
+from bot import chart_replies
 from bot.chart_renderer import ChartRenderer
 from bot.config import Settings
 from bot.errors import UserFacingError, echo
 from bot.inflight import InFlight
 from bot.option_check import UnexpectedOptions, check_options
+from bot.reload import Reloader
 from bot.replies import send_ephemeral
 from bot.startup import RequestAttempts, StartupFailure, describe_http_failure
 from bot.views import Confirm, PageButton, disable_all_pages
 from bot.views.export import ExportButton
 from bot.views.stale import watch_for_stale_clicks
-from db.store import Store
+from db.store import Store, StoreError
 
 log = logging.getLogger(__name__)
 
 #: Allocations between young-generation collections (Python's default is 700).
 GC_YOUNG_THRESHOLD = 10_000
+
+#: How often the bot looks for a dataset version another process (the CLI) activated.
+REFRESH_SECONDS = 30.0
 
 
 def discover_extensions() -> list[str]:
@@ -130,6 +135,7 @@ class NatoBot(commands.AutoShardedBot):
     """The bot. ``settings`` are passed in (never read at import) so tests can build their own."""
 
     store: Store
+    reloader: Reloader
 
     def __init__(
         self,
@@ -193,6 +199,7 @@ class NatoBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         self.store = await Store.open(self.settings.database_path)
+        self.reloader = Reloader(self.store, allowed_hosts=self.settings.reload_allowed_hosts)
         # Page and export buttons carry their state: this process answers clicks on replies
         # sent by another.
         self.add_dynamic_items(PageButton, ExportButton)
@@ -204,6 +211,8 @@ class NatoBot(commands.AutoShardedBot):
         self.startup_step = "the gateway connection"
         self._startup_over = asyncio.create_task(self._end_startup(), name="natobot-startup")
         self.charts.start()
+        chart_replies.keep_warm(self)  # the charts people ask for most, at low priority
+        self.refresh_store.start()
         # What start-up built (modules, the snapshot, discord.py's state) lives as long as the
         # bot: keep it out of every later full garbage collection, which pauses the event loop.
         gc.collect()
@@ -213,6 +222,7 @@ class NatoBot(commands.AutoShardedBot):
         gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
 
     async def close(self) -> None:
+        self.refresh_store.cancel()
         # First, while the HTTP session is open: nobody is left on "thinking…" forever.
         await self.in_flight.tell_restarting()
         if self._startup_over is not None:
@@ -226,6 +236,22 @@ class NatoBot(commands.AutoShardedBot):
         if hasattr(self, "store"):
             await self.store.close()
 
+    @tasks.loop(seconds=REFRESH_SECONDS)
+    async def refresh_store(self) -> None:
+        """Serve a version the CLI (or another process) activated on the same file: one cheap
+        PRAGMA when nothing changed."""
+        try:
+            changed = await self.store.refresh()
+        except StoreError as exc:
+            log.warning("cannot look for a new dataset version: %s", exc)
+            return
+        if changed:
+            # As if loaded here: scheduled notices wake up, the new version's charts get drawn.
+            self.dispatch("dataset_updated", self.store.snapshot.version, None)
+
+    async def on_dataset_updated(self, *_: Any) -> None:
+        chart_replies.keep_warm(self)
+
     # -- command sync -------------------------------------------------------------------------
 
     def _sync_scope(self) -> discord.Object | None:
@@ -235,14 +261,29 @@ class NatoBot(commands.AutoShardedBot):
         self.tree.copy_global_to(guild=guild)
         return guild
 
+    def sync_scopes(self) -> list[discord.Object | None]:
+        """Where commands are synced: globally (or SYNC_GUILD_ID), and ADMIN_GUILD_ID, which
+        alone holds the admin group when set."""
+        scopes = [self._sync_scope()]
+        admin = self.settings.admin_guild_id
+        if admin is not None and all(s is None or s.id != admin for s in scopes):
+            scopes.append(discord.Object(id=admin))
+        return scopes
+
     def command_tree_hash(self, guild: discord.abc.Snowflake | None) -> str:
         payload = [c.to_dict(self.tree) for c in self.tree.get_commands(guild=guild)]
         canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     async def sync_commands_if_changed(self, *, force: bool = False) -> bool:
-        """Sync the tree when it differs from the last sync (Discord rate-limits syncing)."""
-        guild = self._sync_scope()
+        """Sync each scope whose tree differs from its last sync (Discord rate-limits syncing)."""
+        changed = False
+        for guild in self.sync_scopes():
+            changed |= await self.sync_scope(guild, force=force)
+        return changed
+
+    async def sync_scope(self, guild: discord.Object | None, *, force: bool = False) -> bool:
+        """Sync one scope (None = global) when it changed since its last sync, or ``force``."""
         # Per application too: the same database behind another bot token must still sync.
         key = f"command_tree_hash:{self.application_id}:{guild.id if guild else 'global'}"
         digest = self.command_tree_hash(guild)

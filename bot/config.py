@@ -16,6 +16,7 @@ from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.analytics.targets import MAX_TARGET, MIN_TARGET, WALES
+from bot.fetch import DEFAULT_ALLOWED_HOSTS
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 DEFAULT_DATABASE_PATH = Path("data/natobot.sqlite3")
@@ -54,6 +55,11 @@ class Settings(PreviewSettings):
     owner_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     #: Sync commands to this one guild only (instant; for development).
     sync_guild_id: int | None = None
+    #: The one server where the owner-only /admin commands are registered (empty: everywhere,
+    #: still refused to anyone but the owners).
+    admin_guild_id: int | None = None
+    #: Hosts /admin reload may download from ("www.nato.int,nato.int"): exact names, https only.
+    reload_allowed_hosts: Annotated[tuple[str, ...], NoDecode] = DEFAULT_ALLOWED_HOSTS
     log_level: LogLevel = "INFO"
     #: Seconds between two looks for scheduled posts that are due.
     updates_tick_seconds: float = Field(default=60.0, gt=0, le=3600)
@@ -73,6 +79,14 @@ class Settings(PreviewSettings):
         if isinstance(value, str):
             parts = [p.strip() for p in value.replace(";", ",").split(",")]
             return frozenset(p for p in parts if p)
+        return value
+
+    @field_validator("reload_allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p.strip().lower() for p in value.replace(";", ",").split(",")]
+            return tuple(p for p in parts if p)
         return value
 
     @field_validator("shard_ids", mode="before")
@@ -99,7 +113,7 @@ class Settings(PreviewSettings):
             raise ValueError(f"SHARD_IDS must be 0 to SHARD_COUNT - 1 ({count - 1}); got {outside}")
         return value
 
-    @field_validator("sync_guild_id", "shard_count", mode="before")
+    @field_validator("sync_guild_id", "admin_guild_id", "shard_count", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value

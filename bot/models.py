@@ -101,6 +101,14 @@ NUMERIC_RANGES: dict[str, NumericRange] = {
 }
 
 
+def _few_places(value: float) -> bool:
+    """At most MAX_DECIMALS places in the shortest decimal that reads back as ``value``."""
+    text = repr(float(value))
+    if "e" in text:
+        return False  # 1e-05 or 1e+16: leave it to the exact check
+    return len(text) - text.index(".") - 1 <= MAX_DECIMALS
+
+
 def figure_problems(figures: Mapping[str, float | None]) -> dict[str, str]:
     """Why each of a record's figures cannot be used (column -> reason); empty when all can.
 
@@ -116,6 +124,8 @@ def figure_problems(figures: Mapping[str, float | None]) -> dict[str, str]:
         if not math.isfinite(value):
             problems[column] = f"{value} is not a finite number"
             continue
+        if bounds.low <= value <= bounds.high and _few_places(value):
+            continue  # the usual case, decided without Decimal (records are built by the 1,000)
         exact = Decimal(repr(float(value)))  # the shortest decimal that reads back as value
         if (reason := bounds.problem(f"{value:g}", exact)) is not None:
             problems[column] = reason

@@ -39,7 +39,9 @@ def _permission(command: app_commands.Command[Any, ..., Any]) -> str | None:
     permissions = (command.root_parent or command).default_permissions
     if permissions is None:
         return None
-    if permissions.value == 0:  # bot.checks.owner_only: shown to administrators only
+    # bot.checks.owner_only hints "no permission", /admin "administrator": both shown to server
+    # administrators only, and answered for the bot's owners only.
+    if permissions.value == 0 or permissions.administrator:
         return "bot owners only"
     if permissions.manage_guild:
         return "Manage Server"
@@ -78,8 +80,12 @@ class HelpCog(commands.Cog):
     @app_commands.command(name="help", description="Every command with an example, and a FAQ")
     async def help(self, interaction: Interaction) -> None:
         target = await self.bot.effective_target(interaction.guild_id, None)
-        embeds = words.help_embeds(command_helps(self.bot.tree), self.bot.store.snapshot, target)
-        await interaction.response.send_message(embeds=embeds, ephemeral=True)
+        first, *more = words.help_messages(
+            command_helps(self.bot.tree), self.bot.store.snapshot, target
+        )
+        await interaction.response.send_message(embeds=first, ephemeral=True)
+        for embeds in more:  # only when the commands and the questions overflow one message
+            await interaction.followup.send(embeds=embeds, ephemeral=True)
 
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:

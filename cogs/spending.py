@@ -5,14 +5,13 @@ Each command is a thin layer: parse options -> snapshot from the Store -> analyt
 
 from __future__ import annotations
 
-import io
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import analytics
+from bot import analytics, chart_replies
 from bot.countries import resolve_many
 from bot.errors import UserFacingError
 from bot.options import (
@@ -91,8 +90,9 @@ class SpendingCog(commands.Cog):
         result = analytics.summary(
             self.bot.store.snapshot, release_id=release, year=year, target=goal
         )
-        await interaction.response.send_message(
-            embed=embeds.summary_embed(result), view=export_view(result)
+        chart = chart_replies.summary_reply(self.bot.store.snapshot, result)
+        await chart_replies.send(
+            self.bot, interaction, embeds.summary_embed(result), chart, view=export_view(result)
         )
 
     @app_commands.command(name="ranking", description="Allies ranked by a measure")
@@ -135,6 +135,9 @@ class SpendingCog(commands.Cog):
             state=state,
             anyone=True,  # anyone in the channel may browse them
         )
+        # One chart for every page, in a message of its own (the pages turn above it).
+        chart = chart_replies.ranking_reply(self.bot.store.snapshot, result, target)
+        await chart_replies.send_after(self.bot, interaction, chart)
 
     @app_commands.command(name="gap", description="How far an ally is from the target")
     @app_commands.describe(
@@ -157,7 +160,8 @@ class SpendingCog(commands.Cog):
         result = analytics.gap(
             self.bot.store.snapshot, country.iso3, release_id=release, year=year, target=goal
         )
-        await interaction.response.send_message(embed=embeds.gap_embed(result))
+        chart = chart_replies.gap_reply(self.bot.store.snapshot, result)
+        await chart_replies.send(self.bot, interaction, embeds.gap_embed(result), chart)
 
     @app_commands.command(name="country", description="An ally's profile with its trend chart")
     @app_commands.describe(
@@ -177,13 +181,8 @@ class SpendingCog(commands.Cog):
         result = analytics.profile(snap, country.iso3, release_id=release, year=year)
         # A new chart costs ~200 ms of a worker's CPU: one person cannot queue dozens of them.
         self._spend_chart_allowance(interaction)
-        await interaction.response.defer(thinking=True)
-        png = await self.bot.charts.trend_chart(result, version_id=snap.version.version_id)
-        filename = f"{result.country.iso3.lower()}-{result.release_id}.png"
-        embed = embeds.profile_embed(result).set_image(url=f"attachment://{filename}")
-        await interaction.followup.send(
-            embed=embed, file=discord.File(io.BytesIO(png), filename=filename)
-        )
+        chart = chart_replies.profile_reply(snap, result)
+        await chart_replies.send(self.bot, interaction, embeds.profile_embed(result), chart)
 
     @app_commands.command(name="compare", description="Compare 2 to 5 allies side by side")
     @app_commands.describe(
@@ -209,8 +208,9 @@ class SpendingCog(commands.Cog):
         result = analytics.compare(
             snap, [c.iso3 for c in allies], release_id=release, year=year, target=goal
         )
-        await interaction.response.send_message(
-            embed=embeds.compare_embed(result), view=export_view(result)
+        chart = chart_replies.compare_reply(snap, result)
+        await chart_replies.send(
+            self.bot, interaction, embeds.compare_embed(result), chart, view=export_view(result)
         )
 
     @app_commands.command(

@@ -191,10 +191,12 @@ async def insert_version(
             for r in dataset.releases
         ],
     )
+    # A generator, consumed in the database's thread: a large dataset's rows are never built
+    # as one list on the event loop.
     await tx.executemany(
         f"INSERT INTO figures (version_id, release_id, iso3, year, "
         f"{', '.join(_FIGURE_COLUMNS)}) VALUES ({', '.join('?' * (4 + len(_FIGURE_COLUMNS)))})",
-        [
+        (
             (
                 version_id,
                 r.release_id,
@@ -211,7 +213,7 @@ async def insert_version(
                 r.provenance,
             )
             for r in dataset.records
-        ],
+        ),
     )
     return version_id
 

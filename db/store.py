@@ -13,9 +13,11 @@ reaches the caller as a ``StoreError`` (``db/errors.py``) whose one-line message
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,7 +28,7 @@ from bot.models import Dataset, DatasetVersion, Snapshot, unusable_figures
 from bot.schedule import Claim, Schedule, next_run_after
 from db import audit, datasets, guilds, meta
 from db import subscriptions as subs
-from db.audit import AuditEntry
+from db.audit import AuditContext, AuditEntry
 from db.connection import BUSY_TIMEOUT_MS, Database, Transaction, check_path, iso, migrations
 from db.errors import (
     DatabaseBusy,
@@ -40,7 +42,7 @@ from db.errors import (
     StoreError,
     UnknownVersion,
 )
-from db.loader import bundled_aliases, dataset_sha256, load_bundled
+from db.loader import bundled_aliases, bundled_fingerprint, dataset_sha256, load_bundled
 from db.subscriptions import (
     MAX_PER_GUILD,
     Content,
@@ -52,6 +54,7 @@ from db.subscriptions import (
 __all__ = [
     "BUNDLED_SOURCE",
     "BUSY_TIMEOUT_MS",
+    "AuditContext",
     "AuditEntry",
     "DataRejected",
     "DatabaseBusy",
@@ -61,8 +64,10 @@ __all__ = [
     "NoActiveDataset",
     "NothingToChange",
     "ReadOnlyDatabase",
+    "StaleVersion",
     "Store",
     "StoreError",
+    "StoreStatus",
     "Subscription",
     "SubscriptionLimitReached",
     "UnknownSubscription",
@@ -74,6 +79,8 @@ log = logging.getLogger(__name__)
 
 #: ``source`` of a dataset version that came with the code (db/data).
 BUNDLED_SOURCE = "bundled"
+#: meta key: the ``bundled_fingerprint()`` of the bundled files last imported (or found equal).
+BUNDLED_FINGERPRINT_KEY = "bundled_fingerprint"
 
 
 def _now() -> datetime:
@@ -88,6 +95,34 @@ def _aliases() -> dict[str, str]:
 
 def _snapshot(version: DatasetVersion, dataset: Dataset) -> Snapshot:
     return Snapshot.build(version, dataset, alias_table(dataset.members, _aliases()))
+
+
+#: The version a snapshot built ahead of its activation carries until it gets its real one.
+_UNSAVED = DatasetVersion(
+    version_id=0,
+    sha256="0" * 64,
+    source="unsaved",
+    loaded_at=datetime.min.replace(tzinfo=UTC),
+    loaded_by="",
+    active=False,
+)
+
+
+class StaleVersion(StoreError):
+    """The active version is no longer the one a prepared change was computed against."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoreStatus:
+    """What /admin status shows of the database."""
+
+    path: Path
+    #: The file and its WAL, in bytes.
+    size_bytes: int
+    versions: int
+    audit_entries: int
+    #: Scheduled-post subscriptions, or None when this database has no such table.
+    subscriptions: int | None
 
 
 class Store:
@@ -161,13 +196,22 @@ class Store:
         Data an owner loaded from elsewhere is never replaced this way. The decision is made
         again under the write lock, so two processes starting together seed once.
         """
+        fingerprint = bundled_fingerprint()
         async with self._db.read() as tx:
             active = await datasets.active_version(tx)
+            imported = await meta.get(tx, BUNDLED_FINGERPRINT_KEY)
         if active is not None and active.source != BUNDLED_SOURCE:
+            return
+        # The bundled files are the very bytes last imported: nothing new shipped. Skipping the
+        # parse saves most of an open's work, and an owner's rollback to an older bundled
+        # version is not undone at the next start.
+        if active is not None and imported == fingerprint:
             return
         bundled = load_bundled()
         sha256 = dataset_sha256(bundled)
         if active is not None and active.sha256 == sha256:
+            async with self._db.transaction() as tx:
+                await meta.put(tx, BUNDLED_FINGERPRINT_KEY, fingerprint)
             return
         async with self._db.transaction() as tx:
             current = await datasets.active_version(tx)
@@ -183,6 +227,7 @@ class Store:
                 loaded_by="seed" if current is None else "upgrade",
                 previous=current,
             )
+            await meta.put(tx, BUNDLED_FINGERPRINT_KEY, fingerprint)
         if current is not None:
             log.info(
                 "bundled dataset changed: version %d replaces %d",
@@ -243,33 +288,66 @@ class Store:
             await datasets.version(tx, version_id)
             return await datasets.read_dataset(tx, version_id)
 
+    async def previous_version(self) -> DatasetVersion:
+        """The version the active one replaced (what a plain rollback returns to);
+        UnknownVersion when there is none."""
+        async with self._db.read() as tx:
+            return await datasets.previous_of(tx, await datasets.active_version(tx))
+
     async def versions(self) -> list[DatasetVersion]:
         """Every dataset version, newest first."""
         async with self._db.read() as tx:
             return await datasets.versions(tx)
 
-    async def activate(self, dataset: Dataset, *, source: str, loaded_by: str) -> DatasetVersion:
+    @staticmethod
+    def build_snapshot(dataset: Dataset) -> Snapshot:
+        """The snapshot ``dataset`` will be served as, built ahead (in a worker thread, say) so
+        that activating a large dataset does no indexing on the event loop."""
+        return _snapshot(_UNSAVED, dataset)
+
+    async def activate(
+        self,
+        dataset: Dataset,
+        *,
+        source: str,
+        loaded_by: str,
+        sha256: str | None = None,
+        snapshot: Snapshot | None = None,
+        expected_active: int | None = None,
+        context: AuditContext | None = None,
+    ) -> DatasetVersion:
         """Write ``dataset`` as a new version and make it the active one, all or nothing.
 
         Raises NothingToChange (writing nothing) when it equals the active version. If anything
         fails, the transaction is rolled back: the previous version stays active and the
         snapshot is untouched (DataRejected when the database's constraints refused it, or a
         figure analytics could not use: out of range, not finite).
+        ``sha256`` and ``snapshot`` (from ``build_snapshot``) may be computed ahead;
+        ``expected_active`` refuses (StaleVersion) when another version became active since
+        the caller looked; ``context`` goes into the audit entry written with the version.
         """
         if unusable := unusable_figures(dataset.records):
             more = f" (and {len(unusable) - 1:,} more)" if len(unusable) > 1 else ""
             raise DataRejected(
                 f"the dataset was not activated: a figure the bot cannot use: {unusable[0]}{more}"
             )
-        sha256 = dataset_sha256(dataset)
+        sha256 = sha256 or dataset_sha256(dataset)
         async with self._db.transaction() as tx:
             previous = await datasets.active_version(tx)
+            _check_expected(previous, expected_active)
             if previous is not None and previous.sha256 == sha256:
                 raise NothingToChange(
                     f"the dataset is identical to the active version {previous.version_id}"
                 )
             return await self._write_version(
-                tx, dataset, sha256, source=source, loaded_by=loaded_by, previous=previous
+                tx,
+                dataset,
+                sha256,
+                source=source,
+                loaded_by=loaded_by,
+                previous=previous,
+                snapshot=snapshot,
+                context=context,
             )
 
     async def _write_version(
@@ -281,6 +359,8 @@ class Store:
         source: str,
         loaded_by: str,
         previous: DatasetVersion | None,
+        snapshot: Snapshot | None = None,
+        context: AuditContext | None = None,
     ) -> DatasetVersion:
         """Insert, switch to and audit a new version in ``tx``; the snapshot follows on commit."""
         loaded_at = _now()
@@ -303,6 +383,7 @@ class Store:
             f"{len(dataset.releases)} releases, sha256 {sha256[:12]}"
             + (f"; replaces version {previous.version_id}" if previous else ""),
             at=loaded_at,
+            context=context,
         )
         version = DatasetVersion(
             version_id=version_id,
@@ -313,7 +394,12 @@ class Store:
             active=True,
             record_count=len(dataset.records),
         )
-        await self._swap_on_commit(tx, _snapshot(version, dataset))
+        built = (
+            dataclasses.replace(snapshot, version=version)
+            if snapshot is not None
+            else _snapshot(version, dataset)
+        )
+        await self._swap_on_commit(tx, built)
         return version
 
     async def _swap_on_commit(self, tx: Transaction, snapshot: Snapshot) -> None:
@@ -333,17 +419,32 @@ class Store:
 
         tx.on_commit(swap)
 
-    async def rollback(self, *, to_version: int | None = None, by: str) -> DatasetVersion:
-        """Make an earlier version active again; by default the one the current one replaced."""
+    async def rollback(
+        self,
+        *,
+        to_version: int | None = None,
+        by: str,
+        expected_active: int | None = None,
+        snapshot: Snapshot | None = None,
+        context: AuditContext | None = None,
+    ) -> DatasetVersion:
+        """Make an earlier version active again; by default the one the current one replaced.
+
+        ``expected_active``, ``snapshot`` (of the target version's dataset, from
+        ``build_snapshot``) and ``context`` as for ``activate``.
+        """
         async with self._db.transaction() as tx:
             current = await datasets.active_version(tx)
+            _check_expected(current, expected_active)
             if to_version is None:
                 target = await datasets.previous_of(tx, current)
             else:
                 target = await datasets.version(tx, to_version)
             if current is not None and target.version_id == current.version_id:
                 raise NothingToChange(f"version {target.version_id} is already active")
-            dataset = await datasets.read_dataset(tx, target.version_id)
+            dataset = (
+                None if snapshot is not None else await datasets.read_dataset(tx, target.version_id)
+            )
             await datasets.switch_active(tx, target.version_id)
             await audit.record(
                 tx,
@@ -352,9 +453,15 @@ class Store:
                 f"version {target.version_id} active again"
                 + (f", was {current.version_id}" if current else ""),
                 at=_now(),
+                context=context,
             )
             version = target.model_copy(update={"active": True})
-            await self._swap_on_commit(tx, _snapshot(version, dataset))
+            if snapshot is not None:
+                built = dataclasses.replace(snapshot, version=version)
+            else:
+                assert dataset is not None
+                built = _snapshot(version, dataset)
+            await self._swap_on_commit(tx, built)
         return version
 
     # --- per-guild settings, meta, audit ------------------------------------------------------
@@ -397,9 +504,11 @@ class Store:
             await meta.put(tx, key, value)
         return True
 
-    async def audit(self, actor: str, action: str, detail: str = "") -> None:
+    async def audit(
+        self, actor: str, action: str, detail: str = "", *, context: AuditContext | None = None
+    ) -> None:
         async with self._db.transaction() as tx:
-            await audit.record(tx, actor, action, detail, at=_now())
+            await audit.record(tx, actor, action, detail, at=_now(), context=context)
 
     async def audit_log(self, limit: int = 50) -> list[AuditEntry]:
         """The newest ``limit`` audit entries, newest first."""
@@ -630,3 +739,41 @@ class Store:
                     at=_now(),
                 )
             return removed
+
+    async def status(self) -> StoreStatus:
+        """The database's size and what it holds, for the owners."""
+        async with self._db.read() as tx:
+            versions = await tx.fetchone("SELECT count(*) FROM dataset_versions")
+            entries = await tx.fetchone("SELECT count(*) FROM audit_log")
+            has_subscriptions = await tx.fetchone(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'subscriptions'"
+            )
+            subscriptions = (
+                await tx.fetchone("SELECT count(*) FROM subscriptions")
+                if has_subscriptions
+                else None
+            )
+        size = sum(
+            p.stat().st_size
+            for p in (self.path, self.path.with_name(self.path.name + "-wal"))
+            if p.exists()
+        )
+        return StoreStatus(
+            path=self.path,
+            size_bytes=size,
+            versions=int(versions[0]) if versions else 0,
+            audit_entries=int(entries[0]) if entries else 0,
+            subscriptions=int(subscriptions[0]) if subscriptions else None,
+        )
+
+
+def _check_expected(active: DatasetVersion | None, expected: int | None) -> None:
+    """Refuse a change computed against a version that is no longer the active one."""
+    if expected is None:
+        return
+    if active is None or active.version_id != expected:
+        now = f"version {active.version_id}" if active else "no version"
+        raise StaleVersion(
+            f"the active data changed since this was prepared (version {expected} then, "
+            f"{now} now): prepare it again"
+        )

@@ -37,6 +37,7 @@ async def natobot(
 ) -> AsyncIterator[NatoBot]:
     """The real bot, logged in to the fake Discord, commands synced, on a fresh SQLite store."""
     bot = NatoBot(bot_settings(tmp_path, fake_discord))
+    bot.charts.prerender_enabled = False  # renders counted by tests are their own
     # Start-up opens, migrates and seeds a database: generous deadlines for a loaded machine.
     async with fake_discord.running(bot, timeout=SLOW):
         await fake_discord.wait_for_commands(timeout=SLOW)

@@ -18,9 +18,10 @@ import pytest
 
 from bot.client import NatoBot
 from bot.models import Dataset, SpendingRecord
-from bot.schedule import notice_nonce, run_nonce
+from bot.schedule import build_schedule, notice_nonce, run_nonce
+from cogs.updates.poster import CONCURRENT_POSTS
 from db.store import Store
-from db.subscriptions import State
+from db.subscriptions import Content, State
 from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild
 from tests.support.bot import bot_settings
 from tests.support.updates import (
@@ -513,3 +514,29 @@ async def test_the_loop_ticks_every_updates_tick_seconds_and_stops_with_the_cog(
     await until(lambda: cog.poster.ticks >= 1, "the first tick, right after READY")
     await natobot.unload_extension("cogs.updates")
     assert not cog.ticker.is_running()
+
+
+async def test_more_posts_due_at_once_than_the_poster_sends_at_once_each_go_out_once(
+    updates_bot: NatoBot, fake_discord: FakeDiscord, guild: FakeGuild, clock: Clock
+) -> None:
+    count = CONCURRENT_POSTS + 5  # every worker takes more than one row
+    channels = [await fake_discord.create_channel(guild, f"digest-{n}") for n in range(count)]
+    daily = build_schedule("daily", time="09:00")
+    for channel in channels:
+        await updates_bot.store.create_subscription(
+            guild_id=guild.id,
+            channel_id=channel.id,
+            schedule=daily,
+            target=None,
+            content=Content.SUMMARY,
+            by=fake_discord.owner.id,
+            now=clock(),
+            limit=count,
+        )
+    clock.set(at(2026, 7, 1, 9, 0))
+    for channel in channels:
+        await wait_posts(fake_discord, channel, 1)
+    for number in range(1, count + 1):
+        await recorded(updates_bot.store, number, pending_run_at=None, last_run_at=clock.now)
+    await more_ticks(updates_bot)
+    assert [len(posts(fake_discord, c)) for c in channels] == [1] * count

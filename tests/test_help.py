@@ -75,9 +75,9 @@ async def test_every_command_has_an_example_with_its_own_options(
 async def test_help_lists_every_command_with_its_signature(
     tree_commands: list[words.CommandHelp], snap: Snapshot
 ) -> None:
-    embeds = words.help_embeds(tree_commands, snap, 2.0)
-    assert problems(embeds) == []
-    listing = embeds[0].description or ""
+    messages = words.help_messages(tree_commands, snap, 2.0)
+    assert [problems(embeds) for embeds in messages] == [[]] * len(messages)
+    listing = "\n".join(e.description or "" for e in messages[0] if e.title != words.FAQ_TITLE)
     for command in tree_commands:
         assert f"**/{command.name}**" in listing
         assert command.description in listing
@@ -87,14 +87,23 @@ async def test_help_lists_every_command_with_its_signature(
     assert gap.signature.startswith("/gap country [")  # required first, optional in brackets
     assert "**/settings target** `[value]`\nSet the default target" in listing
     assert "(Manage Server) · e.g. `/settings target value:3.5`" in listing
+    assert "**/admin status**\nThe bot's database, servers and health (bot owners only)" in listing
+    # Today everything fits in one message: the commands, then the questions.
+    assert [e.title for e in messages[0]][-1] == words.FAQ_TITLE and len(messages) == 1
 
 
 async def test_help_fits_discord_with_long_descriptions(
     tree_commands: list[words.CommandHelp], snap: Snapshot
 ) -> None:
-    # Discord allows 100-character descriptions: even then the message is accepted.
-    long = [dataclasses.replace(c, description="d" * 100) for c in tree_commands]
-    assert problems(words.help_embeds(long, snap, 2.0)) == []
+    # Discord allows 100-character descriptions, and more commands may come: every message
+    # is accepted, no command is cut, and the questions move to a message of their own.
+    long = [dataclasses.replace(c, description="d" * 100) for c in tree_commands] * 2
+    messages = words.help_messages(long, snap, 2.0)
+    assert [problems(embeds) for embeds in messages] == [[]] * len(messages)
+    assert len(messages) >= 2 and [e.title for e in messages[-1]][-1] == words.FAQ_TITLE
+    listing = "\n".join(e.description or "" for m in messages for e in m)
+    assert listing.count("d" * 100) == len(long)
+    assert "…" not in listing
 
 
 def test_the_answers_follow_the_data(snap: Snapshot) -> None:

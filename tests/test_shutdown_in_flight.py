@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.analytics import Profile
-from bot.chart_renderer import ChartRenderer
+from bot.chart_renderer import ChartJob, ChartRenderer
 from bot.client import NatoBot
 from bot.inflight import RESTARTING
 from tests.fakediscord import FakeDiscord, FakeGuild
@@ -27,7 +26,7 @@ class StuckRenderer(ChartRenderer):
         self.started = asyncio.Event()
         self.release = asyncio.Event()
 
-    async def _render(self, profile: Profile) -> bytes:
+    async def _render(self, job: ChartJob) -> bytes:
         self.started.set()
         await self.release.wait()
         raise AssertionError("a stuck chart was never meant to finish")

@@ -10,8 +10,9 @@ import pytest
 
 from bot.errors import InvalidTarget
 from bot.models import Country, Dataset, SpendingRecord
-from db.loader import dataset_sha256, load_bundled
+from db.loader import bundled_fingerprint, dataset_sha256, load_bundled
 from db.store import (
+    BUNDLED_FINGERPRINT_KEY,
     DataRejected,
     MigrationError,
     NoActiveDataset,
@@ -426,6 +427,29 @@ async def test_a_new_bundled_dataset_replaces_an_older_bundled_one(tmp_path: Pat
 
     store = await Store.open(path)  # and again: nothing more to do
     try:
+        assert len(await store.versions()) == 2
+    finally:
+        await store.close()
+
+
+async def test_unchanged_bundled_files_are_not_parsed_again_and_a_rollback_stays(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "fingerprint.sqlite3"
+    current = load_bundled()
+    older = current.model_copy(update={"records": current.records[1:]})
+    store = await Store.open(path, seed=False)
+    await store.activate(older, source="bundled", loaded_by="seed")
+    await store.close()
+    store = await Store.open(path)  # upgrades to the bundled files, and remembers their bytes
+    try:
+        assert await store.get_meta(BUNDLED_FINGERPRINT_KEY) == bundled_fingerprint()
+        await store.rollback(by="owner")  # the owner goes back to the older bundled version
+    finally:
+        await store.close()
+    store = await Store.open(path)  # same bundled files: the owner's choice stands
+    try:
+        assert store.snapshot.version.sha256 == dataset_sha256(older)
         assert len(await store.versions()) == 2
     finally:
         await store.close()

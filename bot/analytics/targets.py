@@ -1,7 +1,8 @@
 """The one registry of NATO's spending targets, and how a share is judged against each.
 
-Every part of the bot that names a target (options, /settings, /targets, replies, chart colours,
-config validation) reads it from here. The rules (``SOURCES.md``, "One measure, two names"):
+Every part of the bot that names a target (options, /settings, /targets, replies, the target
+lines of charts, config validation) reads it from here; how a line is coloured is the chart's.
+The rules (``SOURCES.md``, "One measure, two names"):
 
 - 2% and 3.5% (and any custom target) are judged on the release's share, rounded half-up to two
   decimals, whatever NATO calls the measure ("defence" or "core defence" expenditure: one
@@ -67,8 +68,6 @@ class Target:
     commitment_from: int | None
     #: ... or the year it is to be met by (Hague).
     due_by: int | None
-    #: Chart colour of its line.
-    colour: str
     #: % of defence spending (the equipment guideline) rather than % of GDP.
     of_defence_spending: bool = False
 
@@ -97,7 +96,6 @@ WALES = Target(
     aim_years=(2014, 2023),
     commitment_from=2024,
     due_by=None,
-    colour="#2E7D32",
 )
 HAGUE_CORE = Target(
     value=3.5,
@@ -110,7 +108,6 @@ HAGUE_CORE = Target(
     aim_years=None,
     commitment_from=None,
     due_by=2035,
-    colour="#C62828",
 )
 HAGUE_TOTAL = Target(
     value=5.0,
@@ -123,7 +120,6 @@ HAGUE_TOTAL = Target(
     aim_years=None,
     commitment_from=None,
     due_by=2035,
-    colour="#6A1B9A",
 )
 EQUIPMENT = Target(
     value=20.0,
@@ -135,7 +131,6 @@ EQUIPMENT = Target(
     aim_years=(2014, 2023),
     commitment_from=None,
     due_by=None,
-    colour="#455A64",
     of_defence_spending=True,
 )
 
@@ -145,8 +140,6 @@ GDP_TARGETS: tuple[Target, ...] = (WALES, HAGUE_CORE, HAGUE_TOTAL)
 CORE_ELEMENT = HAGUE_CORE
 #: A custom target has no agreed year; its yearly rise is shown towards the Hague year.
 CUSTOM_HORIZON = HAGUE_CORE.due_by or 2035
-#: The colour of a custom target's line on a chart.
-CUSTOM_COLOUR = "#00838F"
 
 _BY_VALUE = {t.value: t for t in GDP_TARGETS}
 _CENT = Decimal("0.01")
@@ -161,11 +154,6 @@ def target_name(value: float) -> str:
     """'2% (Wales 2014 guideline)', or '2.5%' for a custom target."""
     target = named(value)
     return f"{value:g}% ({target.name})" if target else f"{value:g}%"
-
-
-def colour(value: float) -> str:
-    target = named(value)
-    return target.colour if target else CUSTOM_COLOUR
 
 
 def validate_target(value: float) -> float:

@@ -1,27 +1,47 @@
-"""`natobot data validate FILE` and `natobot data history`: inspect data, never write it.
+"""`natobot data validate|diff|history` inspect data; `natobot data load|rollback` change it.
 
-Both open the database read-only (if it exists), so they are safe to run beside a live bot.
+``validate``, ``diff`` and ``history`` never write: ``validate`` and ``history`` open the
+database read-only (if it exists). ``load`` and ``rollback`` go through the same reload path as
+the Discord commands (``bot/reload.py``): every row validated, the diff printed, then one
+transaction with its audit entry; a running bot on the same file takes the new version up on
+its next ``Store.refresh()``.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import getpass
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from bot.cli.common import DatabaseFault, check_database_path, on_database
 from bot.config import database_path
 from bot.models import Dataset, DatasetVersion
-from db.loader import MAX_FILE_BYTES, DatasetError, load_bundled, losses, validate_path
+from bot.reload import (
+    Bundled,
+    Directory,
+    InvalidData,
+    Plan,
+    Reloader,
+    ReloadError,
+    Source,
+    read_file,
+)
+from bot.render.diff import diff_text
+from db.loader import MAX_FILE_BYTES, DatasetError, Problem, load_bundled, losses, validate_path
 from db.store import Store
 
 
 def add_parser(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "data", help="check dataset files and list the database's dataset versions"
+        "data", help="check, load, diff and roll back dataset versions"
     )
-    commands = parser.add_subparsers(dest="data_command", metavar="{validate,history}")
+    commands = parser.add_subparsers(
+        dest="data_command", metavar="{validate,load,diff,history,rollback}"
+    )
     parser.set_defaults(handler=lambda args: _usage(parser))
 
     validate = commands.add_parser(
@@ -39,9 +59,61 @@ def add_parser(subparsers: Any) -> None:
     _database_option(validate)
     validate.set_defaults(handler=_validate)
 
+    load = commands.add_parser(
+        "load",
+        help="load a release file, NATO's workbook, a dataset directory or the bundled data",
+        description="Validate the source (every problem, one per line), print what it changes "
+        "against the active data, then activate it as a new dataset version (with --dry-run: "
+        "stop after the diff). FILE is a release CSV (its release id from --release or its "
+        "name <YYYY-MM>.csv), NATO's Excel workbook, or a directory holding a whole dataset. "
+        "Exit status 1 if the source has problems, the database cannot be written, or nothing "
+        "would change.",
+    )
+    what = load.add_mutually_exclusive_group(required=True)
+    what.add_argument("file", type=Path, metavar="FILE", nargs="?")
+    what.add_argument("--bundled", action="store_true", help="the data shipped with the bot")
+    _source_options(load)
+    load.add_argument("--dry-run", action="store_true", help="print the diff, change nothing")
+    _database_option(load)
+    load.set_defaults(handler=_load)
+
+    diff = commands.add_parser(
+        "diff",
+        help="print what loading FILE would change (load --dry-run)",
+        description="What loading FILE would change against the active data; writes nothing.",
+    )
+    diff.add_argument("file", type=Path, metavar="FILE")
+    _source_options(diff)
+    _database_option(diff)
+    diff.set_defaults(handler=_diff, bundled=False, dry_run=True)
+
     history = commands.add_parser("history", help="list the dataset versions, newest first")
+    history.add_argument("--full", action="store_true", help="print whole sha256 digests")
     _database_option(history)
     history.set_defaults(handler=_history)
+
+    rollback = commands.add_parser(
+        "rollback",
+        help="make an earlier dataset version active again",
+        description="Print what returning to VERSION (default: the version the active one "
+        "replaced) changes, then do it, asking nothing (with --dry-run: only print).",
+    )
+    rollback.add_argument("version", type=int, metavar="VERSION", nargs="?")
+    rollback.add_argument("--dry-run", action="store_true", help="print the diff, change nothing")
+    _database_option(rollback)
+    rollback.set_defaults(handler=_rollback)
+
+
+def _source_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--release", metavar="ID", help="the release a CSV holds (YYYY-MM), new or loaded"
+    )
+    parser.add_argument(
+        "--manifest",
+        type=Path,
+        metavar="RELEASES_CSV",
+        help="releases.csv rows giving a new release its title, date and basis",
+    )
 
 
 def _database_option(parser: argparse.ArgumentParser) -> None:
@@ -81,6 +153,14 @@ async def _active_dataset(database: Path) -> tuple[Dataset, str]:
         await store.close()
 
 
+def _print_problems(problems: Sequence[Problem], total: int, where: str) -> None:
+    for problem in problems[:SHOWN_PROBLEMS]:
+        print(problem)
+    if (rest := total - min(len(problems), SHOWN_PROBLEMS)) > 0:
+        print(f"… and {_plural(rest, 'more problem')}")
+    print(f"{_plural(total, 'problem')} in {where}")
+
+
 def _validate(args: argparse.Namespace) -> int:
     target: Path = args.file
     database: Path = args.database or database_path()
@@ -96,11 +176,7 @@ def _validate(args: argparse.Namespace) -> int:
     try:
         dataset = validate_path(target, base)  # reads only regular files, up to the size cap
     except DatasetError as exc:
-        for problem in exc.problems[:SHOWN_PROBLEMS]:
-            print(problem)
-        if (rest := exc.total - min(len(exc.problems), SHOWN_PROBLEMS)) > 0:
-            print(f"… and {_plural(rest, 'more problem')}")
-        print(f"{_plural(exc.total, 'problem')} in {target}")
+        _print_problems(exc.problems, exc.total, str(target))
         return 1
     warnings = losses(base, dataset)
     for warning in warnings:
@@ -135,11 +211,111 @@ def _history(args: argparse.Namespace) -> int:
         versions = on_database("natobot data history", _versions(database))
     except DatabaseFault as fault:
         return fault.code
-    print(f"{'version':>7}  active  {'loaded (UTC)':19}  figures  {'sha256':12}  by / source")
+    width = 64 if args.full else 12
+    print(f"{'version':>7}  active  {'loaded (UTC)':19}  figures  {'sha256':{width}}  by / source")
     for v in versions:
         loaded = v.loaded_at.strftime("%Y-%m-%d %H:%M:%S")
         print(
             f"{v.version_id:>7}  {'yes' if v.active else '':6}  {loaded:19}  "
-            f"{v.record_count:>7}  {v.sha256[:12]}  {v.loaded_by} / {v.source}"
+            f"{v.record_count:>7}  {v.sha256[:width]}  {v.loaded_by} / {v.source}"
         )
     return 0
+
+
+# --- load, diff, rollback ---------------------------------------------------------------------
+
+
+def _who() -> str:
+    """The loaded_by of a CLI change: the operator's login."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _source(args: argparse.Namespace) -> Source:
+    """The reload source the arguments name; DatasetError for a file that cannot be read."""
+    if args.bundled:
+        return Bundled()
+    path: Path = args.file
+    if path.is_dir():
+        return Directory(path)
+    upload = read_file(path, release=args.release)
+    if args.manifest is not None:
+        upload = dataclasses.replace(upload, manifest=read_file(args.manifest).data)
+    return upload
+
+
+def _names(plan: Plan) -> dict[str, str]:
+    return {c.iso3: c.name for c in (*plan.dataset.members, *plan.snapshot.countries.values())}
+
+
+def _print_plan(plan: Plan, title: str) -> None:
+    print(diff_text(plan.diff, _names(plan), title=title, notes=plan.notes, warnings=plan.warnings))
+
+
+async def _change(database: Path, args: argparse.Namespace, rollback: bool) -> int:
+    # A dry run writes nothing, not even a migration.
+    store = await Store.open(database, readonly=args.dry_run)
+    try:
+        reloader = Reloader(store)
+        active = store.snapshot.version.version_id
+        try:
+            if rollback:
+                plan = await reloader.prepare_rollback(args.version)
+                title = f"Roll back from version {active} to version {plan.rollback_to}"
+            else:
+                plan = await reloader.prepare(_source(args))
+                title = f"Load {plan.source} (against version {active})"
+        except DatasetError as exc:  # the file itself could not be read
+            _print_problems(exc.problems, exc.total, str(args.file))
+            return 1
+        except InvalidData as exc:
+            _print_problems(exc.problems, exc.total, exc.source)
+            return 1
+        except ReloadError as exc:
+            print(f"natobot data: {exc}", file=sys.stderr)
+            return 1
+        _print_plan(plan, title)
+        if plan.unchanged:
+            return 0 if args.dry_run else 1
+        if args.dry_run:
+            print("Dry run: nothing was changed.")
+            return 0
+        print("Writing the new version…", flush=True)  # a marker the crash test waits for
+        try:
+            version = await reloader.apply(plan, _who())
+        except ReloadError as exc:
+            print(f"natobot data: {exc}", file=sys.stderr)
+            return 1
+        print(
+            f"Version {version.version_id} is active ({version.record_count:,} figures, sha256 "
+            f"{version.sha256[:12]}); a running bot takes it up within a minute."
+        )
+        return 0
+    finally:
+        await store.close()
+
+
+def _run_change(args: argparse.Namespace, prog: str, *, rollback: bool = False) -> int:
+    database: Path = args.database or database_path()
+    try:
+        check_database_path(prog, database)
+        if args.dry_run and not database.exists():
+            print(f"No database at {database}; the bot creates it on first start.", file=sys.stderr)
+            return 1
+        return on_database(prog, _change(database, args, rollback))
+    except DatabaseFault as fault:
+        return fault.code
+
+
+def _load(args: argparse.Namespace) -> int:
+    return _run_change(args, "natobot data load")
+
+
+def _diff(args: argparse.Namespace) -> int:
+    return _run_change(args, "natobot data diff")
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    return _run_change(args, "natobot data rollback", rollback=True)

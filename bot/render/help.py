@@ -16,7 +16,10 @@ import discord
 from bot.analytics import targets as registry
 from bot.models import Provenance, Snapshot
 from bot.render import wording
-from bot.render.embeds import NATO_BLUE, fit
+from bot.render.embeds import DESCRIPTION_LIMIT, NATO_BLUE, TOTAL_LIMIT, fit
+
+#: Discord's limit on embeds in one message.
+EMBEDS_PER_MESSAGE = 10
 
 HELP_TITLE = "How to use this bot"
 FAQ_TITLE = "Questions people ask"
@@ -65,6 +68,14 @@ EXAMPLES: dict[str, tuple[str, str]] = {
     "updates pause": ("/updates pause id:1", "stop post 1 for now"),
     "updates resume": ("/updates resume id:1", "start post 1 again"),
     "updates unsubscribe": ("/updates unsubscribe id:1", "remove post 1"),
+    "admin reload": (
+        "/admin reload source:bundled",
+        "check the bundled data against what is loaded, then confirm",
+    ),
+    "admin rollback": ("/admin rollback", "go back to the dataset version the current replaced"),
+    "admin history": ("/admin history", "dataset versions, newest first"),
+    "admin status": ("/admin status", "the database, servers and health"),
+    "admin sync": ("/admin sync", "re-sync the slash commands now"),
     "help": ("/help", "this page"),
 }
 
@@ -202,17 +213,21 @@ def faq(snap: Snapshot, default_target: float) -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------- embeds
 
 
-def help_embeds(
-    commands: Sequence[CommandHelp], snap: Snapshot, default_target: float
-) -> list[discord.Embed]:
-    """The commands, then the questions: two embeds, within Discord's limits together."""
-    listing = discord.Embed(
-        title=HELP_TITLE,
-        description="\n".join(
-            [OPTIONAL_NOTE, "", *map(command_line, in_help_order(commands)), "", EXPORT_NOTE]
-        ),
-        colour=NATO_BLUE,
-    )
+def _listing(commands: Sequence[CommandHelp]) -> list[discord.Embed]:
+    """Every command, in as many embeds as their lines need (never a command cut in two)."""
+    blocks = [OPTIONAL_NOTE + "\n", *map(command_line, in_help_order(commands)), "\n" + EXPORT_NOTE]
+    descriptions: list[str] = []
+    for block in blocks:
+        if descriptions and len(descriptions[-1]) + 1 + len(block) <= DESCRIPTION_LIMIT:
+            descriptions[-1] += "\n" + block
+        else:
+            descriptions.append(block.strip("\n"))
+    embeds = [discord.Embed(description=d, colour=NATO_BLUE) for d in descriptions]
+    embeds[0].title = HELP_TITLE
+    return [fit(e) for e in embeds]
+
+
+def _questions(snap: Snapshot, default_target: float) -> discord.Embed:
     questions = discord.Embed(title=FAQ_TITLE, colour=NATO_BLUE)
     for question, answer in faq(snap, default_target):
         questions.add_field(name=question, value=answer, inline=False)
@@ -221,7 +236,24 @@ def help_embeds(
         text=f"Source: NATO, {newest.title}, published "
         f"{wording.fmt_published(newest.published)}, and earlier releases"
     )
-    return [fit(listing), fit(questions)]
+    return fit(questions)
+
+
+def help_messages(
+    commands: Sequence[CommandHelp], snap: Snapshot, default_target: float
+) -> list[list[discord.Embed]]:
+    """The commands, then the questions, as few messages as Discord's limits allow (6,000
+    characters and 10 embeds a message): today one."""
+    messages: list[list[discord.Embed]] = [[]]
+    for embed in [*_listing(commands), _questions(snap, default_target)]:
+        current = messages[-1]
+        if current and (
+            sum(len(e) for e in current) + len(embed) > TOTAL_LIMIT
+            or len(current) == EMBEDS_PER_MESSAGE
+        ):
+            messages.append(current := [])
+        current.append(embed)
+    return messages
 
 
 def welcome_embed(snap: Snapshot, bot_name: str, default_target: float) -> discord.Embed:

@@ -98,7 +98,15 @@ class Poster:
             log.warning("scheduled posts: cannot read the store this tick: %s", exc)
             return report
         datasets: dict[int, asyncio.Task[Dataset]] = {}
-        await asyncio.gather(*(self._one(sub, now, report, datasets) for sub in due))
+        # A few workers taking rows in turn, not a task per row: 1,000 rows due at once would
+        # otherwise be 1,000 tasks created and first run in one pass of the event loop.
+        rows = iter(due)
+
+        async def worker() -> None:
+            for sub in rows:
+                await self._one(sub, now, report, datasets)
+
+        await asyncio.gather(*(worker() for _ in range(min(CONCURRENT_POSTS, len(due)))))
         if report.posted or report.paused or report.deferred:
             log.info(
                 "scheduled posts: %d posted, %d paused, %d retried later",
