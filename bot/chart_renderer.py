@@ -121,6 +121,11 @@ def _spawn_pool(workers: int, initializer: Any) -> ProcessPoolExecutor:
     )
 
 
+def _retrieve(future: asyncio.Future[bytes]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
 def _kill(pool: ProcessPoolExecutor) -> None:
     # The executor has no public way to stop a running task, and at exit Python waits
     # for it: a hung render (or a stopped worker) would hold the bot's exit forever.
@@ -252,6 +257,9 @@ class ChartRenderer:
                 pending = asyncio.ensure_future(
                     loop.run_in_executor(self._background, _render_chart, job.kind, job.args)
                 )
+                # Closing the bot mid-render breaks the pool under this future after its waiter
+                # is gone: retrieve that error so it is not reported as never retrieved.
+                pending.add_done_callback(_retrieve)
                 self._share(job.key, pending)
                 try:
                     png = await asyncio.shield(pending)
