@@ -51,7 +51,12 @@ from tests.fakediscord import BareBot, FakeDiscord, FakeInteraction
 from tests.fakediscord.models import walk_components
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, AUTOCOMPLETE_RESULT = 4, 5, 8  # callback types
+CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE, AUTOCOMPLETE_RESULT = (
+    4,
+    5,
+    6,
+    8,
+)  # callback types
 AUTOCOMPLETE = 4  # interaction type
 WARM_UP = 5  # unmeasured invocations of each command first (imports, caches, fonts)
 QUIET_GAP = 0.002
@@ -164,16 +169,31 @@ def forget_finished(fake: FakeDiscord) -> None:
     thousands of probes that grows the process heap, and with it every full garbage collection
     (a pause of the whole event loop): the fake's records would slow the bot's later figures.
     """
-    # Replies whose buttons are still live are kept: the bot will still edit them (when their
-    # pages expire, or at shutdown), and a forgotten token would read as a broken Discord rule.
-    live = {token: i for token, i in fake.interactions.items() if _has_live_buttons(i)}
-    kept = {i.original.id: i.original for i in live.values() if i.original is not None}
+    # Kept: replies whose page buttons still work (the bot will still edit them, when their
+    # pages expire or at shutdown), and deferred replies whose follow-up has not come yet (a
+    # chart still drawing: "quiet" sees no REST call then). A forgotten token would read as a
+    # broken Discord rule (404 Unknown Webhook).
+    kept = {
+        token: i
+        for token, i in fake.interactions.items()
+        if _has_live_buttons(i) or _awaits_reply(i)
+    }
+    messages = {
+        m.id: m
+        for i in kept.values()
+        for m in ([i.original] if i.original is not None else []) + i.followups
+    }
     fake.interactions.clear()
-    fake.interactions.update(live)
+    fake.interactions.update(kept)
     fake.requests.clear()
     fake.messages.clear()
-    fake.messages.update(kept)
+    fake.messages.update(messages)
     fake.files.clear()
+
+
+#: Buttons that work for as long as the message exists (``bot.views.export.ExportButton``): the
+#: bot never edits a message for them, so they do not keep it "live".
+PERSISTENT_BUTTONS = ("export:",)
 
 
 def _has_live_buttons(interaction: FakeInteraction) -> bool:
@@ -181,7 +201,25 @@ def _has_live_buttons(interaction: FakeInteraction) -> bool:
     if message is None:
         return False
     buttons = [c for c in walk_components(message.components) if c.get("type") == 2]
-    return any(not c.get("disabled") for c in buttons)
+    return any(
+        not c.get("disabled") and not str(c.get("custom_id", "")).startswith(PERSISTENT_BUTTONS)
+        for c in buttons
+    )
+
+
+def _awaits_reply(interaction: FakeInteraction) -> bool:
+    """Not answered yet, or acknowledged with a defer ("thinking…", a deferred update) and
+    nothing sent since."""
+    ack, original = interaction.acknowledged, interaction.original
+    if not interaction.callbacks:
+        return True
+    if ack is None or interaction.followups:
+        return False
+    if ack.type == DEFERRED_CHANNEL_MESSAGE:
+        return original is None or original.loading
+    if ack.type == DEFERRED_UPDATE:
+        return original is None or original.edits <= interaction.original_edits_at_ack
+    return False
 
 
 async def probe(

@@ -22,11 +22,18 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from bench.commands import _descendants, _settings, _vm_rss_mb, forget_finished, load, quiet
+from bench.commands import (
+    CHART_TIMEOUT,
+    _descendants,
+    _settings,
+    _vm_rss_mb,
+    forget_finished,
+    load,
+    quiet,
+)
 from bot.client import NatoBot
 from bot.views.paginator import live_pages
 from tests.fakediscord import FakeDiscord
-from tests.fakediscord.models import walk_components
 
 GOAL_MB = 20.0
 #: How long the page buttons work in this bench (the bot's default is minutes).
@@ -42,7 +49,8 @@ def rss_mb() -> float:
 
 
 async def rankings(fake: FakeDiscord, count: int) -> int:
-    """Send ``count`` /ranking, CONCURRENCY at a time; how many got an embed with buttons."""
+    """Send ``count`` /ranking, CONCURRENCY at a time; how many got an embed with buttons and
+    then their chart (each reply is awaited whole, so nothing is left pending for it)."""
     paged = 0
     for start in range(0, count, CONCURRENCY):
         batch = [
@@ -51,35 +59,19 @@ async def rankings(fake: FakeDiscord, count: int) -> int:
         ]
         for inter in batch:
             reply = await inter.final_message()
-            paged += bool(reply.embeds and reply.components)
-        forget_disabled(fake)
+            chart = await inter.followup(0, CHART_TIMEOUT)
+            paged += bool(reply.embeds and reply.components and chart.attachments)
+        # The fake's heap stays small, so its high-water mark is not counted as the bot's.
+        forget(fake)
     return paged
 
 
 def forget(fake: FakeDiscord) -> None:
-    """Drop the fake's records, its rate-limit windows too (two per interaction token): they
-    live in this process, and only the bot's memory is being measured."""
+    """Drop the fake's records of finished replies (their pages, chart follow-ups and PNGs) and
+    its rate-limit windows (two per interaction token): they live in this process, and only the
+    bot's memory is being measured. Replies whose page buttons still work are kept."""
     forget_finished(fake)
     fake.rate_limiter._buckets.clear()
-
-
-def forget_disabled(fake: FakeDiscord) -> None:
-    """While a round runs: drop what the fake keeps of replies whose buttons the bot has
-    disabled already (nothing more will come for them), so the fake's heap stays small and its
-    high-water mark is not counted as the bot's."""
-    fake.requests.clear()
-    fake.files.clear()
-    fake.rate_limiter._buckets.clear()
-    for token, inter in list(fake.interactions.items()):
-        message = inter.original
-        buttons = (
-            [c for c in walk_components(message.components) if c.get("type") == 2]
-            if message
-            else []
-        )
-        if message is not None and buttons and all(c.get("disabled") for c in buttons):
-            del fake.interactions[token]
-            fake.messages.pop(message.id, None)
 
 
 async def idle(fake: FakeDiscord, bot: NatoBot) -> float:
@@ -117,7 +109,7 @@ async def run(rounds: int, per_round: int, trace: bool) -> list[str]:
                     forget(fake)
                     lines.append(
                         f"{f'after {n * per_round:,} /ranking':<34} RSS {rss_mb():6.1f} MB   "
-                        f"({paged} paged replies in {took:.0f} s; {len(live_pages(bot))} live)"
+                        f"({paged} paged + charted in {took:.0f} s; {len(live_pages(bot))} live)"
                     )
                     waited = await idle(fake, bot)
                     forget(fake)
