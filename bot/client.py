@@ -24,6 +24,7 @@ from bot.chart_renderer import ChartRenderer
 from bot.config import Settings
 from bot.errors import UserFacingError, echo
 from bot.inflight import InFlight
+from bot.malloc import return_freed_memory_promptly
 from bot.option_check import UnexpectedOptions, check_options
 from bot.reload import Reloader
 from bot.replies import send_ephemeral
@@ -198,6 +199,7 @@ class NatoBot(commands.AutoShardedBot):
         self.request_attempts.stop()
 
     async def setup_hook(self) -> None:
+        return_freed_memory_promptly()  # chart replies' 140 KB buffers must not pile up in RSS
         self.store = await Store.open(self.settings.database_path)
         self.reloader = Reloader(self.store, allowed_hosts=self.settings.reload_allowed_hosts)
         # Page and export buttons carry their state: this process answers clicks on replies
