@@ -145,6 +145,27 @@ def figure_problems(figures: Mapping[str, float | None]) -> dict[str, str]:
     return problems
 
 
+_BOUNDS = tuple((column, bounds.low, bounds.high) for column, bounds in NUMERIC_RANGES.items())
+_MOST_GDP = NUMERIC_RANGES["gdp_usd_bn"].high
+
+
+def _plainly_usable(values: Mapping[str, object]) -> bool:
+    """True only when ``figure_problems`` would find nothing: the usual record, checked without
+    building its figures (records are validated by the 100,000). False means: ask it."""
+    for column, low, high in _BOUNDS:
+        value = values[column]
+        # NaN and the infinities fail the comparison: they go the long way.
+        if value is not None and not (
+            isinstance(value, float) and low <= value <= high and _few_places(value)
+        ):
+            return False
+    share, spend = values["pct_gdp"], values["spend_usd_m"]
+    if values["gdp_usd_bn"] is None and share and spend:
+        assert isinstance(share, float) and isinstance(spend, float)
+        return spend / 1000 / (share / 100) <= _MOST_GDP
+    return True
+
+
 class FrozenModel(BaseModel):
     """Immutable, and refuses unknown fields: the base of every domain model and result."""
 
@@ -226,6 +247,8 @@ class SpendingRecord(FrozenModel):
     def _figures_usable(self) -> SpendingRecord:
         # Whoever builds a record (the loader, the Store reading a database, a test), no figure
         # that would overflow analytics or rendering gets in.
+        if _plainly_usable(self.__dict__):
+            return self
         if problems := figure_problems(self.figures):
             raise ValueError("; ".join(f"{column}: {why}" for column, why in problems.items()))
         return self
