@@ -87,10 +87,9 @@ class SpendingCog(commands.Cog):
         release: ReleaseArg | None = None,
     ) -> None:
         goal = await self.bot.effective_target(interaction.guild_id, target)
-        result = analytics.summary(
-            self.bot.store.snapshot, release_id=release, year=year, target=goal
-        )
-        chart = chart_replies.summary_reply(self.bot.store.snapshot, result)
+        snap = self.bot.store.snapshot  # one version for the reply and its chart
+        result = analytics.summary(snap, release_id=release, year=year, target=goal)
+        chart = chart_replies.summary_reply(snap, result)
         await chart_replies.send(
             self.bot, interaction, embeds.summary_embed(result), chart, view=export_view(result)
         )
@@ -116,8 +115,9 @@ class SpendingCog(commands.Cog):
         target: TargetArg | None = None,
     ) -> None:
         chosen = analytics.Metric(metric.value) if metric else analytics.Metric.SHARE
+        snap = self.bot.store.snapshot  # one version for the pages and their chart
         result = analytics.ranking(
-            self.bot.store.snapshot,
+            snap,
             metric=chosen,
             release_id=release,
             year=year,
@@ -136,7 +136,7 @@ class SpendingCog(commands.Cog):
             anyone=True,  # anyone in the channel may browse them
         )
         # One chart for every page, in a message of its own (the pages turn above it).
-        chart = chart_replies.ranking_reply(self.bot.store.snapshot, result, target)
+        chart = chart_replies.ranking_reply(snap, result, target)
         await chart_replies.send_after(self.bot, interaction, chart)
 
     @app_commands.command(name="gap", description="How far an ally is from the target")
@@ -157,10 +157,9 @@ class SpendingCog(commands.Cog):
         release: ReleaseArg | None = None,
     ) -> None:
         goal = await self.bot.effective_target(interaction.guild_id, target)
-        result = analytics.gap(
-            self.bot.store.snapshot, country.iso3, release_id=release, year=year, target=goal
-        )
-        chart = chart_replies.gap_reply(self.bot.store.snapshot, result)
+        snap = self.bot.store.snapshot  # one version for the reply and its chart
+        result = analytics.gap(snap, country.iso3, release_id=release, year=year, target=goal)
+        chart = chart_replies.gap_reply(snap, result)
         await chart_replies.send(self.bot, interaction, embeds.gap_embed(result), chart)
 
     @app_commands.command(name="country", description="An ally's profile with its trend chart")
