@@ -390,6 +390,19 @@ def _plot_series(
         )
 
 
+def _estimate_key(axes: Axes) -> None:
+    """The line charts' key to their dashed (estimate) segments, bottom right."""
+    axes.text(
+        0.99,
+        0.02,
+        words.ESTIMATE_LINE_KEY,
+        ha="right",
+        transform=axes.transAxes,
+        fontsize=SMALL_PT,
+        color=MUTED,
+    )
+
+
 def _hline(axes: Axes, y: float, label: str, colour: str, style: str) -> None:
     """A horizontal target line labelled on the line, at its left end."""
     axes.axhline(y, color=colour, linewidth=1.5, linestyle=style, zorder=2)
@@ -493,15 +506,7 @@ def trend_figure(
             fontsize=BASE_PT,
         )
     if any(p.estimate for p in series):
-        axes.text(
-            0.99,
-            0.02,
-            words.ESTIMATE_LINE_KEY,
-            ha="right",
-            transform=axes.transAxes,
-            fontsize=SMALL_PT,
-            color="#444444",
-        )
+        _estimate_key(axes)
     _line_layout(figure, _title(figure, title or "Defence spending, % of GDP", subtitle))
     return figure
 
@@ -535,15 +540,7 @@ def compare_figure(result: Comparison, profiles: Sequence[Profile]) -> Figure:
         _year_axis(axes, min(years), max(years), 1.0 + span * 0.3)
     _label_ends(axes, ends, top * 0.07)
     if any(p.estimate for profile in profiles for p in profile.series):
-        axes.text(
-            0.99,
-            0.02,
-            words.ESTIMATE_LINE_KEY,
-            ha="right",
-            transform=axes.transAxes,
-            fontsize=SMALL_PT,
-            color="#444444",
-        )
+        _estimate_key(axes)
     title = words.compare_chart_title(result)
     _line_layout(figure, _title(figure, title, f"NATO release {result.release_id}"))
     return figure
