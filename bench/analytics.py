@@ -1,4 +1,4 @@
-"""Analytics, lookup and render timings: ``python -m bench.analytics [--runs N] [--chart-runs N]``.
+"""Analytics, lookup and render timings: ``python -m bench analytics [--runs N] [--chart-runs N]``.
 
 Times every analytics query, country resolve/autocomplete (called on every keystroke) and every
 render (text, embed, chart) on the bundled data, as a freshly seeded Store serves it. Prints the
@@ -85,7 +85,7 @@ def _miss(snap: Snapshot) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.analytics", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench analytics", description=__doc__)
     parser.add_argument("--runs", type=int, default=500, help="runs per operation")
     parser.add_argument("--chart-runs", type=int, default=30, help="runs of the chart render")
     args = parser.parse_args(argv)

@@ -1,6 +1,6 @@
 """Interaction latency of the bare discord.py bot (tests/fakediscord/barebot.py) against the fake.
 
-``python -m bench.bare [--n 200]`` prints p50/p99 latency (interaction dispatched on the gateway ->
+``python -m bench bare [--n 200]`` prints p50/p99 latency (interaction dispatched on the gateway ->
 first callback reaching the fake) for N interactions sent one after another and all at once, and
 the throughput. It is the floor any real bot is compared against: same machine, same library, a
 handler that does nothing. Prints figures; asserts nothing.

@@ -1,4 +1,4 @@
-"""Command latency of the real bot against the fake Discord: ``python -m bench.commands``.
+"""Command latency of the real bot against the fake Discord: ``python -m bench commands``.
 
 One run, one event loop, the fake Discord on 127.0.0.1:
 
@@ -43,7 +43,7 @@ import discord
 from tabulate import tabulate
 
 from bench.bare import percentile
-from bench.shared import Timing, reap_leftover_tasks, timing_of, verdict
+from bench.shared import PeakSampler, Timing, reap_leftover_tasks, timing_of, verdict
 from bot import chart_replies
 from bot.client import NatoBot
 from bot.config import Settings
@@ -515,7 +515,8 @@ class Results:
     rows: list[Row] = field(default_factory=list)
     charts: list[ChartRow] = field(default_factory=list)
     cold_chart_ms: float = math.nan
-    #: Highest RSS of the bot plus its chart workers seen between chart runs (MB).
+    #: Highest RSS of the bot plus its chart workers from ready to closed (MB), sampled
+    #: every 10 ms: the start-up pre-render and every chart run included.
     peak_total_mb: float = 0.0
     prerendered: int = 0
     lag_idle: LoopLag = field(default_factory=LoopLag)
@@ -581,18 +582,21 @@ async def _bench_natobot(
 ) -> None:
     started = time.monotonic()
     bot = NatoBot(_settings(folder, fake))
-    async with fake.running(bot):
-        await fake.wait_for_commands()
-        results.bot_ready_s = time.monotonic() - started
-        results.memory.append(("NatoBot ready (DB seeded)", rss()))
+    memory = PeakSampler(rss_total_mb, interval=0.01)
+    with memory:
+        async with fake.running(bot):
+            await fake.wait_for_commands()
+            results.bot_ready_s = time.monotonic() - started
+            results.memory.append(("NatoBot ready (DB seeded)", rss()))
 
-        with results.gc_text:
-            await _bench_text_commands(fake, results, n, burst)
-        results.memory.append(("after text commands", rss()))
+            with results.gc_text:
+                await _bench_text_commands(fake, results, n, burst)
+            results.memory.append(("after text commands", rss()))
 
-        with results.gc_charts:
-            await _bench_chart(fake, bot, results, chart_n, chart_burst)
-        results.memory.append(("after the chart commands", rss()))
+            with results.gc_charts:
+                await _bench_chart(fake, bot, results, chart_n, chart_burst)
+            results.memory.append(("after the chart commands", rss()))
+    results.peak_total_mb = memory.peak
 
 
 async def _bench_text_commands(fake: FakeDiscord, results: Results, n: int, burst: int) -> None:
@@ -626,7 +630,6 @@ async def _bench_chart(
         await asyncio.sleep(0.5)  # the ticker's floor: timer resolution, other processes
     if bot.charts._prerendering is not None:  # the start-up pre-render: let it finish first
         results.prerendered = await bot.charts._prerendering
-    results.peak_total_mb = rss_total_mb()
     for command in CHART_COMMANDS:
         fresh = cold_questions(command)
         seen: list[Mapping[str, Any]] = []
@@ -659,7 +662,6 @@ async def _bench_chart(
                     await measure_deferred(fake, label, sender, check, n=n, burst=burst)
                 )
             results.lag_charts[label.removeprefix("/")] = lag
-            results.peak_total_mb = max(results.peak_total_mb, rss_total_mb())
     # Live requests while a whole version is pre-rendered (as after an activation).
     bot.charts.forget()
     bot.charts.warm_version = None
@@ -676,7 +678,6 @@ async def _bench_chart(
                 n=chart_n,
             )
         )
-        results.peak_total_mb = max(results.peak_total_mb, rss_total_mb())
     results.lag_charts[label.removeprefix("/")] = lag
     if warming is not None:
         await warming
@@ -818,7 +819,7 @@ def _chart_goals(results: Results) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.commands", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench commands", description=__doc__)
     parser.add_argument("--n", type=int, default=200, help="sequential runs per command")
     parser.add_argument("--burst", type=int, default=200, help="interactions sent at once")
     parser.add_argument("--chart-n", type=int, default=20, help="sequential runs per chart")

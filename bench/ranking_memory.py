@@ -1,4 +1,4 @@
-"""Memory across idle periods: ``python -m bench.ranking_memory``.
+"""Memory across idle periods: ``python -m bench ranking_memory``.
 
 The real bot against the fake Discord in one process (as ``bench.commands``): ``--rounds`` times
 ``--per-round`` /ranking (each reply has page buttons), then an idle gap long enough for every
@@ -142,7 +142,7 @@ async def run(rounds: int, per_round: int, trace: bool) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.ranking_memory", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench ranking_memory", description=__doc__)
     parser.add_argument("--rounds", type=int, default=3, help="rounds of /ranking")
     parser.add_argument("--per-round", type=int, default=1000, help="/ranking per round")
     parser.add_argument("--trace", action="store_true", help="tracemalloc: what grew")

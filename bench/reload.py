@@ -1,4 +1,4 @@
-"""Reloads through the one reload path: ``python -m bench.reload``.
+"""Reloads through the one reload path: ``python -m bench reload``.
 
 1. the bundled data over an active version that differs from it (prepare + apply);
 2. a synthetic dataset of 100,000 rows (tests/support/synthetic.py): time and peak extra RSS
@@ -18,12 +18,12 @@ import os
 import resource
 import statistics
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from bench.bare import percentile
+from bench.shared import PeakSampler
 from bot.client import NatoBot
 from bot.config import Settings
 from bot.reload import Bundled, Directory, Reloader
@@ -43,31 +43,13 @@ def _rss() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-class PeakRss:
-    """The highest RSS seen, sampled every few ms from a thread, above the RSS at the start."""
+def peak_rss() -> PeakSampler:
+    """The process's highest RSS while inside the ``with``; ``extra_mb`` of it above the start."""
+    return PeakSampler(_rss)
 
-    def __init__(self) -> None:
-        self.base = _rss()
-        self.peak = self.base
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
 
-    def _sample(self) -> None:
-        while not self._stop.wait(0.005):
-            self.peak = max(self.peak, _rss())
-
-    def __enter__(self) -> PeakRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, _rss())
-
-    @property
-    def extra_mb(self) -> float:
-        return (self.peak - self.base) / 1e6
+def extra_mb(memory: PeakSampler) -> float:
+    return (memory.peak - memory.first) / 1e6
 
 
 def _verdict(ok: bool) -> str:
@@ -95,13 +77,13 @@ async def large_round(folder: Path, dataset: Path) -> tuple[float, float, float,
     store = await Store.open(folder / "large.sqlite3")
     try:
         reloader = Reloader(store)
-        with PeakRss() as memory:
+        with peak_rss() as memory:
             started = time.perf_counter()
             plan = await reloader.prepare(Directory(dataset))
             prepared = time.perf_counter()
             await reloader.apply(plan, "bench")
             done = time.perf_counter()
-        return prepared - started, done - prepared, done - started, memory.extra_mb
+        return prepared - started, done - prepared, done - started, extra_mb(memory)
     finally:
         await store.close()
 
@@ -153,15 +135,15 @@ async def run(rounds: int, rows: int) -> None:
             f"{_verdict(median <= GOAL_BUNDLED_MS)}"
         )
         dataset = write_dataset(folder / "synthetic", rows=rows)
-        prepare_s, apply_s, total_s, extra_mb = await large_round(folder, dataset)
+        prepare_s, apply_s, total_s, extra = await large_round(folder, dataset)
         print(
             f"{rows:,}-row reload: {total_s:.2f} s (prepare {prepare_s:.2f} s: parse, validate, "
             f"hash, diff, index; apply {apply_s:.2f} s: one transaction) — goal <= "
             f"{GOAL_LARGE_S:g} s: {_verdict(total_s <= GOAL_LARGE_S)}"
         )
         print(
-            f"{rows:,}-row reload: peak extra RSS {extra_mb:.0f} MB — goal <= "
-            f"{GOAL_LARGE_MB:.0f} MB: {_verdict(extra_mb <= GOAL_LARGE_MB)}"
+            f"{rows:,}-row reload: peak extra RSS {extra:.0f} MB — goal <= "
+            f"{GOAL_LARGE_MB:.0f} MB: {_verdict(extra <= GOAL_LARGE_MB)}"
         )
         # The largest child this process has waited for: the reload's parser (no goal: it is
         # gone once the reload is read, but the machine needs the room meanwhile).
@@ -179,7 +161,7 @@ async def run(rounds: int, rows: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.reload", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench reload", description=__doc__)
     parser.add_argument("--rounds", type=int, default=5, help="bundled reloads timed")
     parser.add_argument("--rows", type=int, default=100_000, help="rows of the synthetic file")
     args = parser.parse_args()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import math
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +32,32 @@ def timing_of(latencies_ms: list[float], count: int, elapsed: float) -> Timing:
         max_ms=max(latencies_ms, default=math.nan),
         per_second=len(latencies_ms) / max(elapsed, 1e-9),
     )
+
+
+class PeakSampler:
+    """The highest value of ``measure()`` (memory, say) seen while inside the ``with``: sampled
+    from a thread every ``interval`` seconds, so a peak between two phases is not missed."""
+
+    def __init__(self, measure: Callable[[], float], interval: float = 0.005) -> None:
+        self._measure = measure
+        self._interval = interval
+        self.first = measure()
+        self.peak = self.first
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self._interval):
+            self.peak = max(self.peak, self._measure())
+
+    def __enter__(self) -> PeakSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._measure())
 
 
 def verdict(ok: bool, figure: str) -> str:

@@ -1,4 +1,4 @@
-"""SIGKILL the real bot after it has drawn a chart, N times: ``python -m bench.sigkill``.
+"""SIGKILL the real bot after it has drawn a chart, N times: ``python -m bench sigkill``.
 
 Each round starts ``natobot run`` (tests/run_against_fake.py) in its own session against the
 fake Discord on 127.0.0.1, asks for ``/country pl`` until the PNG arrives, SIGKILLs the bot

@@ -1,4 +1,4 @@
-"""Store timings: ``python -m bench.store [--runs N]``. Prints figures; asserts nothing.
+"""Store timings: ``python -m bench store [--runs N]``. Prints figures; asserts nothing.
 
 - open+migrate+seed: a new database file from the bundled dataset (what a first start costs);
 - reopen: an existing database, building the in-memory snapshot (every later start);
@@ -84,7 +84,7 @@ async def _bench(runs: int, folder: Path) -> dict[str, list[float]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.store", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench store", description=__doc__)
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="natobot-bench-") as tmp:

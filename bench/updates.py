@@ -1,4 +1,4 @@
-"""Scheduled posts fanned out against Discord's rate limits: ``python -m bench.updates``.
+"""Scheduled posts fanned out against Discord's rate limits: ``python -m bench updates``.
 
 One event loop, the fake Discord on 127.0.0.1 with its rate limits on (5 messages per 5 s per
 channel, 50 requests per second per bot), NatoBot on a fresh SQLite file, its schedule on a clock
@@ -404,7 +404,7 @@ async def run_all(layouts: list[Layout], summary_gap: float) -> list[Run]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.updates", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench updates", description=__doc__)
     parser.add_argument("--servers", type=int, default=200)
     parser.add_argument("--per-server", type=int, default=5, help="subscriptions per server")
     parser.add_argument(

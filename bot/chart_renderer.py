@@ -30,11 +30,9 @@ from bot.lifeline import die_with_parent
 
 log = logging.getLogger(__name__)
 
-#: Distinct charts kept; a PNG is ~150-450 KB, so at most a few tens of MB. Room for a full
+#: Distinct charts kept; a PNG is ~50-170 KB, so at most a few tens of MB. Room for a full
 #: pre-render (3 summaries, a ranking, 32 profiles) and the questions asked since.
 CACHE_SIZE = 160
-#: Niceness of the pre-render worker: it only gets CPU the live worker and the bot leave over.
-PRERENDER_NICE = 15
 
 
 @dataclass(frozen=True)
@@ -51,8 +49,9 @@ class ChartJob:
 
 
 def default_workers() -> int:
-    """One core stays with the event loop; at most 4 renderers."""
-    return max(1, min(4, (os.cpu_count() or 2) - 1))
+    """One core stays with the event loop; at most 2 renderers (each is ~90 MB at rest: the
+    bot and its workers stay within 250 MB with one, which is what a 2-core host gets)."""
+    return max(1, min(2, (os.cpu_count() or 2) - 1))
 
 
 def _start_worker(bot_pid: int) -> None:
@@ -64,11 +63,6 @@ def _start_worker(bot_pid: int) -> None:
     # one after each chart only walks that chart's objects.
     gc.collect()
     gc.freeze()
-
-
-def _start_prerender_worker(bot_pid: int) -> None:
-    _start_worker(bot_pid)
-    os.nice(PRERENDER_NICE)
 
 
 def _warm_up() -> None:
@@ -145,14 +139,16 @@ class ChartRenderer:
 
     A chart only changes when the data does, so PNGs are cached by question (``ChartJob.key``,
     the dataset version first): a reload makes every cached chart unreachable, and they age out.
-    ``prerender`` draws the charts people ask for most in a separate, low-priority worker that
-    runs only while no live chart is being drawn, and stops when it is done.
+    ``prerender`` draws the charts people ask for most, one at a time and only while no live
+    chart is being drawn, in the same workers: a live request waits for one chart at most,
+    and no second worker's memory is spent on it (a worker is ~90 MB, its import of
+    matplotlib most of that).
     """
 
     def __init__(self, *, workers: int | None = None, cache_size: int = CACHE_SIZE) -> None:
         self._workers = workers or default_workers()
         self._pool: ProcessPoolExecutor | None = None
-        self._background: ProcessPoolExecutor | None = None
+        self._closed = False
         self._cache: OrderedDict[tuple[Hashable, ...], bytes] = OrderedDict()
         self._cache_size = cache_size
         self._rendering: dict[tuple[Hashable, ...], asyncio.Future[bytes]] = {}
@@ -188,6 +184,9 @@ class ChartRenderer:
         # Several people asking for the same new chart at once share one render.
         if (pending := self._rendering.get(job.key)) is None:
             pending = asyncio.ensure_future(self._live_render(job))
+            # Closing the bot mid-render breaks the pool under this render after its askers
+            # are gone: retrieve that error so it is not reported as never retrieved.
+            pending.add_done_callback(_retrieve)
             self._share(job.key, pending)
         png = await asyncio.shield(pending)
         self._keep(job.key, png)
@@ -224,6 +223,8 @@ class ChartRenderer:
         try:
             return await loop.run_in_executor(pool, _render_chart, job.kind, job.args)
         except BrokenProcessPool:
+            if self._closed:  # closed under this render: no new pool
+                raise
             # A worker died (killed for memory, say): start a fresh pool and try once more.
             # Only the broken pool is replaced: another render may already have replaced it.
             if self._pool is pool:
@@ -246,52 +247,50 @@ class ChartRenderer:
 
     async def _prerender(self, jobs: asyncio.Future[Iterable[ChartJob]]) -> int:
         drawn = 0
-        loop = asyncio.get_running_loop()
         try:
             for job in await jobs:
                 await self._idle.wait()  # a live request goes first
                 if job.key in self._cache or job.key in self._rendering:
                     continue
-                if self._background is None:
-                    self._background = _spawn_pool(1, _start_prerender_worker)
-                pending = asyncio.ensure_future(
-                    loop.run_in_executor(self._background, _render_chart, job.kind, job.args)
-                )
-                # Closing the bot mid-render breaks the pool under this future after its waiter
-                # is gone: retrieve that error so it is not reported as never retrieved.
-                pending.add_done_callback(_retrieve)
+                pending = asyncio.ensure_future(self._render(job))
+                pending.add_done_callback(_retrieve)  # as for a live render
                 self._share(job.key, pending)
                 try:
                     png = await asyncio.shield(pending)
                 except BrokenProcessPool:
-                    log.warning("chart pre-render worker died; pre-rendering stopped")
+                    log.warning(
+                        "chart worker died twice while pre-rendering; pre-rendering stopped"
+                    )
                     break
                 self._keep(job.key, png)
                 self.prerendered += 1
                 drawn += 1
         finally:
             jobs.cancel()  # when cancelled while they were being listed
-            # Its memory is not kept for the next activation, which may be weeks away.
-            if self._background is not None:
-                _kill(self._background)
-                self._background = None
         log.info("pre-rendered %d charts", drawn)
         return drawn
 
+    @property
+    def worker_pids(self) -> frozenset[int]:
+        """The chart workers' process ids (none before the first chart or after ``close``)."""
+        return frozenset((self._pool._processes or {}) if self._pool is not None else ())
+
     def _pool_now(self) -> ProcessPoolExecutor:
+        if self._closed:
+            raise RuntimeError("the chart renderer is closed")
         if self._pool is None:
             self._pool = _spawn_pool(self._workers, _start_worker)
         return self._pool
 
     def close(self) -> None:
         """Stop the workers; a chart being drawn is abandoned, queued ones are cancelled."""
+        self._closed = True
         if self._prerendering is not None:
             self._prerendering.cancel()
             self._prerendering = None
-        for pool in (self._pool, self._background):
-            if pool is not None:
-                _kill(pool)
-        self._pool = self._background = None
+        if self._pool is not None:
+            _kill(self._pool)
+        self._pool = None
 
 
 def profile_job(profile: Profile, version_id: int) -> ChartJob:

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import struct
 
+import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
+from PIL import Image, ImageChops
 
 from bot import analytics, chart_replies
 from bot.analytics import targets as registry
@@ -154,6 +157,23 @@ def test_no_red_green_pair_in_the_palette() -> None:
         charts.NATO_COLOUR,
     }
     assert used <= okabe_ito
+
+
+def test_every_chart_keeps_to_the_png_palette(snap: Snapshot) -> None:
+    """PNGs are written with one fixed palette (charts.PALETTE): a colour a chart draws in that
+    it lacks would come out as the nearest other one (vermillion as orange, say: ~0.8% of the
+    pixels off by more than 24 levels). Only the edges where two colours meet may be off."""
+    for name, figure in figures(snap).items():
+        canvas = figure.canvas
+        assert isinstance(canvas, FigureCanvasAgg)
+        canvas.draw()  # type: ignore[no-untyped-call]
+        size = canvas.get_width_height()
+        pixels = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
+        drawn = Image.frombytes("RGB", size, pixels, "raw", "RGBX")
+        written = drawn.quantize(palette=charts.PALETTE, dither=Image.Dither.NONE)
+        error = np.asarray(ImageChops.difference(drawn, written.convert("RGB"))).max(axis=2)
+        off = int((error > 24).sum())
+        assert off <= 0.002 * size[0] * size[1], (name, off)
 
 
 def test_latest_value_is_labelled(snap: Snapshot) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from bot.client import NatoBot
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.interactions import CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE
 from tests.support.png import PNG_SIGNATURE
+from tests.support.processes import children, command_line
 
 #: A first chart waits for its worker process to start and import matplotlib: on a loaded
 #: machine that takes seconds. The deadline is not under test.
@@ -78,6 +80,7 @@ async def test_prerender_makes_the_most_asked_charts_cache_hits(
     natobot: NatoBot, fake_discord: FakeDiscord
 ) -> None:
     natobot.charts.prerender_enabled = True
+    before = spawned_children()
     task = chart_replies.keep_warm(natobot)
     assert task is not None
     assert chart_replies.keep_warm(natobot) is None  # once per dataset version
@@ -85,7 +88,10 @@ async def test_prerender_makes_the_most_asked_charts_cache_hits(
     live = await fake_discord.invoke("country", {"country": "de", "release": "2024-06"})
     await live.final_message(timeout=SLOW)
     assert live.files[0].data.startswith(PNG_SIGNATURE)
+    # The pre-render draws in the live workers: no process of its own.
+    assert spawned_children() - before <= natobot.charts.worker_pids
     drawn = await task
+    assert spawned_children() - before <= natobot.charts.worker_pids
     assert drawn >= 30  # 3 summaries, a ranking, ~31 profiles (Iceland has no line)
     rendered = natobot.charts.rendered
     asked: list[tuple[str, dict[str, Any]]] = [
@@ -98,4 +104,8 @@ async def test_prerender_makes_the_most_asked_charts_cache_hits(
         assert (await inter.response()).type == CHANNEL_MESSAGE  # no "thinking…": a hit
         assert inter.files[0].data.startswith(PNG_SIGNATURE)
     assert natobot.charts.rendered == rendered
-    assert natobot.charts._background is None  # the low-priority worker is gone when done
+
+
+def spawned_children() -> set[int]:
+    """This process's children started by multiprocessing's spawn (chart workers among them)."""
+    return {pid for pid in children(os.getpid()) if "multiprocessing.spawn" in command_line(pid)}

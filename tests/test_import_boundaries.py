@@ -1,5 +1,6 @@
 """The pure layers stay pure: analytics, models, countries and the loader never import Discord,
-the SQLite driver or the Store, so they run (and are tested) without either."""
+the SQLite driver or the Store, so they run (and are tested) without either. And the console
+script's module imports next to nothing: every process the bot spawns imports it again."""
 
 from __future__ import annotations
 
@@ -15,19 +16,35 @@ PURE = ["bot.analytics", "bot.models", "bot.countries", "db.loader"]
 FORBIDDEN = ["discord", "aiosqlite", "db.store"]
 
 
-@pytest.mark.parametrize("module", PURE)
-def test_pure_module_imports_neither_discord_nor_the_store(module: str) -> None:
-    # A fresh interpreter: this test process has imported everything already.
+#: What a chart worker or a reload's parser would otherwise import for nothing (bot/__main__.py).
+HEAVY = ["discord", "aiohttp", "matplotlib", "pydantic", "bot.client", "db.store"]
+
+
+def imported_of(module: str, watched: list[str]) -> list[str]:
+    """Which of ``watched`` importing ``module`` imports, in a fresh interpreter (this test
+    process has imported everything already)."""
     probe = (
         "import importlib, sys\n"
         f"importlib.import_module({module!r})\n"
-        f"print(','.join(m for m in {FORBIDDEN!r} if m in sys.modules))\n"
+        f"print(','.join(m for m in {watched!r} if m in sys.modules))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "", f"{module} imports {done.stdout.strip()}"
+    return [m for m in done.stdout.strip().split(",") if m]
+
+
+@pytest.mark.parametrize("module", PURE)
+def test_pure_module_imports_neither_discord_nor_the_store(module: str) -> None:
+    assert imported_of(module, FORBIDDEN) == [], module
+
+
+def test_the_console_scripts_module_imports_no_heavy_library() -> None:
+    """The ``natobot`` script imports bot.__main__, and so does each process the bot spawns
+    (multiprocessing's spawn re-imports the parent's main module): a chart worker would carry
+    discord.py and the whole bot (~30 MB) for nothing."""
+    assert imported_of("bot.__main__", HEAVY) == []
 
 
 def test_the_probe_sees_an_import_when_there_is_one() -> None:

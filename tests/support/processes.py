@@ -40,6 +40,17 @@ def session_members(session_id: int) -> set[ProcessId]:
     return members
 
 
+def children(pid: int) -> set[int]:
+    """The live processes whose parent is ``pid`` (every thread's children)."""
+    found: set[int] = set()
+    for task in (PROC / str(pid) / "task").iterdir():
+        try:
+            found.update(int(c) for c in (task / "children").read_text().split())
+        except FileNotFoundError:  # the thread ended meanwhile
+            continue
+    return {c for c in found if (fields := _stat(c)) is not None and fields[0] != "Z"}
+
+
 def command_line(pid: int) -> str:
     try:
         return (PROC / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
