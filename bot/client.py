@@ -80,6 +80,11 @@ class NatoTree(app_commands.CommandTree["NatoBot"]):
     async def on_error(
         self, interaction: discord.Interaction[NatoBot], error: app_commands.AppCommandError
     ) -> None:
+        if self.client.is_closed():
+            # Cut off by the shutdown (its chart workers stopped, its connection closing): no
+            # traceback, and no apology, which could not be sent any more.
+            log.info("a shutdown cut off interaction %s: %s", interaction.id, error)
+            return
         try:
             await send_ephemeral(interaction, self._message_for(interaction, error))
         except discord.HTTPException:

@@ -47,6 +47,7 @@ from bot.models import NATO_EUR_CAN, NATO_TOTAL, Country, Release, SpendingRecor
 from db.loader import (
     FIRST_YEAR,
     MEMBERS_FILE,
+    NATO_TITLE,
     NUMERIC_RANGES,
     DatasetError,
     Problem,
@@ -67,7 +68,7 @@ MAX_ENTRIES = 500
 #: the binary noise of dividing Table 5 by 1000, so a figure reads the same from either source.
 SIGNIFICANT_DIGITS = 10
 
-TITLE = "Defence Expenditure of NATO Countries"
+TITLE = NATO_TITLE
 
 #: NATO's spellings that differ from ``members.csv``'s names (compared case-insensitively).
 NATO_NAMES: dict[str, str] = {

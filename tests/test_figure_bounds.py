@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import pickle
 import sqlite3
 from pathlib import Path
 
@@ -146,3 +147,22 @@ async def test_an_old_database_with_an_impossible_figure_serves_it_as_not_publis
     assert "2 figure(s) the bot cannot use" in text
     assert "POL 2024 (release 2024-06) spend_usd_m: 1e+308 is too large" in text
     assert raw(path, "SELECT count(*) FROM figures WHERE spend_usd_m = 1e308") == [(1,)]
+
+
+def test_a_record_from_checked_values_is_the_validated_record() -> None:
+    """``SpendingRecord.from_checked`` (the loader's and the reload's fast constructor) makes
+    what validation makes of the same values: equal, same hash and dump, copyable, picklable."""
+    for record in BUNDLED.records:
+        values = dict(record.__dict__)
+        built = SpendingRecord.from_checked(values)
+        validated = SpendingRecord.model_validate(dict(values))
+        assert built == validated
+        assert hash(built) == hash(validated)
+        assert built.model_dump(mode="json") == validated.model_dump(mode="json")
+        assert list(built.__dict__) == list(SpendingRecord.model_fields)
+    built = SpendingRecord.from_checked(dict(BUNDLED.records[0].__dict__))
+    assert built.model_copy(update={"year": 2000}).year == 2000
+    assert built.year != 2000  # the copy's fields, not the original's
+    assert pickle.loads(pickle.dumps(built)) == built
+    with pytest.raises(ValidationError):
+        built.year = 2000  # type: ignore[misc]  # frozen, as a validated record is

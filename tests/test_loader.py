@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 import os
 import shutil
 from datetime import date
@@ -525,6 +527,26 @@ def test_sha256_ignores_order_and_sees_any_value_change() -> None:
     nudged = first.model_copy(update={"pct_gdp": (first.pct_gdp or 0) + 1e-12})
     changed = dataset.model_copy(update={"records": (nudged, *dataset.records[1:])})
     assert dataset_sha256(changed) != dataset_sha256(dataset)
+
+
+def test_sha256_is_the_hash_of_the_datasets_canonical_json() -> None:
+    """The definition, spelled out slowly: the sha256 of the dataset's JSON (each model as
+    pydantic dumps it, sorted keys, no spaces, canonical order); stored hashes depend on it."""
+    dataset = load_bundled()
+    canonical = {
+        "members": sorted(
+            (m.model_dump(mode="json") for m in dataset.members), key=lambda m: m["iso3"]
+        ),
+        "records": sorted(
+            (r.model_dump(mode="json") for r in dataset.records),
+            key=lambda r: (r["release_id"], r["iso3"], r["year"]),
+        ),
+        "releases": sorted(
+            (r.model_dump(mode="json") for r in dataset.releases), key=lambda r: r["release_id"]
+        ),
+    }
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    assert dataset_sha256(dataset) == hashlib.sha256(text.encode()).hexdigest()
 
 
 def test_with_release_adds_or_replaces() -> None:

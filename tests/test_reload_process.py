@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import pytest
 
 import bot.reload
+import bot.reload_child
 from bot.reload import THREAD_MAX_BYTES, Directory, InvalidData, Reloader, Upload
 from db.loader import DatasetError, dataset_sha256, load_directory, parse_release_file
 from db.store import Store
@@ -32,14 +33,16 @@ class RecordingPool(ProcessPoolExecutor):
 
     def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
         future = super().submit(fn, *args, **kwargs)
-        RecordingPool.started.extend((self._processes or {}).values())
+        for process in (self._processes or {}).values():
+            if process not in RecordingPool.started:  # the second step runs in the first's
+                RecordingPool.started.append(process)
         return future
 
 
 @pytest.fixture
 def recording(monkeypatch: pytest.MonkeyPatch) -> list[BaseProcess]:
     RecordingPool.started = []
-    monkeypatch.setattr(bot.reload, "ProcessPoolExecutor", RecordingPool)
+    monkeypatch.setattr(bot.reload_child, "ProcessPoolExecutor", RecordingPool)
     return RecordingPool.started
 
 
@@ -52,7 +55,7 @@ async def test_a_directory_is_parsed_in_a_child_that_is_gone_afterwards(
 ) -> None:
     folder = write_dataset(tmp_path / "synthetic", rows=3_000)
     # Parsing in this process fails; the child imports the real reader afresh.
-    monkeypatch.setattr(bot.reload, "_candidate", _not_here)
+    monkeypatch.setattr(bot.reload, "read_source", _not_here)
     reloader = Reloader(store)
     plan = await reloader.prepare(Directory(folder))
     expected = load_directory(folder)
