@@ -30,9 +30,10 @@ from bot.lifeline import die_with_parent
 
 log = logging.getLogger(__name__)
 
-#: Distinct charts kept; a PNG is ~50-170 KB, so at most a few tens of MB. Room for a full
-#: pre-render (3 summaries, a ranking, 32 profiles) and the questions asked since.
-CACHE_SIZE = 160
+#: PNG bytes kept, the least recently asked dropped first: a bar chart is ~150 KB, a line
+#: chart ~50 KB, a full pre-render (3 summaries, a ranking, 31 profiles) ~2.5 MB; the rest
+#: is for the questions asked since (~60 bar charts more). Memory the bot holds for good.
+CACHE_BYTES = 12 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -145,12 +146,13 @@ class ChartRenderer:
     matplotlib most of that).
     """
 
-    def __init__(self, *, workers: int | None = None, cache_size: int = CACHE_SIZE) -> None:
+    def __init__(self, *, workers: int | None = None, cache_bytes: int = CACHE_BYTES) -> None:
         self._workers = workers or default_workers()
         self._pool: ProcessPoolExecutor | None = None
         self._closed = False
         self._cache: OrderedDict[tuple[Hashable, ...], bytes] = OrderedDict()
-        self._cache_size = cache_size
+        self._cache_bytes = cache_bytes
+        self._cached_bytes = 0
         self._rendering: dict[tuple[Hashable, ...], asyncio.Future[bytes]] = {}
         self._live = 0
         self._idle = asyncio.Event()
@@ -171,6 +173,7 @@ class ChartRenderer:
     def forget(self) -> None:
         """Drop every cached chart (the benchmark's cold runs after a pre-render)."""
         self._cache.clear()
+        self._cached_bytes = 0
 
     def cached(self, key: tuple[Hashable, ...]) -> bytes | None:
         if (png := self._cache.get(key)) is not None:
@@ -204,8 +207,10 @@ class ChartRenderer:
         if key not in self._cache:
             self.rendered += 1
             self._cache[key] = png
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+            self._cached_bytes += len(png)
+            while self._cached_bytes > self._cache_bytes and len(self._cache) > 1:
+                _, dropped = self._cache.popitem(last=False)
+                self._cached_bytes -= len(dropped)
 
     async def _live_render(self, job: ChartJob) -> bytes:
         self._live += 1

@@ -10,7 +10,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot import analytics
-from bot.chart_renderer import ChartRenderer
+from bot.chart_renderer import ChartRenderer, profile_job
+from bot.render.charts import render
 from db.store import Store
 from tests.support.png import PNG_SIGNATURE
 
@@ -51,3 +52,21 @@ async def test_a_killed_worker_is_replaced(store: Store, renderer: ChartRenderer
     assert png.startswith(PNG_SIGNATURE)
     assert renderer.rendered == 2
     assert renderer._pool is not pool
+
+
+async def test_the_cache_keeps_the_most_recent_charts_within_its_bytes(store: Store) -> None:
+    """Least recently asked first out, once the PNGs kept would pass the cache's bytes."""
+    version = store.snapshot.version.version_id
+    pol, deu, fra = (analytics.profile(store.snapshot, c) for c in ("POL", "DEU", "FRA"))
+    size = {p.country.iso3: len(render("profile", p)) for p in (pol, deu, fra)}  # deterministic
+    charts = ChartRenderer(workers=1, cache_bytes=size["POL"] + size["FRA"])
+    try:
+        for profile in (pol, deu, pol, fra):  # Poland asked again: Germany is the oldest
+            await charts.trend_chart(profile, version_id=version)
+        kept = {
+            p.country.iso3 for p in (pol, deu, fra) if charts.cached(profile_job(p, version).key)
+        }
+        assert kept == {"POL", "FRA"}
+        assert charts.rendered == 3
+    finally:
+        charts.close()
