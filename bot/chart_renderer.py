@@ -50,7 +50,7 @@ class ChartJob:
 
 
 def default_workers() -> int:
-    """One core stays with the event loop; at most 2 renderers (each is ~90 MB at rest: the
+    """One core stays with the event loop; at most 2 renderers (each is ~80 MB at rest: the
     bot and its workers stay within 250 MB with one, which is what a 2-core host gets)."""
     return max(1, min(2, (os.cpu_count() or 2) - 1))
 
@@ -142,7 +142,7 @@ class ChartRenderer:
     the dataset version first): a reload makes every cached chart unreachable, and they age out.
     ``prerender`` draws the charts people ask for most, one at a time and only while no live
     chart is being drawn, in the same workers: a live request waits for one chart at most,
-    and no second worker's memory is spent on it (a worker is ~90 MB, its import of
+    and no second worker's memory is spent on it (a worker is ~80 MB, its import of
     matplotlib most of that).
     """
 
