@@ -123,8 +123,8 @@ async def records_of(chunks: Sequence[bytes]) -> tuple[SpendingRecord, ...]:
     """The child's records rebuilt, one chunk per step of the event loop."""
     records: list[SpendingRecord] = []
     for chunk in chunks:
-        # Built without validation: the child's loader checked every figure of every record
-        # before it sent them (as it does for any file), and activation checks them again.
+        # Built without validation: the child's loader checked every cell of every record by
+        # the model's rules before it sent them (as it does for any file).
         records.extend(
             SpendingRecord.from_checked(dict(zip(RECORD_FIELDS, row, strict=True)))
             for row in pickle.loads(chunk)
