@@ -167,6 +167,20 @@ class _Prepared:
     #: Every figure already held to the model's rule where the records were made.
     checked: bool = False
 
+    def plan(self, kind: Literal["load", "rollback"], source: str, base: DatasetVersion) -> Plan:
+        return Plan(
+            kind=kind,
+            source=source,
+            dataset=self.dataset,
+            sha256=self.sha256,
+            diff=self.diff,
+            base=base,
+            snapshot=self.snapshot,
+            notes=self.notes,
+            warnings=self.warnings,
+            checked=self.checked,
+        )
+
 
 def _compare(active: Snapshot, base: Dataset, candidate: Dataset) -> _Prepared:
     return _Prepared(
@@ -316,18 +330,7 @@ class Reloader:
             prepared = await read(source, active)
         except DatasetError as exc:
             raise InvalidData(exc, label) from None
-        return Plan(
-            kind="load",
-            source=label,
-            dataset=prepared.dataset,
-            sha256=prepared.sha256,
-            diff=prepared.diff,
-            base=active.version,
-            snapshot=prepared.snapshot,
-            notes=prepared.notes,
-            warnings=prepared.warnings,
-            checked=prepared.checked,
-        )
+        return prepared.plan("load", label, active.version)
 
     async def _download(self, source: Url) -> Upload:
         try:
@@ -369,17 +372,8 @@ class Reloader:
                 return _compare(active, dataset_of(active), dataset)
 
             prepared = await asyncio.to_thread(work)
-            return Plan(
-                kind="rollback",
-                source=target.source,
-                dataset=dataset,
-                sha256=prepared.sha256,
-                diff=prepared.diff,
-                base=active.version,
-                snapshot=prepared.snapshot,
-                warnings=prepared.warnings,
-                rollback_to=target.version_id,
-            )
+            plan = prepared.plan("rollback", target.source, active.version)
+            return replace(plan, rollback_to=target.version_id)
 
     async def apply(
         self,

@@ -58,7 +58,6 @@ from db.subscriptions import (
 )
 
 __all__ = [
-    "BUNDLED_SOURCE",
     "BUSY_TIMEOUT_MS",
     "AuditContext",
     "AuditEntry",

@@ -12,7 +12,7 @@ from bot.client import NatoBot
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.interactions import CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE
 from tests.support.png import PNG_SIGNATURE
-from tests.support.processes import children, command_line
+from tests.support.processes import children, is_spawned
 
 #: A first chart waits for its worker process to start and import matplotlib: on a loaded
 #: machine that takes seconds. The deadline is not under test.
@@ -108,4 +108,4 @@ async def test_prerender_makes_the_most_asked_charts_cache_hits(
 
 def spawned_children() -> set[int]:
     """This process's children started by multiprocessing's spawn (chart workers among them)."""
-    return {pid for pid in children(os.getpid()) if "multiprocessing.spawn" in command_line(pid)}
+    return {pid for pid in children(os.getpid()) if is_spawned(pid)}

@@ -15,7 +15,7 @@ from bot.client import NatoBot
 from bot.inflight import RESTARTING
 from tests.fakediscord import FakeDiscord, FakeGuild
 from tests.support.natobot_process import finish, start_natobot, wait_until_serving
-from tests.support.processes import command_line, session_members, wait_for_session_end
+from tests.support.processes import is_spawned, session_members, wait_for_session_end
 
 
 class StuckRenderer(ChartRenderer):
@@ -77,9 +77,7 @@ async def test_sigterm_while_a_chart_renders(
         first = await fake_discord.invoke("country", {"country": "pl"})
         await first.final_message(timeout=60)  # the worker is up
         workers = [
-            pid
-            for pid, _ in session_members(proc.pid)
-            if pid != proc.pid and "spawn_main" in command_line(pid)
+            pid for pid, _ in session_members(proc.pid) if pid != proc.pid and is_spawned(pid)
         ]
         assert workers
         for pid in workers:

@@ -51,6 +51,11 @@ def children(pid: int) -> set[int]:
     return {c for c in found if (fields := _stat(c)) is not None and fields[0] != "Z"}
 
 
+def is_spawned(pid: int) -> bool:
+    """Started by multiprocessing's spawn (a chart worker, a reload's parser, …)."""
+    return "multiprocessing.spawn" in command_line(pid)
+
+
 def command_line(pid: int) -> str:
     try:
         return (PROC / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
