@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.text import Text
+from matplotlib.textpath import TextPath
 from PIL import Image, ImageChops
 
 from bot import analytics, chart_replies
@@ -140,6 +142,11 @@ def test_every_text_is_at_least_12_px_at_400_px_wide_and_none_is_rotated(snap: S
         for text in texts:
             px_at_phone = float(text.get_fontsize()) * figure.dpi / 72 * scale
             assert px_at_phone >= charts.MIN_TEXT_PX, (name, text.get_text(), px_at_phone)
+        # The bars' labels and values are glyph outlines, drawn at their font size too.
+        for labels in figure.findobj(charts.LabelCollection):
+            assert isinstance(labels, charts.LabelCollection)
+            px_at_phone = labels.fontsize * figure.dpi / 72 * scale
+            assert px_at_phone >= charts.MIN_TEXT_PX, (name, labels.texts[:3], px_at_phone)
             assert text.get_rotation() == 0 or text.get_text() == "% of GDP", (
                 name,
                 text.get_text(),
@@ -190,6 +197,32 @@ def test_latest_value_is_labelled(snap: Snapshot) -> None:
     compared = analytics.compare(snap, ["POL", NATO_TOTAL], target=3.5)
     figure = charts.compare_figure(compared, [profiles[0], nato])
     assert f"NATO {nato.series[-1].share_rounded:.2f}" in [t.get_text() for t in _texts(figure)]
+
+
+def test_bar_charts_label_every_ally_and_its_value(snap: Snapshot) -> None:
+    result = analytics.summary(snap, release_id="2024-06", year=2024, target=2.0)
+    shares = [*result.meeting, *result.open, *result.below]
+    collections = charts.summary_figure(result).findobj(charts.LabelCollection)
+    found = {
+        text
+        for labels in collections
+        if isinstance(labels, charts.LabelCollection)
+        for text in labels.texts
+    }
+    assert {s.country.iso3 for s in shares} <= found
+    assert {f"{s.share_rounded:.2f}" for s in shares} <= found
+
+
+@pytest.mark.parametrize("text", ["12,345.60", "-1.41", "0.12", "98,765", "POL", "NATO_TOTAL"])
+def test_a_label_outline_is_what_matplotlib_makes_of_the_text(text: str) -> None:
+    """Figures are put together from their characters' outlines (and their ink found from the
+    outline's points): the same outline and extents as matplotlib's own TextPath."""
+    outline, top, right = charts._outline(text, charts.SMALL_PT)
+    reference = TextPath((0, 0), text, prop=FontProperties(size=charts.SMALL_PT))
+    assert np.allclose(outline.vertices, reference.vertices)
+    assert np.array_equal(np.asarray(outline.codes), np.asarray(reference.codes))
+    extents = reference.get_extents()
+    assert top == pytest.approx(extents.y1) and right == pytest.approx(extents.x1)
 
 
 def test_target_lines_are_labelled_on_the_chart(snap: Snapshot) -> None:
