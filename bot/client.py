@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import hashlib
+import importlib.util
 import json
 import logging
 import math
@@ -18,7 +19,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-import cogs
 from bot import chart_replies
 from bot.chart_renderer import ChartRenderer
 from bot.config import Settings
@@ -43,11 +43,19 @@ GC_YOUNG_THRESHOLD = 10_000
 REFRESH_SECONDS = 30.0
 
 
+#: The package whose every module is an extension. Named, not imported: the cogs are the front
+#: end above this layer, and discord.py loads extensions by name.
+EXTENSIONS_PACKAGE = "cogs"
+
+
 def discover_extensions() -> list[str]:
     """Every module in cogs/ is an extension (each ends in ``async def setup(bot)``)."""
+    spec = importlib.util.find_spec(EXTENSIONS_PACKAGE)
+    if spec is None or spec.submodule_search_locations is None:
+        raise RuntimeError(f"the {EXTENSIONS_PACKAGE!r} package is not installed")
     return sorted(
-        f"{cogs.__name__}.{m.name}"
-        for m in pkgutil.iter_modules(cogs.__path__)
+        f"{EXTENSIONS_PACKAGE}.{m.name}"
+        for m in pkgutil.iter_modules(spec.submodule_search_locations)
         if not m.name.startswith("_")
     )
 
