@@ -25,6 +25,8 @@ run: $(RUNTIME_STAMP)
 	$(BIN)/natobot run
 
 test: $(DEV_STAMP)
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
+		echo "PostgreSQL tests will be skipped: install Debian's postgresql (apt-get install postgresql) to run them"
 	$(BIN)/pytest
 
 bench: $(DEV_STAMP)

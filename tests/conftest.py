@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from bot.client import NatoBot
 from db.store import Store
 from tests.fakediscord import FakeDiscord, FakeGuild
 from tests.support.bot import bot_settings
+from tests.support.postgres import HOW_TO_GET, PostgresServer, find_bindir
 from tests.support.waiting import SLOW
 
 pytest_plugins = ["tests.fakediscord.pytest_plugin"]
@@ -42,3 +44,25 @@ async def natobot(
     async with fake_discord.running(bot, timeout=SLOW):
         await fake_discord.wait_for_commands(timeout=SLOW)
         yield bot
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL server for the session (tests/support/postgres.py)."""
+    bindir = find_bindir()
+    if bindir is None:
+        if os.environ.get("CI"):
+            pytest.fail(HOW_TO_GET)
+        pytest.skip(HOW_TO_GET)
+    server = PostgresServer(bindir)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.destroy()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """A fresh, empty database on the session's server: its URL (with the password)."""
+    return postgres_server.create_database()
