@@ -577,9 +577,10 @@ def test_validate_single_release_file_against_base(tmp_path: Path) -> None:
     ]
     unknown = tmp_path / "2030-01.csv"
     unknown.write_text(release_text("POL,2023,true,3.9,,,,,,"), encoding="utf-8")
-    with pytest.raises(DatasetError) as caught:
-        validate_path(unknown, base)
-    assert caught.value.problems[0].reason.startswith("release 2030-01 is not in releases.csv")
+    # A release not yet in the manifest is a new release, as ``load`` reads it (issue 16).
+    added = validate_path(unknown, base)
+    assert added.releases[-1].release_id == "2030-01"
+    assert len(added.records) == len(base.records) + 1
 
 
 def test_validate_members_file_must_keep_allies_with_figures(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""db.workbook: NATO's own workbook reproduces the bundled 2024-06 release exactly, and any
+"""db.loader.workbook: NATO's own workbook reproduces the bundled 2024-06 release exactly, and any
 damaged, foreign or hostile file gets located problems, never a traceback."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from bot.models import NATO_EUR_CAN, NATO_TOTAL, SpendingRecord
 from db.loader import DatasetError, Problem, load_bundled
-from db.workbook import MAX_BYTES, TABLES, WorkbookRelease, read_workbook
+from db.loader.workbook import MAX_BYTES, TABLES, WorkbookRelease, read_workbook
 
 WORKBOOK_NAME = "240617-def-exp-2024-TABLES-en.xlsx"
 WORKBOOK = resources.files("db").joinpath("data", "raw", WORKBOOK_NAME)

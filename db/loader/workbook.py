@@ -18,7 +18,7 @@ TABLE7 (the whole table: thousands)                   personnel_k               
 TABLE8a Equipment (a)                                 equipment_pct                  1
 ====== ============================================== ============================== ========
 
-Untrusted input, handled like ``db.loader`` handles CSV: the size is capped before parsing,
+Untrusted input, handled as the loader handles CSV: the size is capped before parsing,
 rows are capped while parsing, cells are read as stored values (``data_only``: a formula is never
 evaluated, and a formula-looking string is just text, refused as a number), and every problem
 found (sheet, cell, reason) is collected into one ``DatasetError``. Nothing here does I/O but
@@ -43,19 +43,13 @@ import openpyxl  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 from pydantic import ValidationError
 
-from bot.models import NATO_EUR_CAN, NATO_TOTAL, Country, Release, SpendingRecord
-from db.loader import (
-    FIRST_YEAR,
-    MEMBERS_FILE,
-    NATO_TITLE,
-    NUMERIC_RANGES,
-    DatasetError,
-    Problem,
-    parse_members,
-)
+from bot.models import NATO_EUR_CAN, NATO_TOTAL, NUMERIC_RANGES, Country, Release, SpendingRecord
+from db.loader.formats import FIRST_YEAR, MAX_FILE_BYTES, MEMBERS_FILE, NATO_TITLE
+from db.loader.problems import DatasetError, Problem
+from db.loader.release_files import parse_members
 
 #: The same cap as an uploaded CSV; NATO's 2024 workbook is about 0.2 MiB.
-MAX_BYTES = 5 * 1024 * 1024
+MAX_BYTES = MAX_FILE_BYTES
 #: Rows read per sheet; NATO's sheets have under 100.
 MAX_ROWS = 1_000
 #: Columns read per row; NATO's tables use about 20.

@@ -1,6 +1,8 @@
-"""Where a reload reads its data from: the sources, and reading one into a candidate dataset.
+"""The one reader of a dataset source, for ``natobot data validate|diff|load`` and ``/admin
+reload`` alike: a directory, a release CSV, members.csv, releases.csv, NATO's workbook, or the
+bytes of an upload or a download, read into the candidate dataset over the active one.
 
-    candidate, notes = read_source(Upload("2026-09.csv", data), base)
+    candidate = read_source(Upload("2026-09.csv", data), base)   # .dataset, .notes, .warnings
 
 Light on purpose: a large source is read in a child process (``bot.reload_child``) that
 imports this module, and every import here is paid again by each such child: no Discord, no
@@ -9,25 +11,25 @@ HTTP client, no database driver, and openpyxl only when a workbook is read.
 
 from __future__ import annotations
 
-import os
-import re
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.models import Dataset, Release
-from db.loader import (
+from bot.models import AGGREGATE_CODES, Dataset, Release, is_release_id
+from db.loader.directory import load_bundled, load_directory, read_regular_file
+from db.loader.formats import (
     BUNDLED_SOURCE,
     MAX_FILE_BYTES,
+    MEMBERS_FILE,
     NATO_TITLE,
     RELEASES_FILE,
-    DatasetError,
-    Problem,
-    load_bundled,
-    load_directory,
+)
+from db.loader.identity import canonical_dataset, with_release
+from db.loader.problems import DatasetError, Problem, Problems, raise_if, size_text, too_large
+from db.loader.release_files import (
+    members_found,
     parse_release_file,
     parse_releases,
-    with_release,
+    releases_found,
 )
 
 #: The most lines a CSV file may have, counted before it is parsed (a NATO release has ~1,300
@@ -36,7 +38,6 @@ MAX_ROWS = 50_000
 #: Attachments and downloads: the loader's cap on any dataset file.
 MAX_BYTES = MAX_FILE_BYTES
 
-_RELEASE_STEM = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -53,8 +54,9 @@ class Bundled:
 
 @dataclass(frozen=True, slots=True)
 class Upload:
-    """One file's bytes: a release CSV (``release`` names its id, else the file name does) or
-    NATO's Excel workbook. ``manifest`` (releases.csv rows) gives a new release its title etc."""
+    """One file's bytes: a release CSV (``release`` names its id, else the file name does),
+    members.csv, releases.csv, or NATO's Excel workbook. ``manifest`` (releases.csv rows) gives
+    a new release its title etc."""
 
     filename: str
     data: bytes = field(repr=False)
@@ -86,6 +88,17 @@ class Directory:
 Source = Bundled | Upload | Url | Directory
 
 
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """What a source gives over the active dataset: the dataset, what to note about it, and
+    what it would drop that only the source can tell (the comparison of the two datasets adds
+    the rest: ``losses``)."""
+
+    dataset: Dataset
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
 # --- reading a source -----------------------------------------------------------------------
 
 
@@ -98,17 +111,9 @@ def _refuse(filename: str, reason: str, column: str | None = None) -> DatasetErr
     return DatasetError([Problem(filename, None, column, reason)])
 
 
-def _check_size(filename: str, size: int) -> None:
-    if size > MAX_BYTES:
-        raise _refuse(
-            filename,
-            f"{size / 1024 / 1024:.1f} MiB: larger than {MAX_BYTES // 1024 // 1024} MiB, "
-            "the most a dataset file may be",
-        )
-
-
-def _read_upload(upload: Upload, base: Dataset) -> tuple[Dataset, list[str]]:
-    _check_size(upload.filename, len(upload.data))
+def _read_upload(upload: Upload, base: Dataset) -> Candidate:
+    if len(upload.data) > MAX_BYTES:
+        raise _refuse(upload.filename, f"{size_text(len(upload.data))}: {too_large()}")
     if is_workbook(upload.filename, upload.data):
         return _read_workbook(upload, base)
     # Counted before parsing: a file of a million short lines is refused without reading them.
@@ -118,13 +123,63 @@ def _read_upload(upload: Upload, base: Dataset) -> tuple[Dataset, list[str]]:
             upload.filename,
             f"{lines:,} lines: more than {MAX_ROWS:,}, the most a release file may have",
         )
+    if upload.filename in (MEMBERS_FILE, RELEASES_FILE):
+        if upload.release is not None or upload.manifest is not None:
+            raise _refuse(
+                upload.filename,
+                "a release id and a manifest go with a release's figures, "
+                f"not with {upload.filename}",
+                "release",
+            )
+        if upload.filename == MEMBERS_FILE:
+            return Candidate(_read_members(upload.data, upload.filename, base))
+        return Candidate(_read_manifest(upload.data, upload.filename, base))
     return _read_release_csv(upload, base)
 
 
-def _read_workbook(upload: Upload, base: Dataset) -> tuple[Dataset, list[str]]:
+def _read_members(data: bytes, name: str, base: Dataset) -> Dataset:
+    """members.csv in place of ``base``'s: every ally with figures must still be listed."""
+    members, problems, _ = members_found(data, name)
+    if not problems:
+        listed = {c.iso3 for c in members} | AGGREGATE_CODES
+        orphans = {(r.iso3, r.release_id) for r in base.records if r.iso3 not in listed}
+        for iso3, rid in sorted(orphans):
+            problems.append(
+                Problem(
+                    name, None, "iso3", f"{iso3} has figures in release {rid} but is not listed"
+                )
+            )
+    raise_if(problems)
+    return canonical_dataset(members, base.releases, base.records)
+
+
+def _read_manifest(data: bytes, name: str, base: Dataset) -> Dataset:
+    """releases.csv in place of ``base``'s: each release must already have figures (a new
+    release comes with its file, or in a directory)."""
+    releases, problems, _ = releases_found(data, name)
+    with_figures = {r.release_id for r in base.records}
+    for release in releases:
+        if release.release_id not in with_figures:
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    "release",
+                    f"release {release.release_id} has no figures yet: validate the directory "
+                    f"holding {release.release_id}.csv instead",
+                )
+            )
+    raise_if(problems)
+    kept = {r.release_id for r in releases}
+    return canonical_dataset(
+        base.members, releases, [r for r in base.records if r.release_id in kept]
+    )
+
+
+def _read_workbook(upload: Upload, base: Dataset) -> Candidate:
     # Here, not at the top: openpyxl (and numpy under it) cost a reload's child process
     # 0.15 s to import, and only a workbook needs them.
-    from db.workbook import read_workbook
+    from db.loader.workbook import read_workbook
 
     book = read_workbook(
         upload.data, filename=upload.filename, members=base.members, release_id=upload.release
@@ -141,22 +196,22 @@ def _read_workbook(upload: Upload, base: Dataset) -> tuple[Dataset, list[str]]:
         f"NATO's workbook {upload.filename}: {status}: “{release.title}”, published "
         f"{release.published}{dated}; {len(book.records):,} figures."
     ]
-    return with_release(base, release, book.records), notes
+    return Candidate(with_release(base, release, book.records), tuple(notes))
 
 
-def _read_release_csv(upload: Upload, base: Dataset) -> tuple[Dataset, list[str]]:
+def _read_release_csv(upload: Upload, base: Dataset) -> Candidate:
     """A release CSV: the release named by the option, else by the file name; every row checked
     whatever the id (its problems and the id's are reported together)."""
-    problems: list[Problem] = []
+    problems = Problems()
     notes: list[str] = []
     name = upload.filename
     stem = name.rsplit(".", 1)[0] if "." in name else name
-    release_id = (upload.release or "").strip() or (stem if _RELEASE_STEM.match(stem) else None)
+    release_id = (upload.release or "").strip() or (stem if is_release_id(stem) else None)
     if release_id is None:
         problems.append(
             Problem(name, None, "release", f"name the release: {name} is not <YYYY-MM>.csv")
         )
-    elif not _RELEASE_STEM.match(release_id):
+    elif not is_release_id(release_id):
         problems.append(Problem(name, None, "release", f"{release_id!r} is not YYYY-MM"))
         release_id = None
     known = {r.release_id: r for r in base.releases}
@@ -174,7 +229,6 @@ def _read_release_csv(upload: Upload, base: Dataset) -> tuple[Dataset, list[str]
             "set them."
         )
     placeholder = release_id or "0000-01"  # rows are still checked without a usable id
-    total = len(problems)
     records = []
     try:
         records = parse_release_file(
@@ -185,16 +239,15 @@ def _read_release_csv(upload: Upload, base: Dataset) -> tuple[Dataset, list[str]
             known_releases={*known, placeholder},
         )
     except DatasetError as exc:
-        problems.extend(exc.problems)
-        total += exc.total
+        problems.extend(exc)
     if problems or release is None:
-        raise DatasetError(problems, total)
+        raise problems.error()
     if release_id in known:
         notes.append(f"Replaces the figures of the loaded release {release_id}.")
-    return with_release(base, release, records), notes
+    return Candidate(with_release(base, release, records), tuple(notes))
 
 
-def _from_manifest(data: bytes, release_id: str | None, problems: list[Problem]) -> Release | None:
+def _from_manifest(data: bytes, release_id: str | None, problems: Problems) -> Release | None:
     try:
         releases = parse_releases(data, RELEASES_FILE)
     except DatasetError as exc:
@@ -224,32 +277,49 @@ def _derived_release(release_id: str, base: Dataset, filename: str) -> Release:
 
 
 def read_file(path: Path, *, release: str | None = None) -> Upload:
-    """A file on disk as an Upload, refused (DatasetError) unless a regular file within the cap."""
-    name = path.name
-    try:
-        info = os.stat(path)
-    except OSError as exc:
-        raise _refuse(name, f"cannot read: {exc.strerror}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise _refuse(name, "not a regular file")
-    _check_size(name, info.st_size)
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise _refuse(name, f"cannot read: {exc.strerror}") from None
-    _check_size(name, len(data))
-    return Upload(name, data, release=release, label=str(path))
+    """A file on disk as an Upload, refused (DatasetError) unless a regular file within the cap
+    (checked before it is opened: a named pipe never blocks the reader)."""
+    problems = Problems()
+    data = read_regular_file(
+        path, path.name, problems, missing="cannot read: No such file or directory"
+    )
+    if data is None:
+        raise problems.error()
+    return Upload(path.name, data, release=release, label=str(path))
 
 
-def read_source(source: Bundled | Upload | Directory, base: Dataset) -> tuple[Dataset, list[str]]:
-    """The candidate dataset ``source`` gives over ``base``, and what to note about it;
-    raises DatasetError with every problem."""
+def source_at(
+    path: Path, *, release: str | None = None, manifest: Path | None = None
+) -> Directory | Upload:
+    """The source a path names on the command line: a directory, or one file (read now)."""
+    if path.is_dir():
+        return Directory(path)
+    upload = read_file(path, release=release)
+    if manifest is None:
+        return upload
+    return Upload(
+        upload.filename,
+        upload.data,
+        release=upload.release,
+        manifest=read_file(manifest).data,
+        label=upload.label,
+    )
+
+
+def read_source(source: Bundled | Upload | Directory, base: Dataset) -> Candidate:
+    """The candidate dataset ``source`` gives over ``base``; raises DatasetError with every
+    problem."""
     if isinstance(source, Bundled):
-        return load_bundled(), []
+        return Candidate(load_bundled())
     if isinstance(source, Directory):
-        return load_directory(source.path), []
+        return Candidate(load_directory(source.path))
     return _read_upload(source, base)
+
+
+def validate_path(path: str | Path, base: Dataset) -> Dataset:
+    """The dataset the directory or file at ``path`` would give over ``base``: what ``natobot
+    data validate`` and ``load --dry-run`` both check (``read_source``)."""
+    return read_source(source_at(Path(path)), base).dataset
 
 
 def source_label(source: Bundled | Upload | Directory) -> str:
