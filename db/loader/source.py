@@ -38,6 +38,8 @@ MAX_ROWS = 50_000
 #: Attachments and downloads: the loader's cap on any dataset file.
 MAX_BYTES = MAX_FILE_BYTES
 
+#: What a blank figure cell of a workbook may be (openpyxl reads both as nothing).
+_BLANK = "empty or a formula without a saved value"
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -196,7 +198,29 @@ def _read_workbook(upload: Upload, base: Dataset) -> Candidate:
         f"NATO's workbook {upload.filename}: {status}: “{release.title}”, published "
         f"{release.published}{dated}; {len(book.records):,} figures."
     ]
-    return Candidate(with_release(base, release, book.records), tuple(notes))
+    # A blank cell is read as "not published": every one is named, and one where the loaded
+    # release has a figure is a loss to confirm, not a silent change.
+    had = {(r.iso3, r.year): r for r in base.records if r.release_id == release.release_id}
+    warnings: list[str] = []
+    unlisted: list[str] = []
+    for cell in book.blank_cells:
+        what = f"{cell.iso3} {cell.year} {cell.field}"
+        figure = getattr(had.get((cell.iso3, cell.year)), cell.field, None)
+        if figure is None:
+            unlisted.append(f"{cell.address} ({what})")
+            continue
+        warnings.append(
+            f"would drop {what} ({figure:g}) that release {release.release_id} has now: "
+            f"{cell.address} is {_BLANK}"
+        )
+    if unlisted:
+        noun = "cell is" if len(unlisted) == 1 else "cells are"
+        notes.append(
+            f"{len(unlisted):,} figure {noun} {_BLANK}, read as not published: "
+            + ", ".join(unlisted)
+            + "."
+        )
+    return Candidate(with_release(base, release, book.records), tuple(notes), tuple(warnings))
 
 
 def _read_release_csv(upload: Upload, base: Dataset) -> Candidate:
