@@ -6,6 +6,7 @@ import asyncio
 import os
 import shutil
 import sqlite3
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -433,3 +434,122 @@ def test_an_empty_or_blank_database_path_is_refused_by_every_command(
         (line,) = err.splitlines()
         assert line.startswith(f"{prog}: cannot open the database") and line.endswith(problem)
     assert list(tmp_path.iterdir()) == []
+
+
+# --- validate and load --dry-run: one reader, one verdict (issue 16) ---------------------------
+
+
+def _new_release(folder: Path) -> Path:
+    path = folder / "2027-01.csv"
+    path.write_text(f"{HEADER}\nPOL,2026,true,4.9,,,,,,,table\nESP,2026,true,2.1,,,,,,,\n")
+    return path
+
+
+def _bad_rows(folder: Path) -> Path:
+    path = folder / "2024-06.csv"
+    path.write_text(f"{HEADER}\nPOL,2024,maybe,4.12,,,,,,,table\nXXX,٢٠٢٤,true,1,,,,,,,\n")
+    return path
+
+
+def _named_pipe(folder: Path) -> Path:
+    os.mkfifo(path := folder / "2024-06.csv")
+    return path
+
+
+def _oversized(folder: Path) -> Path:
+    with (path := folder / "2024-06.csv").open("wb") as handle:
+        handle.truncate(6 * 1024 * 1024)  # sparse
+    return path
+
+
+def _utf16(folder: Path) -> Path:
+    path = folder / "2024-06.csv"
+    path.write_bytes((DATA / "2024-06.csv").read_text(encoding="utf-8").encode("utf-16-le"))
+    return path
+
+
+def _one_ally(folder: Path) -> Path:
+    path = folder / "2024-06.csv"
+    path.write_text(f"{HEADER}\nALB,2024,true,2.03,,,,,,,table\n", encoding="utf-8")
+    return path
+
+
+def _members_without_poland(folder: Path) -> Path:
+    path = folder / "members.csv"
+    lines = (DATA / "members.csv").read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(line for line in lines if not line.startswith("POL")) + "\n")
+    return path
+
+
+def _manifest_without_a_release(folder: Path) -> Path:
+    path = folder / "releases.csv"
+    lines = (DATA / "releases.csv").read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(line for line in lines if not line.startswith("2024-03")) + "\n")
+    return path
+
+
+def _directory_with_problems(folder: Path) -> Path:
+    shutil.copytree(DATA, path := folder / "data", ignore=shutil.ignore_patterns("raw", "*.md"))
+    (path / "2025-08.csv").unlink()
+    (path / "2024-03.csv").write_text("", encoding="utf-8")
+    return path
+
+
+def _missing(folder: Path) -> Path:
+    return folder / "2024-06.csv"
+
+
+#: Every file of the bundled data (NATO's workbook too), the folder itself, and the files the
+#: tests above make: each read by `validate` and by `load --dry-run`.
+SOURCES: dict[str, Callable[[Path], Path]] = {
+    **{
+        str(path.relative_to(DATA)): (lambda _, path=path: path)
+        for path in sorted([*DATA.glob("*.csv"), *DATA.glob("raw/*")])
+    },
+    "the bundled directory": lambda _: DATA,
+    "a new release's CSV": _new_release,
+    "bad rows": _bad_rows,
+    "a named pipe": _named_pipe,
+    "an oversized file": _oversized,
+    "UTF-16": _utf16,
+    "one ally": _one_ally,
+    "members without Poland": _members_without_poland,
+    "a manifest without a release": _manifest_without_a_release,
+    "a directory with problems": _directory_with_problems,
+    "a missing file": _missing,
+}
+
+
+@pytest.mark.parametrize("case", SOURCES)
+def test_validate_gives_the_verdict_and_the_words_of_load_dry_run(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, case: str
+) -> None:
+    database = tmp_path / "bot.sqlite3"
+    make_database(database)
+    target = SOURCES[case](tmp_path)
+    before = fingerprint(database)
+    validated = main(["data", "validate", str(target), "--database", str(database)])
+    checked = capsys.readouterr().out.splitlines()
+    dry_run = main(["data", "load", str(target), "--dry-run", "--database", str(database)])
+    loaded = capsys.readouterr().out.splitlines()
+    assert fingerprint(database) == before, "neither may write"
+    assert validated == dry_run, (checked, loaded)
+    if validated:  # refused: the same problems, the same words
+        assert checked == loaded
+        assert checked[-1].endswith(f"in {target}")
+    else:  # accepted: the same warnings of what it would drop
+        assert [line for line in checked if line.startswith("warning: ")] == [
+            line for line in loaded if line.startswith("warning: ")
+        ]
+
+
+def test_a_release_the_database_lacks_passes_both_as_a_new_release(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    database = tmp_path / "bot.sqlite3"
+    make_database(database, without_release("2024-03"))
+    target = DATA / "2024-03.csv"
+    assert main(["data", "validate", str(target), "--database", str(database)]) == 0
+    assert capsys.readouterr().out.startswith(f"OK: 1255 rows, releases {RELEASE_IDS}")
+    assert main(["data", "load", str(target), "--dry-run", "--database", str(database)]) == 0
+    assert "Release 2024-03 is new" in capsys.readouterr().out
