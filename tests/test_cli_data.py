@@ -499,14 +499,18 @@ def _missing(folder: Path) -> Path:
     return folder / "2024-06.csv"
 
 
+def _bundled(path: Path) -> Callable[[Path], Path]:
+    return lambda _: path
+
+
 #: Every file of the bundled data (NATO's workbook too), the folder itself, and the files the
 #: tests above make: each read by `validate` and by `load --dry-run`.
 SOURCES: dict[str, Callable[[Path], Path]] = {
     **{
-        str(path.relative_to(DATA)): (lambda _, path=path: path)
+        str(path.relative_to(DATA)): _bundled(path)
         for path in sorted([*DATA.glob("*.csv"), *DATA.glob("raw/*")])
     },
-    "the bundled directory": lambda _: DATA,
+    "the bundled directory": _bundled(DATA),
     "a new release's CSV": _new_release,
     "bad rows": _bad_rows,
     "a named pipe": _named_pipe,
