@@ -24,7 +24,8 @@ def losses(before: Dataset, after: Dataset) -> list[str]:
     for each release kept, allies (or NATO aggregates) and years it has figures for now.
 
     These are warnings, not problems: NATO's releases do drop years and, in a short release,
-    allies. Figures of a kept ally-year that go empty are not listed (a revision may do that).
+    allies. Figures of a kept ally-year that go empty are not listed (a revision may do that),
+    except where the source can say why: a workbook's blank cells (``source._read_workbook``).
     """
 
     def by_release(dataset: Dataset) -> dict[str, tuple[set[str], set[int], int]]:
