@@ -29,8 +29,15 @@ NATO_EUR_CAN = "NATO_EUR_CAN"
 #: Rows of a release file that are NATO's own aggregates, not allies.
 AGGREGATE_CODES: frozenset[str] = frozenset({NATO_TOTAL, NATO_EUR_CAN})
 
-_RELEASE_ID = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+#: The one rule for a release id: ``YYYY-MM`` in ASCII digits (``2025-08``). Python's ``\d``
+#: also takes Arabic-Indic (٢٠٢٥) and fullwidth (２０２５) digits, which no NATO file holds.
+RELEASE_ID = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 _JOINED = re.compile(r"^\d{4}(-\d{2}-\d{2})?$")
+
+
+def is_release_id(text: str) -> bool:
+    """Whether ``text`` is a release id by ``RELEASE_ID`` (the whole text, nothing around it)."""
+    return RELEASE_ID.fullmatch(text) is not None
 
 
 #: Decimal places a figure may carry. NATO's workbook gives up to 11; more is noise, and a
@@ -214,7 +221,7 @@ class Release(FrozenModel):
     @field_validator("release_id")
     @classmethod
     def _release_id_format(cls, value: str) -> str:
-        if not _RELEASE_ID.match(value):
+        if not is_release_id(value):
             raise ValueError("release id must be YYYY-MM")
         return value
 

@@ -35,7 +35,10 @@ from bot.errors import UserFacingError
 from bot.fetch import DEFAULT_ALLOWED_HOSTS, TOTAL_TIMEOUT_S, FetchError, IPNetwork, fetch
 from bot.models import Dataset, DatasetVersion, Snapshot
 from bot.reload_child import Refused, compare_in_child, parse_in_child, reader_pool, records_of
-from bot.sources import (
+from db.audit import AuditContext
+from db.errors import NothingToChange, UnknownVersion
+from db.loader import DatasetError, Problem, dataset_sha256, losses
+from db.loader.source import (
     MAX_BYTES,
     MAX_ROWS,
     Bundled,
@@ -45,11 +48,9 @@ from bot.sources import (
     Url,
     read_file,
     read_source,
+    source_at,
     source_label,
 )
-from db.audit import AuditContext
-from db.errors import NothingToChange, UnknownVersion
-from db.loader import DatasetError, Problem, dataset_sha256, losses
 from db.store import StaleVersion, Store
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ __all__ = [
     "Upload",
     "Url",
     "read_file",
+    "source_at",
 ]
 
 #: The GIL's switch interval while a reload works in its thread (Python's default: 5 ms).
@@ -208,8 +210,11 @@ def _in_thread(source: Bundled | Upload | Directory) -> bool:
 async def read_in_thread(source: Bundled | Upload | Directory, active: Snapshot) -> _Prepared:
     def work() -> _Prepared:
         base = dataset_of(active)
-        candidate, notes = read_source(source, base)
-        return replace(_compare(active, base, candidate), notes=tuple(notes))
+        candidate = read_source(source, base)
+        prepared = _compare(active, base, candidate.dataset)
+        return replace(
+            prepared, notes=candidate.notes, warnings=prepared.warnings + candidate.warnings
+        )
 
     return await asyncio.to_thread(work)
 

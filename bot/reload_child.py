@@ -7,7 +7,7 @@ its answers travel back.
     records = await records_of(parsed.record_chunks)                          # meanwhile, here
 
 The child imports this module (by reference to its functions) and what it imports: keep both
-light (see bot/sources.py), since the child pays for every import before its first step.
+light (see db/loader/source.py), since the child pays for every import before its first step.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from bot.analytics.dataset_diff import DatasetDiff, diff
 from bot.lifeline import die_with_parent
 from bot.models import Country, Dataset, Release, SpendingRecord
-from bot.sources import Bundled, Directory, Upload, read_source
 from db.loader import DatasetError, Problem, dataset_sha256, losses
+from db.loader.source import Bundled, Directory, Upload, read_source
 
 #: Records sent back per pickled chunk, and rebuilt per step on the event loop (~1 ms a step).
 RECORD_CHUNK = 500
@@ -65,8 +65,9 @@ class Refused:
     total: int
 
 
-#: In the child, between its two steps: the active dataset and the candidate read from the source.
-_kept: tuple[Dataset, Dataset] | None = None
+#: In the child, between its two steps: the active dataset, the candidate read from the source
+#: and what the source said the candidate would drop.
+_kept: tuple[Dataset, Dataset, tuple[str, ...]] | None = None
 
 
 def _start_reader(bot_pid: int) -> None:
@@ -78,10 +79,11 @@ def parse_in_child(source: Bundled | Upload | Directory, base: Dataset) -> Parse
     """The child's first step: parse and validate ``source``; keep the candidate for the next."""
     global _kept
     try:
-        candidate, notes = read_source(source, base)
+        read = read_source(source, base)
     except DatasetError as exc:
         return Refused(exc.problems, exc.total)
-    _kept = (base, candidate)
+    candidate = read.dataset
+    _kept = (base, candidate, read.warnings)
     rows = [tuple(record.__dict__[name] for name in RECORD_FIELDS) for record in candidate.records]
     return Parsed(
         members=candidate.members,
@@ -90,18 +92,18 @@ def parse_in_child(source: Bundled | Upload | Directory, base: Dataset) -> Parse
             pickle.dumps(rows[start : start + RECORD_CHUNK], pickle.HIGHEST_PROTOCOL)
             for start in range(0, len(rows), RECORD_CHUNK)
         ),
-        notes=tuple(notes),
+        notes=read.notes,
     )
 
 
 def compare_in_child() -> Compared:
     """The child's second step: hash and diff the candidate the first one kept."""
     assert _kept is not None, "the first step keeps the candidate"
-    base, candidate = _kept
+    base, candidate, source_warnings = _kept
     return Compared(
         sha256=dataset_sha256(candidate),
         diff=diff(base, candidate),
-        warnings=tuple(losses(base, candidate)),
+        warnings=(*losses(base, candidate), *source_warnings),
     )
 
 

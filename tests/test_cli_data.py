@@ -6,6 +6,7 @@ import asyncio
 import os
 import shutil
 import sqlite3
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -90,10 +91,11 @@ def test_single_file_is_checked_against_the_database_and_never_writes_it(
     before = fingerprint(database)
     files_before = sorted(p.name for p in tmp_path.iterdir())
 
+    # A release the database does not have is a new release, as `load` reads it (issue 16).
     code = main(["data", "validate", str(DATA / "2024-03.csv"), "--database", str(database)])
-    lines = capsys.readouterr().out.splitlines()
-    assert code == 1
-    assert lines[0].startswith("2024-03.csv: release 2024-03 is not in releases.csv")
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith("OK: 1255 rows, releases 2024-03, 2024-06, 2025-04, 2025-08, 2026-07")
 
     code = main(["data", "validate", str(DATA / "2024-06.csv"), "--database", str(database)])
     out = capsys.readouterr().out
@@ -129,8 +131,8 @@ def test_validate_uses_database_path_from_environment(
     make_database(database, without_release("2025-04"))
     monkeypatch.setenv("DATABASE_PATH", str(database))
     code = main(["data", "validate", str(DATA / "2025-04.csv")])
-    assert code == 1
-    assert "release 2025-04 is not in releases.csv" in capsys.readouterr().out
+    assert code == 0
+    assert f"(checked against version 2 active in {database})" in capsys.readouterr().out
 
 
 def test_directory_with_problems_in_several_files(
@@ -251,18 +253,27 @@ def test_utf16_without_a_byte_order_mark_is_named(
     )
 
 
-def test_a_million_bad_rows_print_fifty_problems_and_a_count(
+def test_many_bad_rows_print_fifty_problems_and_a_count(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, database: Path
 ) -> None:
     bad = tmp_path / "2024-06.csv"
-    bad.write_text(HEADER + "\n" + "x\n" * 1_000_000, encoding="utf-8")
+    bad.write_text(HEADER + "\n" + "x\n" * 40_000, encoding="utf-8")
     code, out = validate(capsys, bad, database)
     assert code == 1
     width = len(HEADER.split(","))
     assert out[:50] == [
         f"2024-06.csv:{line}: row has 1 fields but the header has {width}" for line in range(2, 52)
     ]
-    assert out[50:] == ["… and 999,950 more problems", f"1,000,000 problems in {bad}"]
+    assert out[50:] == ["… and 39,950 more problems", f"40,000 problems in {bad}"]
+    # A million lines are refused unread, as `load` refuses them (the one reader's row cap).
+    bad.write_text(HEADER + "\n" + "x\n" * 1_000_000, encoding="utf-8")
+    assert validate(capsys, bad, database) == (
+        1,
+        [
+            "2024-06.csv: 1,000,002 lines: more than 50,000, the most a release file may have",
+            f"1 problem in {bad}",
+        ],
+    )
 
 
 def test_figures_the_bot_cannot_render_and_foreign_digits_are_refused(
@@ -423,3 +434,126 @@ def test_an_empty_or_blank_database_path_is_refused_by_every_command(
         (line,) = err.splitlines()
         assert line.startswith(f"{prog}: cannot open the database") and line.endswith(problem)
     assert list(tmp_path.iterdir()) == []
+
+
+# --- validate and load --dry-run: one reader, one verdict (issue 16) ---------------------------
+
+
+def _new_release(folder: Path) -> Path:
+    path = folder / "2027-01.csv"
+    path.write_text(f"{HEADER}\nPOL,2026,true,4.9,,,,,,,table\nESP,2026,true,2.1,,,,,,,\n")
+    return path
+
+
+def _bad_rows(folder: Path) -> Path:
+    path = folder / "2024-06.csv"
+    path.write_text(f"{HEADER}\nPOL,2024,maybe,4.12,,,,,,,table\nXXX,٢٠٢٤,true,1,,,,,,,\n")
+    return path
+
+
+def _named_pipe(folder: Path) -> Path:
+    os.mkfifo(path := folder / "2024-06.csv")
+    return path
+
+
+def _oversized(folder: Path) -> Path:
+    with (path := folder / "2024-06.csv").open("wb") as handle:
+        handle.truncate(6 * 1024 * 1024)  # sparse
+    return path
+
+
+def _utf16(folder: Path) -> Path:
+    path = folder / "2024-06.csv"
+    path.write_bytes((DATA / "2024-06.csv").read_text(encoding="utf-8").encode("utf-16-le"))
+    return path
+
+
+def _one_ally(folder: Path) -> Path:
+    path = folder / "2024-06.csv"
+    path.write_text(f"{HEADER}\nALB,2024,true,2.03,,,,,,,table\n", encoding="utf-8")
+    return path
+
+
+def _members_without_poland(folder: Path) -> Path:
+    path = folder / "members.csv"
+    lines = (DATA / "members.csv").read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(line for line in lines if not line.startswith("POL")) + "\n")
+    return path
+
+
+def _manifest_without_a_release(folder: Path) -> Path:
+    path = folder / "releases.csv"
+    lines = (DATA / "releases.csv").read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(line for line in lines if not line.startswith("2024-03")) + "\n")
+    return path
+
+
+def _directory_with_problems(folder: Path) -> Path:
+    shutil.copytree(DATA, path := folder / "data", ignore=shutil.ignore_patterns("raw", "*.md"))
+    (path / "2025-08.csv").unlink()
+    (path / "2024-03.csv").write_text("", encoding="utf-8")
+    return path
+
+
+def _missing(folder: Path) -> Path:
+    return folder / "2024-06.csv"
+
+
+def _bundled(path: Path) -> Callable[[Path], Path]:
+    return lambda _: path
+
+
+#: Every file of the bundled data (NATO's workbook too), the folder itself, and the files the
+#: tests above make: each read by `validate` and by `load --dry-run`.
+SOURCES: dict[str, Callable[[Path], Path]] = {
+    **{
+        str(path.relative_to(DATA)): _bundled(path)
+        for path in sorted([*DATA.glob("*.csv"), *DATA.glob("raw/*")])
+    },
+    "the bundled directory": _bundled(DATA),
+    "a new release's CSV": _new_release,
+    "bad rows": _bad_rows,
+    "a named pipe": _named_pipe,
+    "an oversized file": _oversized,
+    "UTF-16": _utf16,
+    "one ally": _one_ally,
+    "members without Poland": _members_without_poland,
+    "a manifest without a release": _manifest_without_a_release,
+    "a directory with problems": _directory_with_problems,
+    "a missing file": _missing,
+}
+
+
+@pytest.mark.parametrize("case", SOURCES)
+def test_validate_gives_the_verdict_and_the_words_of_load_dry_run(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, case: str
+) -> None:
+    database = tmp_path / "bot.sqlite3"
+    make_database(database)
+    target = SOURCES[case](tmp_path)
+    before = fingerprint(database)
+    validated = main(["data", "validate", str(target), "--database", str(database)])
+    checked = capsys.readouterr().out.splitlines()
+    dry_run = main(["data", "load", str(target), "--dry-run", "--database", str(database)])
+    loaded = capsys.readouterr().out.splitlines()
+    assert fingerprint(database) == before, "neither may write"
+    assert validated == dry_run, (checked, loaded)
+    if validated:  # refused: the same problems, the same words
+        assert checked == loaded
+        assert checked[-1].endswith(f"in {target}")
+    else:  # accepted: the same warnings of what it would drop
+        assert [line for line in checked if line.startswith("warning: ")] == [
+            line for line in loaded if line.startswith("warning: ")
+        ]
+
+
+def test_a_release_the_database_lacks_passes_both_as_a_new_release(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    database = tmp_path / "bot.sqlite3"
+    make_database(database, without_release("2024-03"))
+    target = DATA / "2024-03.csv"
+    assert main(["data", "validate", str(target), "--database", str(database)]) == 0
+    assert capsys.readouterr().out.startswith(f"OK: 1255 rows, releases {RELEASE_IDS}")
+    assert main(["data", "load", str(target), "--dry-run", "--database", str(database)]) == 0
+    assert "Release 2024-03 is new" in capsys.readouterr().out

@@ -16,9 +16,10 @@ import openpyxl  # type: ignore[import-untyped]
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from bot.countries import normalise
-from bot.models import AGGREGATE_CODES, Release, SpendingRecord
+from bot.models import AGGREGATE_CODES, Release, SpendingRecord, is_release_id
 from db.loader import (
     MAX_FILE_BYTES,
     MAX_PROBLEMS_KEPT,
@@ -577,9 +578,10 @@ def test_validate_single_release_file_against_base(tmp_path: Path) -> None:
     ]
     unknown = tmp_path / "2030-01.csv"
     unknown.write_text(release_text("POL,2023,true,3.9,,,,,,"), encoding="utf-8")
-    with pytest.raises(DatasetError) as caught:
-        validate_path(unknown, base)
-    assert caught.value.problems[0].reason.startswith("release 2030-01 is not in releases.csv")
+    # A release not yet in the manifest is a new release, as ``load`` reads it (issue 16).
+    added = validate_path(unknown, base)
+    assert added.releases[-1].release_id == "2030-01"
+    assert len(added.records) == len(base.records) + 1
 
 
 def test_validate_members_file_must_keep_allies_with_figures(tmp_path: Path) -> None:
@@ -903,4 +905,27 @@ def test_text_parsed_from_memory_has_the_same_size_cap_as_a_file() -> None:
     data = release_text(*ROWS).encode() + b"\n" * MAX_FILE_BYTES
     assert problems_of(data) == [
         Problem("2024-06.csv", None, None, "larger than 5.0 MiB, the most a dataset file may be")
+    ]
+
+
+# --- the one release-id rule (issue 16) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["٢٠٢٥-08", "２０２５-08", "2025-٠٨", "2025-08\n", " 2025-08", "2025-13", "2025-8"]
+)
+def test_a_release_id_is_yyyy_mm_in_ascii_digits_only(text: str) -> None:
+    assert not is_release_id(text)
+    with pytest.raises(ValidationError, match="release id must be YYYY-MM"):
+        Release(release_id=text, title="t", published="2025-08", basis="core")
+
+
+def test_every_reader_keeps_the_rule_of_the_model(tmp_path: Path) -> None:
+    assert is_release_id("2025-08")
+    arabic = tmp_path / "٢٠٢٥-08.csv"  # a name \d would take for a release's
+    arabic.write_text(release_text("POL,2023,true,3.9,,,,,,"), encoding="utf-8")
+    with pytest.raises(DatasetError) as caught:
+        validate_path(arabic, load_bundled())
+    assert [p.reason for p in caught.value.problems] == [
+        "name the release: ٢٠٢٥-08.csv is not <YYYY-MM>.csv"
     ]

@@ -1,4 +1,4 @@
-"""db.workbook: NATO's own workbook reproduces the bundled 2024-06 release exactly, and any
+"""db.loader.workbook: NATO's own workbook reproduces the bundled 2024-06 release exactly, and any
 damaged, foreign or hostile file gets located problems, never a traceback."""
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.models import NATO_EUR_CAN, NATO_TOTAL, SpendingRecord
+from bot.reload import Reloader, Upload
 from db.loader import DatasetError, Problem, load_bundled
-from db.workbook import MAX_BYTES, TABLES, WorkbookRelease, read_workbook
+from db.loader.workbook import MAX_BYTES, TABLES, WorkbookRelease, read_workbook
+from db.store import Store
 
 WORKBOOK_NAME = "240617-def-exp-2024-TABLES-en.xlsx"
 WORKBOOK = resources.files("db").joinpath("data", "raw", WORKBOOK_NAME)
@@ -435,3 +437,57 @@ def test_fuzz_cells_replaced_by_random_values(
             # Only this sheet changed: a problem names a cell of it, the sheet, or the release.
             assert problem.reason
             assert problem.column is None or problem.column.split("!")[0] == sheet_name
+
+
+# --- blank figure cells (issue 19, item 14) ---------------------------------------------------
+
+SMALL_NAME = "250101-small.xlsx"
+
+
+def blank_two_shares(book: Any) -> None:
+    """Albania's 2024 share a formula openpyxl saves with no value; Türkiye's 2023 share gone."""
+    sheet = book["TABLE3"]
+    sheet["F11"] = "=D11*2"  # no cached value: data_only reads it as nothing
+    sheet["E13"] = None
+
+
+def test_blank_figure_cells_are_named_by_their_address() -> None:
+    got = read_workbook(small_workbook(blank_two_shares), filename=SMALL_NAME)
+    assert [(c.address, c.iso3, c.year, c.field) for c in got.blank_cells] == [
+        ("TABLE3!F11", "ALB", 2024, "pct_gdp"),
+        ("TABLE3!E13", "TUR", 2023, "pct_gdp"),
+    ]
+    records = {(r.iso3, r.year): r for r in got.records}
+    assert records[("ALB", 2024)].pct_gdp is None and records[("TUR", 2023)].pct_gdp is None
+
+
+def test_an_ally_row_left_blank_is_read_as_blank_cells_not_as_the_end_of_its_section() -> None:
+    def blank_czechia(book: Any) -> None:
+        for column in "DEF":
+            book["TABLE3"][f"{column}12"] = None
+
+    got = read_workbook(small_workbook(blank_czechia), filename=SMALL_NAME)
+    assert [c.address for c in got.blank_cells] == ["TABLE3!D12", "TABLE3!E12", "TABLE3!F12"]
+    assert {(r.iso3, r.year): r for r in got.records}[("TUR", 2024)].pct_gdp == 2.2
+
+
+async def test_a_dry_run_names_blank_cells_and_a_figure_they_drop_is_a_loss(store: Store) -> None:
+    reloader = Reloader(store)
+    blanked = Upload(SMALL_NAME, small_workbook(blank_two_shares))
+    # A new release: nothing is lost, but every blank cell is named.
+    plan = await reloader.prepare(blanked)
+    assert plan.warnings == ()
+    assert plan.notes[-1] == (
+        "2 figure cells are empty or a formula without a saved value, read as not published: "
+        "TABLE3!F11 (ALB 2024 pct_gdp), TABLE3!E13 (TUR 2023 pct_gdp)."
+    )
+    # Against the release loaded whole, the two shares would disappear: losses to confirm.
+    await reloader.apply(await reloader.prepare(Upload(SMALL_NAME, small_workbook())), "tester")
+    plan = await reloader.prepare(blanked)
+    assert plan.warnings == (
+        "would drop ALB 2024 pct_gdp (0.2) that release 2025-01 has now: TABLE3!F11 is empty "
+        "or a formula without a saved value",
+        "would drop TUR 2023 pct_gdp (2.1) that release 2025-01 has now: TABLE3!E13 is empty "
+        "or a formula without a saved value",
+    )
+    assert not any("read as not published" in note for note in plan.notes)

@@ -10,7 +10,6 @@ its next ``Store.refresh()``.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import getpass
 import sys
 from collections.abc import Sequence
@@ -22,16 +21,16 @@ from bot.config import database_path
 from bot.models import Dataset, DatasetVersion
 from bot.reload import (
     Bundled,
-    Directory,
     InvalidData,
     Plan,
     Reloader,
     ReloadError,
     Source,
-    read_file,
+    source_at,
 )
 from bot.render.diff import diff_text
-from db.loader import MAX_FILE_BYTES, DatasetError, Problem, load_bundled, losses, validate_path
+from db.loader import MAX_FILE_BYTES, DatasetError, Problem, load_bundled, losses
+from db.loader.source import read_source
 from db.store import Store
 
 
@@ -46,16 +45,19 @@ def add_parser(subparsers: Any) -> None:
 
     validate = commands.add_parser(
         "validate",
-        help="check a dataset directory, a release CSV, members.csv or releases.csv",
+        help="check a dataset directory, a release CSV, NATO's workbook, members.csv or "
+        "releases.csv",
         description="Report the problems in FILE (one per line, the first "
-        f"{SHOWN_PROBLEMS}, then how many more) without loading it. A single release file "
-        "(<YYYY-MM>.csv) is checked against the active dataset in the database, or the bundled "
-        "one when there is no database. FILE must be a regular file of at most "
+        f"{SHOWN_PROBLEMS}, then how many more) without loading it: it is read exactly as "
+        "`load` reads it, so it passes exactly when `load --dry-run` would. A single file is "
+        "checked against the active dataset in the database, or the bundled one when there is "
+        "no database. FILE must be a regular file of at most "
         f"{MAX_FILE_BYTES // 1024 // 1024} MiB (each file of a directory too). Exit status 1 "
         "if any problem. Figures the file would drop (allies, years or releases the loaded "
         "dataset has) are warnings: they are printed, and the exit status stays 0.",
     )
     validate.add_argument("file", type=Path, metavar="FILE")
+    _source_options(validate)
     _database_option(validate)
     validate.set_defaults(handler=_validate)
 
@@ -174,11 +176,14 @@ def _validate(args: argparse.Namespace) -> int:
     except DatabaseFault as fault:
         return fault.code
     try:
-        dataset = validate_path(target, base)  # reads only regular files, up to the size cap
+        # The one reader of ``load`` and /admin reload: only regular files, up to the size cap.
+        source = source_at(target, release=args.release, manifest=args.manifest)
+        candidate = read_source(source, base)
     except DatasetError as exc:
         _print_problems(exc.problems, exc.total, str(target))
         return 1
-    warnings = losses(base, dataset)
+    dataset = candidate.dataset
+    warnings = [*losses(base, dataset), *candidate.warnings]
     for warning in warnings:
         print(f"warning: {warning}")
     releases = ", ".join(r.release_id for r in dataset.releases)
@@ -237,13 +242,7 @@ def _source(args: argparse.Namespace) -> Source:
     """The reload source the arguments name; DatasetError for a file that cannot be read."""
     if args.bundled:
         return Bundled()
-    path: Path = args.file
-    if path.is_dir():
-        return Directory(path)
-    upload = read_file(path, release=args.release)
-    if args.manifest is not None:
-        upload = dataclasses.replace(upload, manifest=read_file(args.manifest).data)
-    return upload
+    return source_at(args.file, release=args.release, manifest=args.manifest)
 
 
 def _names(plan: Plan) -> dict[str, str]:

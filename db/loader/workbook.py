@@ -18,7 +18,7 @@ TABLE7 (the whole table: thousands)                   personnel_k               
 TABLE8a Equipment (a)                                 equipment_pct                  1
 ====== ============================================== ============================== ========
 
-Untrusted input, handled like ``db.loader`` handles CSV: the size is capped before parsing,
+Untrusted input, handled as the loader handles CSV: the size is capped before parsing,
 rows are capped while parsing, cells are read as stored values (``data_only``: a formula is never
 evaluated, and a formula-looking string is just text, refused as a number), and every problem
 found (sheet, cell, reason) is collected into one ``DatasetError``. Nothing here does I/O but
@@ -33,7 +33,7 @@ import re
 import warnings
 import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from importlib import resources
@@ -43,19 +43,13 @@ import openpyxl  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 from pydantic import ValidationError
 
-from bot.models import NATO_EUR_CAN, NATO_TOTAL, Country, Release, SpendingRecord
-from db.loader import (
-    FIRST_YEAR,
-    MEMBERS_FILE,
-    NATO_TITLE,
-    NUMERIC_RANGES,
-    DatasetError,
-    Problem,
-    parse_members,
-)
+from bot.models import NATO_EUR_CAN, NATO_TOTAL, NUMERIC_RANGES, Country, Release, SpendingRecord
+from db.loader.formats import FIRST_YEAR, MAX_FILE_BYTES, MEMBERS_FILE, NATO_TITLE
+from db.loader.problems import DatasetError, Problem
+from db.loader.release_files import parse_members
 
 #: The same cap as an uploaded CSV; NATO's 2024 workbook is about 0.2 MiB.
-MAX_BYTES = 5 * 1024 * 1024
+MAX_BYTES = MAX_FILE_BYTES
 #: Rows read per sheet; NATO's sheets have under 100.
 MAX_ROWS = 1_000
 #: Columns read per row; NATO's tables use about 20.
@@ -149,6 +143,19 @@ TABLES: tuple[_Table, ...] = (
 
 
 @dataclass(frozen=True)
+class BlankCell:
+    """A figure's cell with nothing in it: empty, or a formula whose value was never saved
+    (openpyxl reads both as nothing: the workbook is never recalculated). Read as "not
+    published", so a reader says which cells they were."""
+
+    #: Where it is, as Excel names it: ``TABLE3!D14``.
+    address: str
+    iso3: str
+    year: int
+    field: str
+
+
+@dataclass(frozen=True)
 class WorkbookRelease:
     """One release read from NATO's workbook: what ``releases.csv`` and ``<release>.csv`` hold."""
 
@@ -156,6 +163,8 @@ class WorkbookRelease:
     records: tuple[SpendingRecord, ...]
     #: Where the publication date came from: "given", "file name" or "workbook properties".
     dated_by: str
+    #: Every blank figure cell of an ally's (or aggregate's) row, in reading order.
+    blank_cells: tuple[BlankCell, ...] = ()
 
 
 def _fold(name: str) -> str:
@@ -270,6 +279,7 @@ class _Found:
     estimates: set[tuple[str, int]]
     years: set[int]
     texts: list[str]
+    blank: list[BlankCell] = field(default_factory=list)
 
 
 def _read_table(
@@ -326,7 +336,8 @@ def _read_table(
         if label is None or label_col is None:
             continue  # NATO's own check rows ('#REF!', zeros) carry no label
         values = {col: cells[col] for col in years if col < len(cells)}
-        if all(_is_blank(v) for v in values.values()):
+        named = section is not None and _fold(label.rstrip("*").strip()) in names
+        if not named and all(_is_blank(v) for v in values.values()):
             # A heading opens its section; any other text (notes, other sections) ends one.
             folded = _fold(label)
             heading = next((h for h in by_heading if folded.startswith(h)), None)
@@ -356,9 +367,11 @@ def _read_table(
             if problem is not None:
                 sheet.fail(row, col, problem)
                 continue
-            if number is None:
-                continue
             year, estimate = years[col]
+            if number is None:
+                if _is_blank(value):
+                    found.blank.append(BlankCell(sheet.cell(row, col), iso3, year, section.field))
+                continue
             key = (iso3, year)
             found.values.setdefault(key, {})[section.field] = number
             found.years.add(year)
@@ -546,4 +559,6 @@ def _release(
         raise DatasetError(
             [Problem(filename, None, None, f"{e['loc']}: {e['msg']}") for e in exc.errors()]
         ) from None
-    return WorkbookRelease(release=release, records=records, dated_by=dated_by)
+    return WorkbookRelease(
+        release=release, records=records, dated_by=dated_by, blank_cells=tuple(found.blank)
+    )
