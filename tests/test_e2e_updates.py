@@ -19,9 +19,9 @@ import pytest
 from bot.client import NatoBot
 from bot.models import Dataset, SpendingRecord
 from bot.schedule import build_schedule, notice_nonce, run_nonce
+from bot.subscriptions import Content, State
 from cogs.updates.poster import CONCURRENT_POSTS
 from db.store import Store
-from db.subscriptions import Content, State
 from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild
 from tests.support.bot import bot_settings
 from tests.support.updates import (
@@ -80,7 +80,7 @@ async def test_a_due_post_appears_once_with_the_summary_embed(
     reply = await subscribe(fake_discord, guild, channel, time="09:00")
     assert "Subscription #1" in reply
     assert "<t:" in reply  # the first post, as a Discord timestamp
-    [sub] = await updates_bot.store.subscriptions(guild.id)
+    [sub] = await updates_bot.store.subscriptions.in_guild(guild.id)
     assert sub.next_run_at == at(2026, 7, 1, 9, 0)
 
     # Not yet due: ticks pass, nothing is posted.
@@ -154,7 +154,7 @@ async def test_subscribe_names_each_missing_permission_and_stores_nothing(
     reply = await subscribe(fake_discord, guild, channel)
     assert "missing Embed Links, Attach Files" in reply
     assert "Send Messages" not in reply
-    assert await updates_bot.store.subscriptions(guild.id) == []
+    assert await updates_bot.store.subscriptions.in_guild(guild.id) == []
 
 
 async def test_bad_schedules_and_members_without_manage_server_are_refused(
@@ -172,7 +172,7 @@ async def test_bad_schedules_and_members_without_manage_server_are_refused(
         permission_override=True,
     )
     assert "Manage Server" in (await inter.final_message()).content
-    assert await updates_bot.store.subscriptions(guild.id) == []
+    assert await updates_bot.store.subscriptions.in_guild(guild.id) == []
 
 
 async def test_ten_subscriptions_per_server_at_most(
@@ -185,7 +185,7 @@ async def test_ten_subscriptions_per_server_at_most(
     refused = await subscribe(fake_discord, guild, channel, time="23:00")
     assert "already has 10 scheduled posts" in refused
     assert "/updates unsubscribe" in refused
-    assert len(await updates_bot.store.subscriptions(guild.id)) == 10
+    assert len(await updates_bot.store.subscriptions.in_guild(guild.id)) == 10
     # Another server has its own ten.
     other = fake_discord.add_guild("Elsewhere")
     await fake_discord.dispatch("GUILD_CREATE", other.to_payload(), guild=other)
@@ -207,7 +207,7 @@ async def test_unsubscribe_pause_resume_and_another_servers_ids(
         return message.content
 
     assert "paused" in await run("pause", id=1)
-    [sub] = await updates_bot.store.subscriptions(guild.id)
+    [sub] = await updates_bot.store.subscriptions.in_guild(guild.id)
     assert sub.state is State.PAUSED
     assert sub.paused_reason == "paused by admin with /updates pause"
     clock.set(at(2026, 7, 1, 9, 30))  # due, but paused: nothing is posted
@@ -216,7 +216,7 @@ async def test_unsubscribe_pause_resume_and_another_servers_ids(
 
     clock.set(at(2026, 7, 1, 10, 0))
     assert "resumed: next post" in await run("resume", id=1)
-    [sub] = await updates_bot.store.subscriptions(guild.id)
+    [sub] = await updates_bot.store.subscriptions.in_guild(guild.id)
     assert sub.state is State.ACTIVE
     assert sub.next_run_at == at(2026, 7, 2, 9, 0)  # what was missed while paused is not posted
     await more_ticks(updates_bot)
@@ -225,7 +225,7 @@ async def test_unsubscribe_pause_resume_and_another_servers_ids(
 
     assert "no subscription #7" in await run("unsubscribe", id=7)
     assert "removed" in await run("unsubscribe", id=1)
-    assert await updates_bot.store.subscriptions(guild.id) == []
+    assert await updates_bot.store.subscriptions.in_guild(guild.id) == []
 
 
 async def test_preview_shows_the_post_privately_now(
@@ -260,14 +260,14 @@ async def test_a_deleted_channel_or_a_server_left_removes_its_subscriptions(
     await fake_discord.delete_channel(doomed)
 
     async def only_general() -> bool:
-        rows = await updates_bot.store.subscriptions(guild.id)
+        rows = await updates_bot.store.subscriptions.in_guild(guild.id)
         return [r.channel_id for r in rows] == [guild.channels[0].id]
 
     await until_async(only_general, "the deleted channel's subscription removed")
     await fake_discord.dispatch("GUILD_DELETE", {"id": str(guild.id)}, guild=guild)
 
     async def none_left() -> bool:
-        return await updates_bot.store.subscriptions(guild.id) == []
+        return await updates_bot.store.subscriptions.in_guild(guild.id) == []
 
     await until_async(none_left, "the server's subscriptions removed")
 
@@ -291,7 +291,7 @@ async def test_stopped_across_due_times_then_restarted_posts_once_per_restart(
     store = await Store.open(settings.database_path)
     try:
         for round_ in range(RESTART_ROUNDS):
-            before = await store.subscription(1)
+            before = await store.subscriptions.get(1)
             assert before.next_run_at is not None and before.pending_run_at is None
             # Down across 1 to 3 due times (just over a period late from round 1 on).
             downtime = dt.timedelta(days=round_ % 3, minutes=1 + round_)
@@ -523,7 +523,7 @@ async def test_more_posts_due_at_once_than_the_poster_sends_at_once_each_go_out_
     channels = [await fake_discord.create_channel(guild, f"digest-{n}") for n in range(count)]
     daily = build_schedule("daily", time="09:00")
     for channel in channels:
-        await updates_bot.store.create_subscription(
+        await updates_bot.store.subscriptions.create(
             guild_id=guild.id,
             channel_id=channel.id,
             schedule=daily,

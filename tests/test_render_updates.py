@@ -11,8 +11,8 @@ from bot.analytics import dataset_diff
 from bot.models import Dataset
 from bot.render import updates as render
 from bot.schedule import Schedule, build_schedule
+from bot.subscriptions import Content, State, Subscription
 from db.loader import load_bundled
-from db.subscriptions import Content, State, Subscription
 from tests.support.limits import embed_problems
 from tests.support.snapshots import bundled_snapshot
 

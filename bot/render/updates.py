@@ -32,7 +32,7 @@ from bot.render.wording import (
     source_line,
 )
 from bot.schedule import describe
-from db.subscriptions import Content, State, Subscription
+from bot.subscriptions import Content, State, Subscription
 
 NOTICE_TITLE = "New NATO defence-spending figures"
 #: Revisions a notice lists at most (the diff keeps the largest first).

@@ -23,8 +23,8 @@ from bot.options import TARGET_HELP, TargetArg, target_autocomplete
 from bot.render import updates as render
 from bot.replies import send_ephemeral
 from bot.schedule import Cadence, Weekday, build_schedule
+from bot.subscriptions import MAX_PER_GUILD, Content, State
 from cogs.updates.poster import Poster
-from db.subscriptions import MAX_PER_GUILD, Content, State
 
 if TYPE_CHECKING:
     from bot.client import NatoBot
@@ -120,7 +120,7 @@ class UpdatesCog(
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:
-        removed = await self.bot.store.remove_subscriptions(
+        removed = await self.bot.store.subscriptions.remove(
             guild_id=guild.id, why=f"the bot left guild {guild.id}"
         )
         if removed:
@@ -128,7 +128,7 @@ class UpdatesCog(
 
     @commands.Cog.listener()
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
-        removed = await self.bot.store.remove_subscriptions(
+        removed = await self.bot.store.subscriptions.remove(
             channel_id=channel.id, why=f"channel {channel.id} was deleted"
         )
         if removed:
@@ -174,7 +174,7 @@ class UpdatesCog(
         schedule = build_schedule(
             cadence.value, time=time, weekday=weekday.value if weekday else None, day=day
         )
-        created = await self.bot.store.create_subscription(
+        created = await self.bot.store.subscriptions.create(
             guild_id=guild.id,
             channel_id=channel.id,
             schedule=schedule,
@@ -188,7 +188,7 @@ class UpdatesCog(
     @app_commands.command(name="list", description="This server's scheduled posts")
     async def list_(self, interaction: Interaction) -> None:
         assert interaction.guild_id is not None
-        found = await self.bot.store.subscriptions(interaction.guild_id)
+        found = await self.bot.store.subscriptions.in_guild(interaction.guild_id)
         default = await self.bot.effective_target(interaction.guild_id, None)
         embed = render.subscriptions_embed(found, default_target=default, limit=MAX_PER_GUILD)
         await interaction.response.send_message(embed=embed, ephemeral=True)
@@ -197,7 +197,7 @@ class UpdatesCog(
     @app_commands.describe(id="The subscription's number (see /updates list)")
     async def unsubscribe(self, interaction: Interaction, id: app_commands.Range[int, 1]) -> None:
         assert interaction.guild_id is not None
-        await self.bot.store.delete_subscription(
+        await self.bot.store.subscriptions.delete(
             id, guild_id=interaction.guild_id, by=str(interaction.user.id)
         )
         await send_ephemeral(interaction, f"Subscription #{id} removed.")
@@ -206,7 +206,7 @@ class UpdatesCog(
     @app_commands.describe(id="The subscription's number (see /updates list)")
     async def pause(self, interaction: Interaction, id: app_commands.Range[int, 1]) -> None:
         assert interaction.guild_id is not None
-        await self.bot.store.pause_subscription(
+        await self.bot.store.subscriptions.pause(
             id,
             f"paused by {interaction.user.name} with /updates pause",
             by=str(interaction.user.id),
@@ -220,10 +220,10 @@ class UpdatesCog(
     @app_commands.describe(id="The subscription's number (see /updates list)")
     async def resume(self, interaction: Interaction, id: app_commands.Range[int, 1]) -> None:
         assert interaction.guild_id is not None
-        current = await self.bot.store.subscription(id, guild_id=interaction.guild_id)
+        current = await self.bot.store.subscriptions.get(id, guild_id=interaction.guild_id)
         if current.state is State.ACTIVE:
             raise UserFacingError(f"Subscription #{id} is not paused.")
-        resumed = await self.bot.store.resume_subscription(
+        resumed = await self.bot.store.subscriptions.resume(
             id, guild_id=interaction.guild_id, by=str(interaction.user.id), now=self.bot.clock()
         )
         after = (
@@ -238,7 +238,7 @@ class UpdatesCog(
     async def preview(self, interaction: Interaction, id: app_commands.Range[int, 1]) -> None:
         assert interaction.guild_id is not None
         store = self.bot.store
-        sub = await store.subscription(id, guild_id=interaction.guild_id)
+        sub = await store.subscriptions.get(id, guild_id=interaction.guild_id)
         target = await self.bot.effective_target(sub.guild_id, sub.target)
         if sub.schedule.is_timed:
             embed = render.scheduled_post(store.snapshot, sub, target)

@@ -30,8 +30,8 @@ from bot.errors import UserFacingError
 from bot.models import Dataset
 from bot.render import updates as render
 from bot.schedule import advance, is_due, notice_nonce, run_nonce
+from bot.subscriptions import Subscription
 from db.errors import StoreError
-from db.subscriptions import Subscription
 
 if TYPE_CHECKING:
     from bot.client import NatoBot
@@ -91,7 +91,7 @@ class Poster:
             await self.bot.store.refresh()  # a version activated elsewhere counts too
             now = self.bot.clock()
             shard_count, shard_ids = self._shards()
-            due = await self.bot.store.due_subscriptions(
+            due = await self.bot.store.subscriptions.due(
                 now, shard_count=shard_count, shard_ids=shard_ids
             )
         except StoreError as exc:
@@ -151,7 +151,7 @@ class Poster:
     async def _pause(self, sub: Subscription, reason: str) -> None:
         log.warning("subscription %d paused: %s", sub.id, reason)
         try:
-            await self.bot.store.pause_subscription(sub.id, reason, by="updates")
+            await self.bot.store.subscriptions.pause(sub.id, reason, by="updates")
         except StoreError as exc:
             log.warning("subscription %d: could not record the pause: %s", sub.id, exc)
 
@@ -162,7 +162,7 @@ class Poster:
             if sub.next_run_at is None or not is_due(sub.next_run_at, now):
                 return False
             claim = advance(sub.schedule, sub.next_run_at, now)
-            if not await self.bot.store.claim_run(sub, claim, now=now):
+            if not await self.bot.store.subscriptions.claim_run(sub, claim, now=now):
                 return False  # another process claimed it first
             if claim.skipped:
                 log.info(
@@ -185,7 +185,9 @@ class Poster:
         target = await self.bot.effective_target(sub.guild_id, sub.target)
         embed = render.scheduled_post(self.bot.store.snapshot, sub, target)
         message_id = await self._send(sub, embed, run_nonce(sub.id, sub.pending_run_at))
-        done = await self.bot.store.record_post(sub, message_id=message_id, now=self.bot.clock())
+        done = await self.bot.store.subscriptions.record_post(
+            sub, message_id=message_id, now=self.bot.clock()
+        )
         if done:
             log.info(
                 "subscription %d (guild %d): run %s posted as message %d",
@@ -206,7 +208,7 @@ class Poster:
             active = store.snapshot.version.version_id
             if sub.last_notified_version_id == active:
                 return False
-            if not await store.claim_notice(sub, active, now=now):
+            if not await store.subscriptions.claim_notice(sub, active, now=now):
                 return False
             sub = sub.model_copy(update={"pending_version_id": active, "pending_since": now})
         else:
@@ -226,7 +228,9 @@ class Poster:
                 embed = render.notice_embed(diff, new, old, target=target, subscription=sub)
                 nonce = notice_nonce(sub.id, sub.pending_version_id)
                 message_id = await self._send(sub, embed, nonce)
-        done = await store.record_post(sub, message_id=message_id, now=self.bot.clock())
+        done = await store.subscriptions.record_post(
+            sub, message_id=message_id, now=self.bot.clock()
+        )
         return done and message_id is not None
 
     async def _dataset(
