@@ -69,11 +69,17 @@ def posted_by_line(subscription: Subscription) -> str:
     return f"Scheduled post #{subscription.id} · {describe(subscription.schedule)}"
 
 
+#: Allies a gaps post names (the largest gaps); /gap answers for any other.
+GAPS_POST_ALLIES = 5
+
+
 def gaps_embed(result: ComplianceSummary) -> discord.Embed:
-    """The allies below the target, each with its gap in points and dollars."""
+    """A short post of the allies below the target: how many, the largest gaps, the alliance's
+    total, and /gap for the rest (a channel reads it at a glance; the full list is a command)."""
     marks = not result.all_estimates
+    largest = sorted(result.below, key=lambda item: item.gap_points, reverse=True)
     lines = []
-    for item in result.below:
+    for item in largest[:GAPS_POST_ALLIES]:
         money = f", {fmt_usd_bn(item.gap_usd_bn)} a year" if item.gap_usd_bn is not None else ""
         share = fmt_share(item.share_rounded, item.estimate and marks)
         lines.append(f"{item.country.name} {share}: −{fmt_points(item.gap_points)}{money}")
@@ -88,10 +94,14 @@ def gaps_embed(result: ComplianceSummary) -> discord.Embed:
         colour=BELOW_RED if result.below else MEETS_GREEN,
     )
     if lines:
-        chunked_fields(embed, f"Gaps to {fmt_target(result.shortfall_to)}", lines, separator="\n")
+        rest = len(result.below) - len(lines)
+        name = f"Largest gaps to {fmt_target(result.shortfall_to)}"
+        if rest:
+            name += f" ({len(lines)} of {len(result.below)})"
+        embed.add_field(name=name, value="\n".join(lines), inline=False)
         embed.add_field(
             name=wording.shortfall_label(result),
-            value=wording.combined_gap_line(result),
+            value=f"{wording.combined_gap_line(result)}. `/gap` shows any ally's gap.",
             inline=False,
         )
     else:
