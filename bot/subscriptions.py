@@ -73,6 +73,18 @@ class Subscription(FrozenModel):
     last_notified_version_id: int | None
     state: State
     paused_reason: str | None
+    #: Timed posts: skip a run (still advancing and recording it) while the active dataset
+    #: version is the one the last post showed.
+    only_on_change: bool = False
+    #: The thread posts go to (``channel_id`` is then its parent); None = the channel itself.
+    thread_id: int | None = None
+    #: The dataset version the last timed post showed.
+    last_shown_version_id: int | None = None
+
+    @property
+    def destination_id(self) -> int:
+        """Where the posts go: the thread, else the channel."""
+        return self.thread_id if self.thread_id is not None else self.channel_id
 
     @property
     def is_pending(self) -> bool:

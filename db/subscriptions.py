@@ -39,7 +39,8 @@ from db.connection import Database, Row, Transaction, iso
 _COLUMNS = (
     "id, guild_id, channel_id, cadence, time, weekday, day, target, content, created_by, "
     "created_at, next_run_at, pending_run_at, pending_version_id, pending_since, last_run_at, "
-    "last_posted_at, last_message_id, last_notified_version_id, state, paused_reason"
+    "last_posted_at, last_message_id, last_notified_version_id, state, paused_reason, "
+    "only_on_change, thread_id, last_shown_version_id"
 )
 
 
@@ -73,6 +74,9 @@ def _of(row: Row) -> Subscription:
         last_notified_version_id=row[18],
         state=State(row[19]),
         paused_reason=row[20],
+        only_on_change=bool(row[21]),
+        thread_id=row[22],
+        last_shown_version_id=row[23],
     )
 
 
@@ -98,11 +102,13 @@ async def insert(
     created_at: datetime,
     next_run_at: datetime | None,
     last_notified_version_id: int | None,
+    only_on_change: bool,
+    thread_id: int | None,
 ) -> int:
     return await tx.insert(
         "INSERT INTO subscriptions (guild_id, channel_id, cadence, time, weekday, day, target, "
-        "content, created_by, created_at, next_run_at, last_notified_version_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "content, created_by, created_at, next_run_at, last_notified_version_id, "
+        "only_on_change, thread_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             guild_id,
             channel_id,
@@ -116,6 +122,8 @@ async def insert(
             iso(created_at),
             None if next_run_at is None else iso(next_run_at),
             last_notified_version_id,
+            int(only_on_change),
+            thread_id,
         ),
     )
 
@@ -212,17 +220,28 @@ async def record_run(
     subscription_id: int,
     *,
     run_at: datetime,
-    message_id: int,
+    message_id: int | None,
+    shown_version_id: int,
     posted_at: datetime,
 ) -> bool:
-    """The pending ``run_at`` was posted as ``message_id``; False if it is no longer pending."""
+    """The pending ``run_at`` is done: posted as ``message_id`` showing ``shown_version_id``,
+    or (``message_id`` None) skipped, the figures being those of the last post. False if it is
+    no longer pending."""
+    posted = (
+        ", last_posted_at = ?, last_message_id = ?, last_shown_version_id = ?"
+        if message_id is not None
+        else ""
+    )
+    params: list[Any] = [iso(run_at)]
+    if message_id is not None:
+        params += [iso(posted_at), message_id, shown_version_id]
+    params += [subscription_id, iso(run_at)]
     return bool(
         await _changed(
             tx,
             "UPDATE subscriptions SET pending_run_at = NULL, pending_since = NULL, "
-            "last_run_at = ?, last_posted_at = ?, last_message_id = ? "
-            "WHERE id = ? AND pending_run_at = ?",
-            (iso(run_at), iso(posted_at), message_id, subscription_id, iso(run_at)),
+            f"last_run_at = ?{posted} WHERE id = ? AND pending_run_at = ?",
+            params,
         )
     )
 
@@ -295,7 +314,12 @@ async def delete_in_guild(tx: Transaction, guild_id: int) -> list[int]:
 
 
 async def delete_in_channel(tx: Transaction, channel_id: int) -> list[int]:
-    return await _changed(tx, "DELETE FROM subscriptions WHERE channel_id = ?", (channel_id,))
+    """A channel's subscriptions, and those posting into it as a thread."""
+    return await _changed(
+        tx,
+        "DELETE FROM subscriptions WHERE channel_id = ? OR thread_id = ?",
+        (channel_id, channel_id),
+    )
 
 
 async def _owned(tx: Transaction, subscription_id: int, guild_id: int | None) -> Subscription:
@@ -333,6 +357,8 @@ class SubscriptionStore:
         by: int,
         now: datetime | None = None,
         limit: int = MAX_PER_GUILD,
+        only_on_change: bool = False,
+        thread_id: int | None = None,
     ) -> Subscription:
         """Add a subscription; SubscriptionLimitReached when the server has ``limit`` already.
 
@@ -360,13 +386,17 @@ class SubscriptionStore:
                 last_notified_version_id=(
                     active.version_id if active is not None and not schedule.is_timed else None
                 ),
+                only_on_change=only_on_change,
+                thread_id=thread_id,
             )
             await audit.record(
                 tx,
                 str(by),
                 "subscription.create",
                 f"subscription {subscription_id}: guild {guild_id} channel {channel_id}, "
-                f"{schedule.cadence.value}, {content.value}",
+                f"{schedule.cadence.value}, {content.value}"
+                + (f", thread {thread_id}" if thread_id is not None else "")
+                + (", only when the figures change" if only_on_change else ""),
                 at=now,
             )
             return await _owned(tx, subscription_id, guild_id)
@@ -469,22 +499,30 @@ class SubscriptionStore:
             )
 
     async def record_post(
-        self, subscription: Subscription, *, message_id: int | None, now: datetime
+        self,
+        subscription: Subscription,
+        *,
+        message_id: int | None,
+        now: datetime,
+        shown_version_id: int | None = None,
     ) -> bool:
         """Record the pending post as delivered (message id, last post, audit), one transaction.
 
-        ``message_id`` None: a notice with nothing to say, done without a message. False when
-        the post was no longer pending (paused or removed meanwhile).
+        ``message_id`` None: a notice with nothing to say, or a run skipped because the figures
+        are those of its last post, done without a message. ``shown_version_id``: the dataset
+        version a run's post showed (a run needs it). False when the post was no longer
+        pending (paused or removed meanwhile).
         """
         async with self._db.transaction() as tx:
             if subscription.pending_run_at is not None:
-                assert message_id is not None
+                assert shown_version_id is not None
                 what = f"run {iso(subscription.pending_run_at)}"
                 done = await record_run(
                     tx,
                     subscription.id,
                     run_at=subscription.pending_run_at,
                     message_id=message_id,
+                    shown_version_id=shown_version_id,
                     posted_at=now,
                 )
             elif subscription.pending_version_id is not None:
@@ -500,8 +538,10 @@ class SubscriptionStore:
                 raise ValueError(f"subscription {subscription.id} has no pending post")
             if done:
                 where = (
-                    f"message {message_id} in channel {subscription.channel_id}"
+                    f"message {message_id} in channel {subscription.destination_id}"
                     if message_id is not None
+                    else "figures unchanged since the last post, not posted"
+                    if subscription.pending_run_at is not None
                     else "nothing to announce"
                 )
                 await audit.record(

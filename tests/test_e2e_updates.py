@@ -240,8 +240,8 @@ async def test_preview_shows_the_post_privately_now(
     assert message.ephemeral
     [embed] = message.embeds
     assert embed["title"].startswith("Below 3.5% in ")
-    gaps = embed["fields"][0]["value"]
-    assert "Germany" in gaps and "pts" in gaps
+    assert embed["fields"][0]["name"].startswith("Largest gaps to 3.5%")
+    assert " pts" in embed["fields"][0]["value"]
     assert "Source: NATO" in embed["footer"]["text"]
     ranking = await fake_discord.invoke("updates preview", {"id": 2}, guild=guild, user=admin)
     [embed] = (await ranking.final_message()).embeds

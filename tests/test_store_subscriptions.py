@@ -154,7 +154,9 @@ async def test_record_post_clears_the_pending_run_and_audits_it(store: Store) ->
     pending = await store.subscriptions.get(sub.id)
     assert pending.is_pending
     assert [s.id for s in await store.subscriptions.due(now)] == [sub.id]  # retried if left
-    assert await store.subscriptions.record_post(pending, message_id=555, now=now)
+    assert await store.subscriptions.record_post(
+        pending, message_id=555, now=now, shown_version_id=1
+    )
     done = await store.subscriptions.get(sub.id)
     assert (done.pending_run_at, done.pending_since) == (None, None)
     assert (done.last_run_at, done.last_posted_at, done.last_message_id) == (now, now, 555)
@@ -162,7 +164,9 @@ async def test_record_post_clears_the_pending_run_and_audits_it(store: Store) ->
     [entry] = [e for e in await store.audit_log() if e.action == "subscription.post"]
     assert "message 555" in entry.detail
     # Recording twice (a retry that raced) changes nothing and audits nothing.
-    assert not await store.subscriptions.record_post(pending, message_id=556, now=now)
+    assert not await store.subscriptions.record_post(
+        pending, message_id=556, now=now, shown_version_id=1
+    )
     assert (await store.subscriptions.get(sub.id)).last_message_id == 555
 
 
@@ -176,7 +180,9 @@ async def test_pause_drops_the_pending_run_and_resume_starts_after_now(store: St
     assert paused.state is State.PAUSED
     assert paused.paused_reason == "403 Missing Permissions"
     assert not paused.is_pending
-    assert not await store.subscriptions.record_post(pending, message_id=1, now=sub.next_run_at)
+    assert not await store.subscriptions.record_post(
+        pending, message_id=1, now=sub.next_run_at, shown_version_id=1
+    )
     later = sub.next_run_at + dt.timedelta(days=3, hours=2)
     assert await store.subscriptions.due(later) == []  # paused rows are never due
     resumed = await store.subscriptions.resume(sub.id, guild_id=sub.guild_id, by="7", now=later)
@@ -264,3 +270,44 @@ async def test_status_counts_versions_audit_entries_and_subscriptions(store: Sto
     assert (after.versions, after.subscriptions) == (1, 2)
     assert after.audit_entries == before.audit_entries + 2  # one per subscription created
     assert after.size_bytes > 0 and after.path == store.path
+
+
+async def test_a_skipped_run_is_recorded_and_advanced_without_a_post(store: Store) -> None:
+    """only_on_change: a run whose figures are those of the last post is claimed and recorded
+    (the schedule moves on, the audit says so) with no message; a posted run records the
+    version it showed."""
+    sub = await store.subscriptions.create(
+        guild_id=1 << 22,
+        channel_id=10,
+        schedule=build_schedule("daily"),
+        target=None,
+        content=Content.SUMMARY,
+        by=7,
+        now=NOW,
+        only_on_change=True,
+    )
+    assert sub.only_on_change and sub.last_shown_version_id is None
+    assert sub.next_run_at is not None
+    first = sub.next_run_at
+    assert await store.subscriptions.claim_run(sub, advance(sub.schedule, first, first), now=first)
+    pending = await store.subscriptions.get(sub.id)
+    assert await store.subscriptions.record_post(
+        pending, message_id=555, now=first, shown_version_id=1
+    )
+    posted = await store.subscriptions.get(sub.id)
+    assert (posted.last_shown_version_id, posted.last_message_id) == (1, 555)
+
+    second = posted.next_run_at
+    assert second is not None and second > first
+    claim = advance(posted.schedule, second, second)
+    assert await store.subscriptions.claim_run(posted, claim, now=second)
+    pending = await store.subscriptions.get(sub.id)
+    assert await store.subscriptions.record_post(
+        pending, message_id=None, now=second, shown_version_id=1
+    )
+    skipped = await store.subscriptions.get(sub.id)
+    assert not skipped.is_pending
+    assert skipped.last_run_at == second and skipped.next_run_at == claim.next_run_at
+    assert (skipped.last_posted_at, skipped.last_message_id) == (first, 555)
+    entries = [e.detail for e in await store.audit_log() if e.action == "subscription.post"]
+    assert "figures unchanged since the last post, not posted" in entries[0]  # newest first

@@ -247,6 +247,9 @@ def notice_embed(
 
 # --------------------------------------------------------------------------- /updates list
 
+#: What "only when the figures change" does, said where the option shows.
+ONLY_ON_CHANGE_RULE = "a run is skipped while the data is that of the last post"
+
 
 def subscription_title(subscription: Subscription) -> str:
     return f"#{subscription.id} · {describe(subscription.schedule)}"
@@ -260,9 +263,12 @@ def subscription_details(subscription: Subscription, *, default_target: float) -
         else f"the server's ({fmt_target(default_target)} now)"
     )
     lines = [
-        f"Channel: <#{subscription.channel_id}>",
+        f"Channel: <#{subscription.channel_id}>"
+        + (f", thread <#{subscription.thread_id}>" if subscription.thread_id is not None else ""),
         f"Posts: {CONTENT_LABEL[subscription.content]}, target {target}",
     ]
+    if subscription.only_on_change:
+        lines.append(f"Only when the figures change: {ONLY_ON_CHANGE_RULE}")
     if subscription.state is State.PAUSED:
         lines.append(f"State: ⏸ paused: {subscription.paused_reason}")
     else:
@@ -309,7 +315,12 @@ def subscribed_text(subscription: Subscription) -> str:
         if subscription.next_run_at is not None
         else "it posts when NATO's figures change"
     )
+    only = (
+        f" (only when the figures change: {ONLY_ON_CHANGE_RULE})"
+        if subscription.only_on_change
+        else ""
+    )
     return (
-        f"Subscription #{subscription.id}: <#{subscription.channel_id}> gets "
-        f"{CONTENT_LABEL[subscription.content]} {describe(subscription.schedule)}; {first}."
+        f"Subscription #{subscription.id}: <#{subscription.destination_id}> gets "
+        f"{CONTENT_LABEL[subscription.content]} {describe(subscription.schedule)}{only}; {first}."
     )

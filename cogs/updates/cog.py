@@ -43,6 +43,8 @@ NEEDED_IN_CHANNEL: tuple[tuple[str, str], ...] = (
     ("attach_files", "Attach Files"),
 )
 
+THREAD_SEND = "Send Messages in Threads"
+
 CADENCE_CHOICES = [
     app_commands.Choice(name="daily", value=Cadence.DAILY.value),
     app_commands.Choice(name="weekly", value=Cadence.WEEKLY.value),
@@ -60,9 +62,12 @@ class ChannelNotUsable(UserFacingError):
     """The bot lacks permissions it needs to post in the channel."""
 
 
-def missing_permissions(permissions: discord.Permissions) -> list[str]:
-    """The names of what the bot needs in a channel and does not have there."""
-    return [label for name, label in NEEDED_IN_CHANNEL if not getattr(permissions, name)]
+def missing_permissions(permissions: discord.Permissions, *, thread: bool = False) -> list[str]:
+    """The names of what the bot needs in a channel (or a thread) and does not have there."""
+    missing = [label for name, label in NEEDED_IN_CHANNEL if not getattr(permissions, name)]
+    # In a thread, Send Messages in Threads is what lets the bot post (discord.py folds it
+    # into the thread's send_messages): name it as Discord's settings do.
+    return [THREAD_SEND if thread and m == "Send Messages" else m for m in missing]
 
 
 # Hidden from members without Manage Server, and checked again when run (admins can re-grant it).
@@ -134,36 +139,52 @@ class UpdatesCog(
         if removed:
             log.info("channel %d deleted: removed subscriptions %s", channel.id, removed)
 
+    @commands.Cog.listener()
+    async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
+        removed = await self.bot.store.subscriptions.remove(
+            channel_id=payload.thread_id, why=f"thread {payload.thread_id} was deleted"
+        )
+        if removed:
+            log.info("thread %d deleted: removed subscriptions %s", payload.thread_id, removed)
+
     # --- commands ------------------------------------------------------------------------------
 
     @app_commands.command(
         name="subscribe", description="Post NATO figures to a channel on a schedule"
     )
     @app_commands.describe(
-        channel="Where to post",
+        channel="Where to post: a channel, or a thread (in a forum: one of its posts)",
         cadence="How often: daily, weekly, monthly, or when new NATO figures are loaded",
         time="Time of day, UTC, HH:MM (default 09:00)",
         weekday="Weekly: the day (default Monday)",
         day="Monthly: the day of the month, 1-28 (default 1)",
         target=TARGET_HELP,
         content="What to post (default: summary)",
+        only_on_change="Skip a post while NATO's figures are those of the last one (default: no)",
     )
     @app_commands.choices(cadence=CADENCE_CHOICES, weekday=WEEKDAY_CHOICES, content=CONTENT_CHOICES)
     @app_commands.autocomplete(target=target_autocomplete)
     async def subscribe(
         self,
         interaction: Interaction,
-        channel: discord.TextChannel,
+        channel: discord.TextChannel | discord.Thread,
         cadence: app_commands.Choice[str],
         time: app_commands.Range[str, 1, 5] | None = None,
         weekday: app_commands.Choice[str] | None = None,
         day: app_commands.Range[int, 1, 28] | None = None,
         target: TargetArg | None = None,
         content: app_commands.Choice[str] | None = None,
+        only_on_change: bool = False,
     ) -> None:
         guild = interaction.guild
         assert guild is not None  # manage_guild_only
-        missing = missing_permissions(channel.permissions_for(guild.me))
+        thread = channel if isinstance(channel, discord.Thread) else None
+        if thread is not None and thread.locked:
+            raise ChannelNotUsable(
+                f"{thread.mention} is locked: only moderators can post there. Unlock it, or "
+                "pick another thread or channel."
+            )
+        missing = missing_permissions(channel.permissions_for(guild.me), thread=bool(thread))
         if missing:
             raise ChannelNotUsable(
                 f"I can't post in {channel.mention}: I am missing "
@@ -174,9 +195,17 @@ class UpdatesCog(
         schedule = build_schedule(
             cadence.value, time=time, weekday=weekday.value if weekday else None, day=day
         )
+        if only_on_change and not schedule.is_timed:
+            raise UserFacingError(
+                "`only_on_change` is for daily, weekly or monthly posts: an on-new-data "
+                "subscription posts only when the figures change already."
+            )
         created = await self.bot.store.subscriptions.create(
             guild_id=guild.id,
-            channel_id=channel.id,
+            # A thread's posts belong to its parent: deleting the parent removes them too.
+            channel_id=thread.parent_id if thread is not None else channel.id,
+            thread_id=thread.id if thread is not None else None,
+            only_on_change=only_on_change,
             schedule=schedule,
             target=target,
             content=Content(content.value) if content else Content.SUMMARY,
