@@ -540,3 +540,92 @@ async def test_more_posts_due_at_once_than_the_poster_sends_at_once_each_go_out_
         await recorded(updates_bot.store, number, pending_run_at=None, last_run_at=clock.now)
     await more_ticks(updates_bot)
     assert [len(posts(fake_discord, c)) for c in channels] == [1] * count
+
+
+# --------------------------------------------------------------------------- post options
+
+
+async def test_a_summary_post_carries_the_chart_the_summary_command_shows(
+    updates_bot: NatoBot, fake_discord: FakeDiscord, guild: FakeGuild, clock: Clock
+) -> None:
+    channel = guild.channels[0]
+    await subscribe(fake_discord, guild, channel, time="09:00", target=3.5)
+    clock.set(at(2026, 7, 1, 9, 0))
+    [message] = await wait_posts(fake_discord, channel, 1)
+    [chart] = message.attachments
+    assert chart.data.startswith(b"\x89PNG") and chart.filename.startswith("summary-")
+    assert chart.description  # the alt text /summary gives it
+    [embed] = message.embeds
+    assert embed["image"]["url"] == f"attachment://{chart.filename}"
+    await recorded(updates_bot.store, 1, last_message_id=message.id)
+    await more_ticks(updates_bot)
+    assert len(posts(fake_discord, channel)) == 1
+
+
+async def test_a_chart_that_cannot_be_drawn_does_not_lose_the_post(
+    updates_bot: NatoBot, fake_discord: FakeDiscord, guild: FakeGuild, clock: Clock
+) -> None:
+    channel = guild.channels[0]
+    await subscribe(fake_discord, guild, channel, time="09:00")
+    updates_bot.charts.close()  # the chart workers are gone: every chart fails
+    clock.set(at(2026, 7, 1, 9, 0))
+    [message] = await wait_posts(fake_discord, channel, 1)
+    assert message.attachments == []
+    [embed] = message.embeds
+    assert embed["title"].startswith("Who meets 2%") and "image" not in embed
+    await recorded(updates_bot.store, 1, last_message_id=message.id, pending_run_at=None)
+
+
+async def test_only_when_the_figures_change_skips_a_run_but_records_it(
+    updates_bot: NatoBot, fake_discord: FakeDiscord, guild: FakeGuild, clock: Clock
+) -> None:
+    channel = guild.channels[0]
+    reply = await subscribe(
+        fake_discord, guild, channel, time="09:00", content="gaps", only_on_change=True
+    )
+    assert "only when the figures change" in reply
+    admin = admin_of(fake_discord, guild)
+    listed = await (
+        await fake_discord.invoke("updates list", guild=guild, user=admin)
+    ).final_message()
+    assert "Only when the figures change" in listed.embeds[0]["fields"][0]["value"]
+
+    clock.set(at(2026, 7, 1, 9, 0))
+    [first] = await wait_posts(fake_discord, channel, 1)
+    shown = updates_bot.store.snapshot.version.version_id
+    await recorded(updates_bot.store, 1, last_message_id=first.id, last_shown_version_id=shown)
+
+    # The next day, the same data: the run is claimed, advanced and recorded, not posted.
+    clock.set(at(2026, 7, 2, 9, 0))
+    row = await recorded(
+        updates_bot.store, 1, last_run_at=at(2026, 7, 2, 9, 0), pending_run_at=None
+    )
+    assert row.next_run_at == at(2026, 7, 3, 9, 0)
+    assert row.last_message_id == first.id and row.last_posted_at == at(2026, 7, 1, 9, 0)
+    await more_ticks(updates_bot)
+    assert len(posts(fake_discord, channel)) == 1
+    [skip, post] = [
+        e for e in await updates_bot.store.audit_log() if e.action == "subscription.post"
+    ]
+    assert "not posted" in skip.detail and f"message {first.id}" in post.detail
+
+    # New figures: the next run posts them.
+    data = await updates_bot.store.load_version(shown)
+    version = await updates_bot.store.activate(
+        changed_data(data)[0], source="test", loaded_by="test"
+    )
+    clock.set(at(2026, 7, 3, 9, 0))
+    [_, second] = await wait_posts(fake_discord, channel, 2)
+    await recorded(
+        updates_bot.store, 1, last_message_id=second.id, last_shown_version_id=version.version_id
+    )
+
+
+async def test_only_on_change_is_refused_for_an_on_new_data_subscription(
+    updates_bot: NatoBot, fake_discord: FakeDiscord, guild: FakeGuild
+) -> None:
+    reply = await subscribe(
+        fake_discord, guild, guild.channels[0], cadence="on-new-data", only_on_change=True
+    )
+    assert reply.count("\n") == 0 and "`only_on_change` is for daily, weekly or monthly" in reply
+    assert await updates_bot.store.subscriptions.in_guild(guild.id) == []
