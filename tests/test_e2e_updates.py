@@ -22,7 +22,7 @@ from bot.schedule import build_schedule, notice_nonce, run_nonce
 from bot.subscriptions import Content, State
 from cogs.updates.poster import CONCURRENT_POSTS
 from db.store import Store
-from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild
+from tests.fakediscord import FakeChannel, FakeDiscord, FakeDiscordError, FakeGuild
 from tests.support.bot import bot_settings
 from tests.support.updates import (
     Clock,
@@ -629,3 +629,69 @@ async def test_only_on_change_is_refused_for_an_on_new_data_subscription(
     )
     assert reply.count("\n") == 0 and "`only_on_change` is for daily, weekly or monthly" in reply
     assert await updates_bot.store.subscriptions.in_guild(guild.id) == []
+
+
+async def test_posts_go_into_a_thread_or_a_forums_post_never_the_forum_itself(
+    fake_discord: FakeDiscord, guild: FakeGuild, tmp_path: Path, clock: Clock
+) -> None:
+    general = guild.channels[0]
+    thread = fake_discord.add_thread(general, "weekly figures")
+    forum = fake_discord.add_channel(guild, "reports", type=15)
+    post = fake_discord.add_thread(forum, "NATO spending")
+    bot = NatoBot(bot_settings(tmp_path, fake_discord, updates_tick_seconds=TICK), clock=clock)
+    async with fake_discord.running(bot):
+        await fake_discord.wait_for_commands()
+        reply = await subscribe(fake_discord, guild, thread, time="09:00", content="gaps")
+        assert f"<#{thread.id}> gets" in reply
+        await subscribe(fake_discord, guild, post, time="09:00", content="ranking")
+        # A forum takes posts only as threads: Discord's picker offers its posts, not it.
+        with pytest.raises(FakeDiscordError, match="channel type 15 not in"):
+            await subscribe(fake_discord, guild, forum, time="09:00")
+        first, second = await bot.store.subscriptions.in_guild(guild.id)
+        assert (first.channel_id, first.thread_id) == (general.id, thread.id)
+        assert (second.channel_id, second.thread_id) == (forum.id, post.id)
+        admin = admin_of(fake_discord, guild)
+        listed = await (
+            await fake_discord.invoke("updates list", guild=guild, user=admin)
+        ).final_message()
+        assert f"thread <#{thread.id}>" in listed.embeds[0]["fields"][0]["value"]
+
+        clock.set(at(2026, 7, 1, 9, 0))
+        [in_thread] = await wait_posts(fake_discord, thread, 1)
+        [in_post] = await wait_posts(fake_discord, post, 1)
+        assert in_thread.embeds[0]["title"].startswith("Below 2% in ")
+        assert posts(fake_discord, general) == [] and posts(fake_discord, forum) == []
+        await recorded(bot.store, first.id, last_message_id=in_thread.id)
+        await recorded(bot.store, second.id, last_message_id=in_post.id)
+
+        # The thread deleted: its subscription goes; the forum's stays.
+        await fake_discord.delete_channel(thread)
+        await until_async(
+            lambda: _ids_are(bot, guild, [second.id]), "the thread's subscription removed"
+        )
+
+
+async def _ids_are(bot: NatoBot, guild: FakeGuild, ids: list[int]) -> bool:
+    return [s.id for s in await bot.store.subscriptions.in_guild(guild.id)] == ids
+
+
+async def test_a_thread_without_send_messages_in_threads_is_refused_by_that_name(
+    fake_discord: FakeDiscord, guild: FakeGuild, tmp_path: Path, clock: Clock
+) -> None:
+    general = guild.channels[0]
+    thread = fake_discord.add_thread(general, "weekly figures")
+    bot = NatoBot(bot_settings(tmp_path, fake_discord, updates_tick_seconds=TICK), clock=clock)
+    async with fake_discord.running(bot):
+        await fake_discord.wait_for_commands()
+        in_threads = discord.Permissions(send_messages_in_threads=True)
+        await fake_discord.revoke(general, fake_discord.bot_user, in_threads)
+
+        def refused_in_cache() -> bool:
+            cached = bot.get_channel(thread.id)
+            assert isinstance(cached, discord.Thread)
+            return not cached.permissions_for(cached.guild.me).send_messages_in_threads
+
+        await until(refused_in_cache, "the bot's cache sees the revoke")
+        reply = await subscribe(fake_discord, guild, thread, time="09:00")
+        assert "I am missing Send Messages in Threads" in reply and "\n" not in reply
+        assert await bot.store.subscriptions.in_guild(guild.id) == []

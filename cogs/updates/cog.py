@@ -43,7 +43,13 @@ NEEDED_IN_CHANNEL: tuple[tuple[str, str], ...] = (
     ("attach_files", "Attach Files"),
 )
 
-THREAD_SEND = "Send Messages in Threads"
+#: In a thread, Send Messages in Threads (from its parent channel) is what lets the bot post.
+NEEDED_IN_THREAD = tuple(
+    ("send_messages_in_threads", "Send Messages in Threads")
+    if name == "send_messages"
+    else (name, label)
+    for name, label in NEEDED_IN_CHANNEL
+)
 
 CADENCE_CHOICES = [
     app_commands.Choice(name="daily", value=Cadence.DAILY.value),
@@ -64,10 +70,8 @@ class ChannelNotUsable(UserFacingError):
 
 def missing_permissions(permissions: discord.Permissions, *, thread: bool = False) -> list[str]:
     """The names of what the bot needs in a channel (or a thread) and does not have there."""
-    missing = [label for name, label in NEEDED_IN_CHANNEL if not getattr(permissions, name)]
-    # In a thread, Send Messages in Threads is what lets the bot post (discord.py folds it
-    # into the thread's send_messages): name it as Discord's settings do.
-    return [THREAD_SEND if thread and m == "Send Messages" else m for m in missing]
+    needed = NEEDED_IN_THREAD if thread else NEEDED_IN_CHANNEL
+    return [label for name, label in needed if not getattr(permissions, name)]
 
 
 # Hidden from members without Manage Server, and checked again when run (admins can re-grant it).
