@@ -1,7 +1,7 @@
 """Scheduled posts and new-data notices as Discord embeds, and the /updates list.
 
 A scheduled post is one of the replies people know (the /summary embed, the first ranking page)
-or the gaps list, with a line saying which subscription posted it. Every post cites source and
+or a short gaps post, with a line saying which subscription posted it. Every post cites source and
 year in its footer, as the replies do. A notice words a ``DatasetDiff`` (allies that crossed
 the server's target, the largest revisions, years added) for the target it was computed for.
 """
