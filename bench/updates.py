@@ -52,7 +52,7 @@ from bench.commands import (
 from bench.shared import Timing, reap_leftover_tasks, timing_of, verdict
 from bot.client import NatoBot
 from bot.schedule import build_schedule
-from db.subscriptions import Content
+from bot.subscriptions import Content
 from tests.fakediscord import FakeChannel, FakeDiscord, RecordedRequest
 from tests.support.bot import bot_settings
 from tests.support.updates import Clock, at, more_ticks
@@ -191,7 +191,7 @@ async def run(layout: Layout, summary_gap: float) -> Run:
                 daily = build_schedule("daily", time="09:00")
                 for channel in channels:
                     assert channel.guild_id is not None
-                    await bot.store.create_subscription(
+                    await bot.store.subscriptions.create(
                         guild_id=channel.guild_id,
                         channel_id=channel.id,
                         schedule=daily,

@@ -67,6 +67,11 @@ async def record(
     )
 
 
+async def count(tx: Transaction) -> int:
+    row = await tx.fetchone("SELECT count(*) FROM audit_log")
+    return int(row[0]) if row else 0
+
+
 async def entries(tx: Transaction, limit: int) -> list[AuditEntry]:
     """The newest ``limit`` entries, newest first."""
     rows = await tx.fetchall(

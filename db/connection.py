@@ -18,7 +18,7 @@ import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -78,6 +78,11 @@ def statements(script: str) -> list[str]:
     if script[start:].strip():
         found.append(script[start:].strip())  # a last statement without its semicolon
     return found
+
+
+def utc_now() -> datetime:
+    """The Store's clock: every moment it writes is UTC."""
+    return datetime.now(UTC)
 
 
 def iso(moment: datetime) -> str:

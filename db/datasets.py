@@ -66,6 +66,11 @@ async def versions(tx: Transaction) -> list[DatasetVersion]:
     return [_version_from_row(row) for row in rows]
 
 
+async def count_versions(tx: Transaction) -> int:
+    row = await tx.fetchone("SELECT count(*) FROM dataset_versions")
+    return int(row[0]) if row else 0
+
+
 async def previous_of(tx: Transaction, current: DatasetVersion | None) -> DatasetVersion:
     """The version ``current`` replaced when it was loaded: what a rollback returns to."""
     if current is None:

@@ -15,6 +15,10 @@ class NothingToChange(StoreError):
     """The requested activation or rollback would leave the active dataset as it is."""
 
 
+class StaleVersion(StoreError):
+    """The active version is no longer the one a prepared change was computed against."""
+
+
 class NoActiveDataset(StoreError):
     """The database holds no active dataset version (opened with seed=False, or read-only)."""
 

@@ -6,9 +6,12 @@ that is swapped in one assignment after a version's transaction commits, so a co
 holds a snapshot sees one consistent dataset even while a reload happens. ``refresh()`` notices
 a version another process (the CLI, a second bot) activated on the same file.
 
-The SQL lives in one module per aggregate (``db/datasets.py``, ``guilds.py``, ``audit.py``,
-``meta.py``); the connection, transactions and migrations in ``db/connection.py``. Every fault
-reaches the caller as a ``StoreError`` (``db/errors.py``) whose one-line message names the file.
+Its jobs are the dataset's life: opening, seeding, the snapshot, versions, activation and
+rollback. Per-server settings, meta, the audit log and ``status()`` come from its base
+(``db/records.py``); scheduled posts are their own store object, ``Store.subscriptions``
+(``db/subscriptions.py``). The SQL lives in one module per aggregate; the connection,
+transactions and migrations in ``db/connection.py``. Every fault reaches the caller as a
+``StoreError`` (``db/errors.py``) whose one-line message names the file.
 """
 
 from __future__ import annotations
@@ -16,20 +19,15 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.analytics.targets import MAX_TARGET, MIN_TARGET
 from bot.countries import alias_table
-from bot.errors import InvalidTarget
 from bot.models import Dataset, DatasetVersion, Snapshot, unusable_figures
-from bot.schedule import Claim, Schedule, next_run_after
-from db import audit, datasets, guilds, meta
+from db import audit, datasets, meta
 from db import subscriptions as subs
 from db.audit import AuditContext, AuditEntry
-from db.connection import BUSY_TIMEOUT_MS, Database, Transaction, check_path, iso, migrations
+from db.connection import BUSY_TIMEOUT_MS, Database, Transaction, check_path, migrations, utc_now
 from db.errors import (
     DatabaseBusy,
     DatabaseMissing,
@@ -39,6 +37,7 @@ from db.errors import (
     NoActiveDataset,
     NothingToChange,
     ReadOnlyDatabase,
+    StaleVersion,
     StoreError,
     UnknownVersion,
 )
@@ -49,13 +48,7 @@ from db.loader import (
     dataset_sha256,
     load_bundled,
 )
-from db.subscriptions import (
-    MAX_PER_GUILD,
-    Content,
-    Subscription,
-    SubscriptionLimitReached,
-    UnknownSubscription,
-)
+from db.records import Records, StoreStatus
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
@@ -73,9 +66,6 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreStatus",
-    "Subscription",
-    "SubscriptionLimitReached",
-    "UnknownSubscription",
     "UnknownVersion",
     "migrations",
 ]
@@ -86,10 +76,6 @@ log = logging.getLogger(__name__)
 BUNDLED_FINGERPRINT_KEY = "bundled_fingerprint"
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 @functools.cache
 def _aliases() -> dict[str, str]:
     """The project's alias table (db/data/aliases.csv), read once."""
@@ -98,6 +84,10 @@ def _aliases() -> dict[str, str]:
 
 def _snapshot(version: DatasetVersion, dataset: Dataset) -> Snapshot:
     return Snapshot.build(version, dataset, alias_table(dataset.members, _aliases()))
+
+
+async def _read_snapshot(tx: Transaction, version: DatasetVersion) -> Snapshot:
+    return _snapshot(version, await datasets.read_dataset(tx, version.version_id))
 
 
 #: The version a snapshot built ahead of its activation carries until it gets its real one.
@@ -111,40 +101,18 @@ _UNSAVED = DatasetVersion(
 )
 
 
-class StaleVersion(StoreError):
-    """The active version is no longer the one a prepared change was computed against."""
-
-
-@dataclass(frozen=True, slots=True)
-class StoreStatus:
-    """What /admin status shows of the database."""
-
-    path: Path
-    #: The file and its WAL, in bytes.
-    size_bytes: int
-    versions: int
-    audit_entries: int
-    #: Scheduled-post subscriptions, or None when this database has no such table.
-    subscriptions: int | None
-
-
-class Store:
+class Store(Records):
     """Async access to the bot's SQLite database. Open with ``await Store.open(path)``."""
 
     def __init__(self, db: Database) -> None:
-        self._db = db
+        super().__init__(db)
         self._snapshot: Snapshot | None = None
         #: PRAGMA data_version when the snapshot was last checked: refresh()'s cheap test.
         self._seen_data_version: int | None = None
-        self._guild_targets: dict[int, float | None] = {}
-
-    @property
-    def path(self) -> Path:
-        return self._db.path
-
-    @property
-    def readonly(self) -> bool:
-        return self._db.readonly
+        #: Scheduled posts: their own store object over the same database.
+        self.subscriptions = subs.SubscriptionStore(
+            db, clock=utc_now, active_version_id=self._active_version_id
+        )
 
     # --- opening and closing ------------------------------------------------------------------
 
@@ -255,14 +223,15 @@ class Store:
             raise NoActiveDataset(f"the database {self.path} holds no active dataset version")
         return self._snapshot
 
+    def _active_version_id(self) -> int | None:
+        return self._snapshot.version.version_id if self._snapshot else None
+
     async def _load_snapshot(self) -> None:
         async with self._db.read() as tx:
             self._seen_data_version = await tx.data_version()
             version = await datasets.active_version(tx)
-            if version is None:
-                return
-            snapshot = _snapshot(version, await datasets.read_dataset(tx, version.version_id))
-        self._snapshot = snapshot
+            if version is not None:
+                self._snapshot = await _read_snapshot(tx, version)
 
     async def refresh(self) -> bool:
         """Take up a version another process activated on the same file; True if it did.
@@ -277,11 +246,9 @@ class Store:
             self._seen_data_version = seen
             self._guild_targets.clear()
             version = await datasets.active_version(tx)
-            current = self._snapshot.version if self._snapshot else None
-            if version is None or (current is not None and current == version):
+            if version is None or (self._snapshot and self._snapshot.version == version):
                 return False
-            snapshot = _snapshot(version, await datasets.read_dataset(tx, version.version_id))
-        self._snapshot = snapshot
+            self._snapshot = await _read_snapshot(tx, version)
         log.info("dataset version %d was activated elsewhere: now serving it", version.version_id)
         return True
 
@@ -369,7 +336,7 @@ class Store:
         context: AuditContext | None = None,
     ) -> DatasetVersion:
         """Insert, switch to and audit a new version in ``tx``; the snapshot follows on commit."""
-        loaded_at = _now()
+        loaded_at = utc_now()
         version_id = await datasets.insert_version(
             tx,
             dataset,
@@ -448,9 +415,6 @@ class Store:
                 target = await datasets.version(tx, to_version)
             if current is not None and target.version_id == current.version_id:
                 raise NothingToChange(f"version {target.version_id} is already active")
-            dataset = (
-                None if snapshot is not None else await datasets.read_dataset(tx, target.version_id)
-            )
             await datasets.switch_active(tx, target.version_id)
             await audit.record(
                 tx,
@@ -458,319 +422,17 @@ class Store:
                 "dataset.rollback",
                 f"version {target.version_id} active again"
                 + (f", was {current.version_id}" if current else ""),
-                at=_now(),
+                at=utc_now(),
                 context=context,
             )
             version = target.model_copy(update={"active": True})
-            if snapshot is not None:
-                built = dataclasses.replace(snapshot, version=version)
-            else:
-                assert dataset is not None
-                built = _snapshot(version, dataset)
+            built = (
+                dataclasses.replace(snapshot, version=version)
+                if snapshot is not None
+                else await _read_snapshot(tx, version)
+            )
             await self._swap_on_commit(tx, built)
         return version
-
-    # --- per-guild settings, meta, audit ------------------------------------------------------
-
-    async def guild_target(self, guild_id: int) -> float | None:
-        """The server's default target (% of GDP), or None when it has not set one."""
-        if guild_id in self._guild_targets:
-            return self._guild_targets[guild_id]
-        async with self._db.read() as tx:
-            target = await guilds.default_target(tx, guild_id)
-        self._guild_targets[guild_id] = target
-        return target
-
-    async def set_guild_target(self, guild_id: int, target: float | None, *, by: int) -> None:
-        """Set (or, with None, clear) a server's default target. Raises InvalidTarget."""
-        if target is not None and not MIN_TARGET <= target <= MAX_TARGET:
-            raise InvalidTarget(target)
-        async with self._db.transaction() as tx:
-            at = _now()
-            await guilds.set_default_target(tx, guild_id, target, at=at, by=by)
-            shown = "cleared" if target is None else f"{target:g}"
-            await audit.record(tx, str(by), "guild.target", f"guild {guild_id}: {shown}", at=at)
-            # The cache follows only once committed.
-            tx.on_commit(lambda: self._guild_targets.__setitem__(guild_id, target))
-
-    async def get_meta(self, key: str) -> str | None:
-        async with self._db.read() as tx:
-            return await meta.get(tx, key)
-
-    async def set_meta(self, key: str, value: str) -> None:
-        async with self._db.transaction() as tx:
-            await meta.put(tx, key, value)
-
-    async def claim_meta(self, key: str, value: str) -> bool:
-        """Set ``key`` only when it holds nothing yet; True if this call set it. Under the write
-        lock, so of two callers (or two processes) exactly one gets True: for "only once"."""
-        async with self._db.transaction() as tx:
-            if await meta.get(tx, key) is not None:
-                return False
-            await meta.put(tx, key, value)
-        return True
-
-    async def audit(
-        self, actor: str, action: str, detail: str = "", *, context: AuditContext | None = None
-    ) -> None:
-        async with self._db.transaction() as tx:
-            await audit.record(tx, actor, action, detail, at=_now(), context=context)
-
-    async def audit_log(self, limit: int = 50) -> list[AuditEntry]:
-        """The newest ``limit`` audit entries, newest first."""
-        async with self._db.read() as tx:
-            return await audit.entries(tx, limit)
-
-    # --- scheduled posts (subscriptions) ------------------------------------------------------
-
-    async def create_subscription(
-        self,
-        *,
-        guild_id: int,
-        channel_id: int,
-        schedule: Schedule,
-        target: float | None,
-        content: Content,
-        by: int,
-        now: datetime | None = None,
-        limit: int = MAX_PER_GUILD,
-    ) -> Subscription:
-        """Add a subscription; SubscriptionLimitReached when the server has ``limit`` already.
-
-        The count and the insert share one write transaction, so two commands at once cannot
-        both take the last place. An on-new-data subscription starts from the active version:
-        it announces the next one, not the data it was created with.
-        """
-        if target is not None and not MIN_TARGET <= target <= MAX_TARGET:
-            raise InvalidTarget(target)
-        now = now or _now()
-        async with self._db.transaction() as tx:
-            if await subs.count_in_guild(tx, guild_id) >= limit:
-                raise SubscriptionLimitReached(limit)
-            active = await datasets.active_version(tx)
-            subscription_id = await subs.insert(
-                tx,
-                guild_id=guild_id,
-                channel_id=channel_id,
-                schedule=schedule,
-                target=target,
-                content=content,
-                created_by=by,
-                created_at=now,
-                next_run_at=next_run_after(schedule, now),
-                last_notified_version_id=(
-                    active.version_id if active is not None and not schedule.is_timed else None
-                ),
-            )
-            await audit.record(
-                tx,
-                str(by),
-                "subscription.create",
-                f"subscription {subscription_id}: guild {guild_id} channel {channel_id}, "
-                f"{schedule.cadence.value}, {content.value}",
-                at=now,
-            )
-            created = await subs.get(tx, subscription_id)
-        assert created is not None
-        return created
-
-    async def subscriptions(self, guild_id: int) -> list[Subscription]:
-        """A server's subscriptions, oldest first."""
-        async with self._db.read() as tx:
-            return await subs.in_guild(tx, guild_id)
-
-    async def subscription(
-        self, subscription_id: int, *, guild_id: int | None = None
-    ) -> Subscription:
-        """One subscription; UnknownSubscription if there is none (or it is another server's)."""
-        async with self._db.read() as tx:
-            found = await subs.get(tx, subscription_id)
-        if found is None or (guild_id is not None and found.guild_id != guild_id):
-            raise UnknownSubscription(subscription_id)
-        return found
-
-    async def delete_subscription(self, subscription_id: int, *, guild_id: int, by: str) -> None:
-        async with self._db.transaction() as tx:
-            found = await subs.get(tx, subscription_id)
-            if found is None or found.guild_id != guild_id:
-                raise UnknownSubscription(subscription_id)
-            await subs.delete(tx, subscription_id)
-            await audit.record(
-                tx, by, "subscription.delete", f"subscription {subscription_id}", at=_now()
-            )
-
-    async def pause_subscription(
-        self, subscription_id: int, reason: str, *, by: str, guild_id: int | None = None
-    ) -> Subscription:
-        """Pause with ``reason`` (shown in /updates list); a pending post is dropped."""
-        async with self._db.transaction() as tx:
-            found = await subs.get(tx, subscription_id)
-            if found is None or (guild_id is not None and found.guild_id != guild_id):
-                raise UnknownSubscription(subscription_id)
-            await subs.pause(tx, subscription_id, reason)
-            await audit.record(
-                tx, by, "subscription.pause", f"subscription {subscription_id}: {reason}", at=_now()
-            )
-            paused = await subs.get(tx, subscription_id)
-        assert paused is not None
-        return paused
-
-    async def resume_subscription(
-        self, subscription_id: int, *, guild_id: int, by: str, now: datetime | None = None
-    ) -> Subscription:
-        """Active again from the next run after ``now`` (what was missed while paused is not
-        posted); an on-new-data one announces the version after the one active now."""
-        now = now or _now()
-        async with self._db.transaction() as tx:
-            found = await subs.get(tx, subscription_id)
-            if found is None or found.guild_id != guild_id:
-                raise UnknownSubscription(subscription_id)
-            active = await datasets.active_version(tx)
-            await subs.resume(
-                tx,
-                subscription_id,
-                next_run_at=next_run_after(found.schedule, now),
-                last_notified_version_id=active.version_id if active else None,
-            )
-            await audit.record(
-                tx, by, "subscription.resume", f"subscription {subscription_id}", at=now
-            )
-            resumed = await subs.get(tx, subscription_id)
-        assert resumed is not None
-        return resumed
-
-    async def due_subscriptions(
-        self, now: datetime, *, shard_count: int = 1, shard_ids: Collection[int] | None = None
-    ) -> list[Subscription]:
-        """Active subscriptions of these shards' guilds that have something to post now: a
-        pending post to retry, a run due, or a dataset version newer than their last notice."""
-        active = self._snapshot.version.version_id if self._snapshot else None
-        async with self._db.read() as tx:
-            return await subs.needing_work(
-                tx, now=now, active_version_id=active, shard_count=shard_count, shard_ids=shard_ids
-            )
-
-    async def claim_run(self, subscription: Subscription, claim: Claim, *, now: datetime) -> bool:
-        """Claim ``claim.run_at`` for posting and advance the schedule, in one transaction.
-
-        False when another process (or an edit) got there first: then do not post.
-        """
-        assert subscription.next_run_at is not None
-        async with self._db.transaction() as tx:
-            return await subs.claim_run(
-                tx,
-                subscription.id,
-                expected_next_run_at=subscription.next_run_at,
-                run_at=claim.run_at,
-                next_run_at=claim.next_run_at,
-                since=now,
-            )
-
-    async def claim_notice(
-        self, subscription: Subscription, version_id: int, *, now: datetime
-    ) -> bool:
-        """Claim the notice of ``version_id``; False when someone else already did."""
-        async with self._db.transaction() as tx:
-            return await subs.claim_notice(
-                tx,
-                subscription.id,
-                expected_version_id=subscription.last_notified_version_id,
-                version_id=version_id,
-                since=now,
-            )
-
-    async def record_post(
-        self, subscription: Subscription, *, message_id: int | None, now: datetime
-    ) -> bool:
-        """Record the pending post as delivered (message id, last post, audit), one transaction.
-
-        ``message_id`` None: a notice with nothing to say, done without a message. False when
-        the post was no longer pending (paused or removed meanwhile).
-        """
-        async with self._db.transaction() as tx:
-            if subscription.pending_run_at is not None:
-                assert message_id is not None
-                what = f"run {iso(subscription.pending_run_at)}"
-                done = await subs.record_run(
-                    tx,
-                    subscription.id,
-                    run_at=subscription.pending_run_at,
-                    message_id=message_id,
-                    posted_at=now,
-                )
-            elif subscription.pending_version_id is not None:
-                what = f"notice of version {subscription.pending_version_id}"
-                done = await subs.record_notice(
-                    tx,
-                    subscription.id,
-                    version_id=subscription.pending_version_id,
-                    message_id=message_id,
-                    posted_at=now,
-                )
-            else:
-                raise ValueError(f"subscription {subscription.id} has no pending post")
-            if done:
-                where = (
-                    f"message {message_id} in channel {subscription.channel_id}"
-                    if message_id is not None
-                    else "nothing to announce"
-                )
-                await audit.record(
-                    tx,
-                    "updates",
-                    "subscription.post",
-                    f"subscription {subscription.id} {what}: {where}",
-                    at=now,
-                )
-            return done
-
-    async def remove_subscriptions(
-        self, *, guild_id: int | None = None, channel_id: int | None = None, why: str
-    ) -> list[int]:
-        """Delete every subscription of a server (the bot left it) or a channel (deleted)."""
-        if (guild_id is None) == (channel_id is None):
-            raise ValueError("give exactly one of guild_id and channel_id")
-        async with self._db.transaction() as tx:
-            if guild_id is not None:
-                removed = await subs.delete_in_guild(tx, guild_id)
-            else:
-                assert channel_id is not None
-                removed = await subs.delete_in_channel(tx, channel_id)
-            if removed:
-                await audit.record(
-                    tx,
-                    "updates",
-                    "subscription.delete",
-                    f"subscriptions {', '.join(map(str, removed))}: {why}",
-                    at=_now(),
-                )
-            return removed
-
-    async def status(self) -> StoreStatus:
-        """The database's size and what it holds, for the owners."""
-        async with self._db.read() as tx:
-            versions = await tx.fetchone("SELECT count(*) FROM dataset_versions")
-            entries = await tx.fetchone("SELECT count(*) FROM audit_log")
-            has_subscriptions = await tx.fetchone(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'subscriptions'"
-            )
-            subscriptions = (
-                await tx.fetchone("SELECT count(*) FROM subscriptions")
-                if has_subscriptions
-                else None
-            )
-        size = sum(
-            p.stat().st_size
-            for p in (self.path, self.path.with_name(self.path.name + "-wal"))
-            if p.exists()
-        )
-        return StoreStatus(
-            path=self.path,
-            size_bytes=size,
-            versions=int(versions[0]) if versions else 0,
-            audit_entries=int(entries[0]) if entries else 0,
-            subscriptions=int(subscriptions[0]) if subscriptions else None,
-        )
 
 
 def _check_expected(active: DatasetVersion | None, expected: int | None) -> None:

@@ -19,10 +19,10 @@ import pytest
 from bot.client import NatoBot
 from bot.models import Dataset, SpendingRecord
 from bot.schedule import build_schedule, notice_nonce, run_nonce
+from bot.subscriptions import Content, State
 from cogs.updates.poster import CONCURRENT_POSTS
 from db.store import Store
-from db.subscriptions import Content, State
-from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild
+from tests.fakediscord import FakeChannel, FakeDiscord, FakeDiscordError, FakeGuild
 from tests.support.bot import bot_settings
 from tests.support.updates import (
     Clock,
@@ -80,7 +80,7 @@ async def test_a_due_post_appears_once_with_the_summary_embed(
     reply = await subscribe(fake_discord, guild, channel, time="09:00")
     assert "Subscription #1" in reply
     assert "<t:" in reply  # the first post, as a Discord timestamp
-    [sub] = await updates_bot.store.subscriptions(guild.id)
+    [sub] = await updates_bot.store.subscriptions.in_guild(guild.id)
     assert sub.next_run_at == at(2026, 7, 1, 9, 0)
 
     # Not yet due: ticks pass, nothing is posted.
@@ -154,7 +154,7 @@ async def test_subscribe_names_each_missing_permission_and_stores_nothing(
     reply = await subscribe(fake_discord, guild, channel)
     assert "missing Embed Links, Attach Files" in reply
     assert "Send Messages" not in reply
-    assert await updates_bot.store.subscriptions(guild.id) == []
+    assert await updates_bot.store.subscriptions.in_guild(guild.id) == []
 
 
 async def test_bad_schedules_and_members_without_manage_server_are_refused(
@@ -172,7 +172,7 @@ async def test_bad_schedules_and_members_without_manage_server_are_refused(
         permission_override=True,
     )
     assert "Manage Server" in (await inter.final_message()).content
-    assert await updates_bot.store.subscriptions(guild.id) == []
+    assert await updates_bot.store.subscriptions.in_guild(guild.id) == []
 
 
 async def test_ten_subscriptions_per_server_at_most(
@@ -185,7 +185,7 @@ async def test_ten_subscriptions_per_server_at_most(
     refused = await subscribe(fake_discord, guild, channel, time="23:00")
     assert "already has 10 scheduled posts" in refused
     assert "/updates unsubscribe" in refused
-    assert len(await updates_bot.store.subscriptions(guild.id)) == 10
+    assert len(await updates_bot.store.subscriptions.in_guild(guild.id)) == 10
     # Another server has its own ten.
     other = fake_discord.add_guild("Elsewhere")
     await fake_discord.dispatch("GUILD_CREATE", other.to_payload(), guild=other)
@@ -207,7 +207,7 @@ async def test_unsubscribe_pause_resume_and_another_servers_ids(
         return message.content
 
     assert "paused" in await run("pause", id=1)
-    [sub] = await updates_bot.store.subscriptions(guild.id)
+    [sub] = await updates_bot.store.subscriptions.in_guild(guild.id)
     assert sub.state is State.PAUSED
     assert sub.paused_reason == "paused by admin with /updates pause"
     clock.set(at(2026, 7, 1, 9, 30))  # due, but paused: nothing is posted
@@ -216,7 +216,7 @@ async def test_unsubscribe_pause_resume_and_another_servers_ids(
 
     clock.set(at(2026, 7, 1, 10, 0))
     assert "resumed: next post" in await run("resume", id=1)
-    [sub] = await updates_bot.store.subscriptions(guild.id)
+    [sub] = await updates_bot.store.subscriptions.in_guild(guild.id)
     assert sub.state is State.ACTIVE
     assert sub.next_run_at == at(2026, 7, 2, 9, 0)  # what was missed while paused is not posted
     await more_ticks(updates_bot)
@@ -225,7 +225,7 @@ async def test_unsubscribe_pause_resume_and_another_servers_ids(
 
     assert "no subscription #7" in await run("unsubscribe", id=7)
     assert "removed" in await run("unsubscribe", id=1)
-    assert await updates_bot.store.subscriptions(guild.id) == []
+    assert await updates_bot.store.subscriptions.in_guild(guild.id) == []
 
 
 async def test_preview_shows_the_post_privately_now(
@@ -240,8 +240,8 @@ async def test_preview_shows_the_post_privately_now(
     assert message.ephemeral
     [embed] = message.embeds
     assert embed["title"].startswith("Below 3.5% in ")
-    gaps = embed["fields"][0]["value"]
-    assert "Germany" in gaps and "pts" in gaps
+    assert embed["fields"][0]["name"].startswith("Largest gaps to 3.5%")
+    assert " pts" in embed["fields"][0]["value"]
     assert "Source: NATO" in embed["footer"]["text"]
     ranking = await fake_discord.invoke("updates preview", {"id": 2}, guild=guild, user=admin)
     [embed] = (await ranking.final_message()).embeds
@@ -260,14 +260,14 @@ async def test_a_deleted_channel_or_a_server_left_removes_its_subscriptions(
     await fake_discord.delete_channel(doomed)
 
     async def only_general() -> bool:
-        rows = await updates_bot.store.subscriptions(guild.id)
+        rows = await updates_bot.store.subscriptions.in_guild(guild.id)
         return [r.channel_id for r in rows] == [guild.channels[0].id]
 
     await until_async(only_general, "the deleted channel's subscription removed")
     await fake_discord.dispatch("GUILD_DELETE", {"id": str(guild.id)}, guild=guild)
 
     async def none_left() -> bool:
-        return await updates_bot.store.subscriptions(guild.id) == []
+        return await updates_bot.store.subscriptions.in_guild(guild.id) == []
 
     await until_async(none_left, "the server's subscriptions removed")
 
@@ -291,7 +291,7 @@ async def test_stopped_across_due_times_then_restarted_posts_once_per_restart(
     store = await Store.open(settings.database_path)
     try:
         for round_ in range(RESTART_ROUNDS):
-            before = await store.subscription(1)
+            before = await store.subscriptions.get(1)
             assert before.next_run_at is not None and before.pending_run_at is None
             # Down across 1 to 3 due times (just over a period late from round 1 on).
             downtime = dt.timedelta(days=round_ % 3, minutes=1 + round_)
@@ -523,7 +523,7 @@ async def test_more_posts_due_at_once_than_the_poster_sends_at_once_each_go_out_
     channels = [await fake_discord.create_channel(guild, f"digest-{n}") for n in range(count)]
     daily = build_schedule("daily", time="09:00")
     for channel in channels:
-        await updates_bot.store.create_subscription(
+        await updates_bot.store.subscriptions.create(
             guild_id=guild.id,
             channel_id=channel.id,
             schedule=daily,
@@ -540,3 +540,158 @@ async def test_more_posts_due_at_once_than_the_poster_sends_at_once_each_go_out_
         await recorded(updates_bot.store, number, pending_run_at=None, last_run_at=clock.now)
     await more_ticks(updates_bot)
     assert [len(posts(fake_discord, c)) for c in channels] == [1] * count
+
+
+# --------------------------------------------------------------------------- post options
+
+
+async def test_a_summary_post_carries_the_chart_the_summary_command_shows(
+    updates_bot: NatoBot, fake_discord: FakeDiscord, guild: FakeGuild, clock: Clock
+) -> None:
+    channel = guild.channels[0]
+    await subscribe(fake_discord, guild, channel, time="09:00", target=3.5)
+    clock.set(at(2026, 7, 1, 9, 0))
+    [message] = await wait_posts(fake_discord, channel, 1)
+    [chart] = message.attachments
+    assert chart.data.startswith(b"\x89PNG") and chart.filename.startswith("summary-")
+    assert chart.description  # the alt text /summary gives it
+    [embed] = message.embeds
+    assert embed["image"]["url"] == f"attachment://{chart.filename}"
+    await recorded(updates_bot.store, 1, last_message_id=message.id)
+    await more_ticks(updates_bot)
+    assert len(posts(fake_discord, channel)) == 1
+
+
+async def test_a_chart_that_cannot_be_drawn_does_not_lose_the_post(
+    updates_bot: NatoBot, fake_discord: FakeDiscord, guild: FakeGuild, clock: Clock
+) -> None:
+    channel = guild.channels[0]
+    await subscribe(fake_discord, guild, channel, time="09:00")
+    updates_bot.charts.close()  # the chart workers are gone: every chart fails
+    clock.set(at(2026, 7, 1, 9, 0))
+    [message] = await wait_posts(fake_discord, channel, 1)
+    assert message.attachments == []
+    [embed] = message.embeds
+    assert embed["title"].startswith("Who meets 2%") and "image" not in embed
+    await recorded(updates_bot.store, 1, last_message_id=message.id, pending_run_at=None)
+
+
+async def test_only_when_the_figures_change_skips_a_run_but_records_it(
+    updates_bot: NatoBot, fake_discord: FakeDiscord, guild: FakeGuild, clock: Clock
+) -> None:
+    channel = guild.channels[0]
+    reply = await subscribe(
+        fake_discord, guild, channel, time="09:00", content="gaps", only_on_change=True
+    )
+    assert "only when the figures change" in reply
+    admin = admin_of(fake_discord, guild)
+    listed = await (
+        await fake_discord.invoke("updates list", guild=guild, user=admin)
+    ).final_message()
+    assert "Only when the figures change" in listed.embeds[0]["fields"][0]["value"]
+
+    clock.set(at(2026, 7, 1, 9, 0))
+    [first] = await wait_posts(fake_discord, channel, 1)
+    shown = updates_bot.store.snapshot.version.version_id
+    await recorded(updates_bot.store, 1, last_message_id=first.id, last_shown_version_id=shown)
+
+    # The next day, the same data: the run is claimed, advanced and recorded, not posted.
+    clock.set(at(2026, 7, 2, 9, 0))
+    row = await recorded(
+        updates_bot.store, 1, last_run_at=at(2026, 7, 2, 9, 0), pending_run_at=None
+    )
+    assert row.next_run_at == at(2026, 7, 3, 9, 0)
+    assert row.last_message_id == first.id and row.last_posted_at == at(2026, 7, 1, 9, 0)
+    await more_ticks(updates_bot)
+    assert len(posts(fake_discord, channel)) == 1
+    [skip, post] = [
+        e for e in await updates_bot.store.audit_log() if e.action == "subscription.post"
+    ]
+    assert "not posted" in skip.detail and f"message {first.id}" in post.detail
+
+    # New figures: the next run posts them.
+    data = await updates_bot.store.load_version(shown)
+    version = await updates_bot.store.activate(
+        changed_data(data)[0], source="test", loaded_by="test"
+    )
+    clock.set(at(2026, 7, 3, 9, 0))
+    [_, second] = await wait_posts(fake_discord, channel, 2)
+    await recorded(
+        updates_bot.store, 1, last_message_id=second.id, last_shown_version_id=version.version_id
+    )
+
+
+async def test_only_on_change_is_refused_for_an_on_new_data_subscription(
+    updates_bot: NatoBot, fake_discord: FakeDiscord, guild: FakeGuild
+) -> None:
+    reply = await subscribe(
+        fake_discord, guild, guild.channels[0], cadence="on-new-data", only_on_change=True
+    )
+    assert reply.count("\n") == 0 and "`only_on_change` is for daily, weekly or monthly" in reply
+    assert await updates_bot.store.subscriptions.in_guild(guild.id) == []
+
+
+async def test_posts_go_into_a_thread_or_a_forums_post_never_the_forum_itself(
+    fake_discord: FakeDiscord, guild: FakeGuild, tmp_path: Path, clock: Clock
+) -> None:
+    general = guild.channels[0]
+    thread = fake_discord.add_thread(general, "weekly figures")
+    forum = fake_discord.add_channel(guild, "reports", type=15)
+    post = fake_discord.add_thread(forum, "NATO spending")
+    bot = NatoBot(bot_settings(tmp_path, fake_discord, updates_tick_seconds=TICK), clock=clock)
+    async with fake_discord.running(bot):
+        await fake_discord.wait_for_commands()
+        reply = await subscribe(fake_discord, guild, thread, time="09:00", content="gaps")
+        assert f"<#{thread.id}> gets" in reply
+        await subscribe(fake_discord, guild, post, time="09:00", content="ranking")
+        # A forum takes posts only as threads: Discord's picker offers its posts, not it.
+        with pytest.raises(FakeDiscordError, match="channel type 15 not in"):
+            await subscribe(fake_discord, guild, forum, time="09:00")
+        first, second = await bot.store.subscriptions.in_guild(guild.id)
+        assert (first.channel_id, first.thread_id) == (general.id, thread.id)
+        assert (second.channel_id, second.thread_id) == (forum.id, post.id)
+        admin = admin_of(fake_discord, guild)
+        listed = await (
+            await fake_discord.invoke("updates list", guild=guild, user=admin)
+        ).final_message()
+        assert f"thread <#{thread.id}>" in listed.embeds[0]["fields"][0]["value"]
+
+        clock.set(at(2026, 7, 1, 9, 0))
+        [in_thread] = await wait_posts(fake_discord, thread, 1)
+        [in_post] = await wait_posts(fake_discord, post, 1)
+        assert in_thread.embeds[0]["title"].startswith("Below 2% in ")
+        assert posts(fake_discord, general) == [] and posts(fake_discord, forum) == []
+        await recorded(bot.store, first.id, last_message_id=in_thread.id)
+        await recorded(bot.store, second.id, last_message_id=in_post.id)
+
+        # The thread deleted: its subscription goes; the forum's stays.
+        await fake_discord.delete_channel(thread)
+        await until_async(
+            lambda: _ids_are(bot, guild, [second.id]), "the thread's subscription removed"
+        )
+
+
+async def _ids_are(bot: NatoBot, guild: FakeGuild, ids: list[int]) -> bool:
+    return [s.id for s in await bot.store.subscriptions.in_guild(guild.id)] == ids
+
+
+async def test_a_thread_without_send_messages_in_threads_is_refused_by_that_name(
+    fake_discord: FakeDiscord, guild: FakeGuild, tmp_path: Path, clock: Clock
+) -> None:
+    general = guild.channels[0]
+    thread = fake_discord.add_thread(general, "weekly figures")
+    bot = NatoBot(bot_settings(tmp_path, fake_discord, updates_tick_seconds=TICK), clock=clock)
+    async with fake_discord.running(bot):
+        await fake_discord.wait_for_commands()
+        in_threads = discord.Permissions(send_messages_in_threads=True)
+        await fake_discord.revoke(general, fake_discord.bot_user, in_threads)
+
+        def refused_in_cache() -> bool:
+            cached = bot.get_channel(thread.id)
+            assert isinstance(cached, discord.Thread)
+            return not cached.permissions_for(cached.guild.me).send_messages_in_threads
+
+        await until(refused_in_cache, "the bot's cache sees the revoke")
+        reply = await subscribe(fake_discord, guild, thread, time="09:00")
+        assert "I am missing Send Messages in Threads" in reply and "\n" not in reply
+        assert await bot.store.subscriptions.in_guild(guild.id) == []

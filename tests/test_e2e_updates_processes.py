@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from bot.schedule import build_schedule, run_nonce
+from bot.subscriptions import Content, Subscription
 from db.store import Store
-from db.subscriptions import Content, Subscription
 from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild, FakeMessage
 from tests.support.natobot_process import RUN_AGAINST_FAKE
 from tests.support.updates import posts, recorded, until
@@ -97,7 +97,7 @@ async def due_now(store: Store, channel: FakeChannel, *, content: Content) -> Su
     now = dt.datetime.now(UTC)
     run = (now - dt.timedelta(minutes=1)).replace(second=0, microsecond=0)
     assert channel.guild_id is not None
-    sub = await store.create_subscription(
+    sub = await store.subscriptions.create(
         guild_id=channel.guild_id,
         channel_id=channel.id,
         schedule=build_schedule("daily", time=run.time()),
@@ -132,7 +132,7 @@ async def test_sigkill_after_discord_accepted_the_post_then_restart_still_one_po
             [accepted] = await until(accepted_post, "Discord accepted the post", START_DEADLINE)
         finally:
             await first.kill()
-        row = await store.subscription(sub.id)
+        row = await store.subscriptions.get(sub.id)
         assert row.pending_run_at == sub.next_run_at  # claimed, never recorded
         assert row.last_message_id is None
 
@@ -144,7 +144,7 @@ async def test_sigkill_after_discord_accepted_the_post_then_restart_still_one_po
         assert [m.id for m in posts(fake_discord, channel) if m.nonce == nonce] == [accepted.id]
         assert len(posts(fake_discord, channel)) == round_ + 1, f"round {round_}"
         assert row.last_run_at == sub.next_run_at
-        await store.delete_subscription(sub.id, guild_id=guild.id, by="test")
+        await store.subscriptions.delete(sub.id, guild_id=guild.id, by="test")
 
 
 def guilds_on_both_shards(fake: FakeDiscord, per_shard: int) -> dict[int, list[FakeGuild]]:

@@ -127,6 +127,78 @@ async def test_a_deleted_channel_is_gone_from_the_cache_and_unknown_over_rest(
         await fake.delete_channel(news)
 
 
+# ---- threads and forums --------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def threads() -> AsyncIterator[tuple[FakeDiscord, FakeChannel, FakeChannel, FakeChannel]]:
+    """A text channel's thread, a forum and one of its posts, there before the bot connects."""
+    async with running_fake() as fake:
+        guild = fake.add_guild("Threads", channels=["general"])
+        forum = fake.add_channel(guild, "reports", type=15)
+        thread = fake.add_thread(guild.channel("general"), "weekly")
+        post = fake.add_thread(forum, "NATO figures")
+        yield fake, thread, forum, post
+
+
+async def test_threads_reach_the_cache_and_take_posts_a_forum_takes_none(
+    threads: tuple[FakeDiscord, FakeChannel, FakeChannel, FakeChannel],
+) -> None:
+    fake, thread, forum, post = threads
+    async with running_bare_bot(fake) as bot:
+        cached = bot.get_channel(thread.id)
+        assert isinstance(cached, discord.Thread) and cached.parent_id == thread.parent_id
+        in_forum = bot.get_channel(post.id)
+        assert isinstance(in_forum, discord.Thread)
+        assert isinstance(in_forum.parent, discord.ForumChannel) and in_forum.parent.id == forum.id
+        await cached.send("in the thread")
+        await in_forum.send("in the forum's post")
+        assert [m.content for m in fake.channel_messages(thread)] == ["in the thread"]
+        assert [m.content for m in fake.channel_messages(post)] == ["in the forum's post"]
+        with pytest.raises(discord.HTTPException) as raised:
+            await bot.get_partial_messageable(forum.id).send("into the forum itself")
+        assert (raised.value.status, raised.value.code) == (400, 50008)
+        assert len(fake.take_violations("non_text_channel")) == 1
+
+
+async def test_a_thread_takes_its_parents_permissions_and_send_in_threads(
+    threads: tuple[FakeDiscord, FakeChannel, FakeChannel, FakeChannel],
+) -> None:
+    fake, thread, _, _ = threads
+    guild = the_guild(fake)
+    parent = fake.channels[thread.parent_id or 0]
+    async with running_bare_bot(fake) as bot:
+        cached = bot.get_channel(thread.id)
+        assert isinstance(cached, discord.Thread)
+        # Send Messages denied in the parent: a thread still takes posts (Send in Threads).
+        await fake.revoke(parent, fake.bot_user, SEND)
+        await cached.send("still fine")
+        await fake.revoke(parent, fake.bot_user, discord.Permissions(send_messages_in_threads=True))
+        with pytest.raises(discord.Forbidden) as raised:
+            await cached.send("refused")
+        assert raised.value.code == 50013
+        assert len(fake.take_violations("missing_permissions")) == 1
+        assert [m.content for m in fake.channel_messages(thread)] == ["still fine"]
+        locked = fake.add_thread(guild.channel("general"), "locked", locked=True)
+        await fake.grant(parent, fake.bot_user, discord.Permissions(send_messages_in_threads=True))
+        with pytest.raises(discord.Forbidden):
+            await bot.get_partial_messageable(locked.id).send("locked")
+        assert len(fake.take_violations("missing_permissions")) == 1
+        await bot.get_partial_messageable(thread.id).send("the unlocked one takes it")
+
+
+async def test_a_deleted_thread_is_a_thread_delete_event(
+    threads: tuple[FakeDiscord, FakeChannel, FakeChannel, FakeChannel],
+) -> None:
+    fake, thread, _, _ = threads
+    async with running_bare_bot(fake) as bot:
+        deleted = bot.wait_for("raw_thread_delete", timeout=SLOW)
+        await fake.delete_channel(thread)
+        event = await deleted
+        assert (event.thread_id, event.parent_id) == (thread.id, thread.parent_id)
+        assert bot.get_channel(thread.id) is None
+
+
 # ---- permissions ---------------------------------------------------------------------------------
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from functools import cache
 
+import discord
 import pytest
 
 from bot.analytics import dataset_diff
 from bot.models import Dataset
 from bot.render import updates as render
 from bot.schedule import Schedule, build_schedule
+from bot.subscriptions import Content, State, Subscription
 from db.loader import load_bundled
-from db.subscriptions import Content, State, Subscription
 from tests.support.limits import embed_problems
 from tests.support.snapshots import bundled_snapshot
 
@@ -64,14 +65,32 @@ def test_every_scheduled_post_fits_and_cites_its_source(content: Content, target
     assert embed.author.name == "Scheduled post #3 · weekly on Friday at 18:30 UTC"
 
 
-def test_the_gaps_post_lists_each_ally_below_with_its_gap() -> None:
-    embed = render.scheduled_post(bundled_snapshot(), subscription(Content.GAPS), 3.5)
-    assert embed.title == "Below 3.5% in 2026"
-    gaps = "\n".join(f.value or "" for f in embed.fields if (f.name or "").startswith("Gaps to"))
-    lines = gaps.splitlines()
-    assert lines and all(": −" in line and " pts" in line for line in lines)
-    # At 10% nobody meets it: everyone is listed; at 0.5% nobody is below.
+def embed_lines(embed: discord.Embed) -> int:
+    """The lines a reader sees: title, description, each field's name and value, footer."""
+    texts = [embed.title or "", embed.description or "", embed.footer.text or ""]
+    texts += [part for f in embed.fields for part in (f.name or "", f.value or "")]
+    return sum(len(text.splitlines()) for text in texts)
+
+
+@pytest.mark.parametrize("target", [2.0, 3.5, 5.0, 10.0])
+def test_the_gaps_post_is_short_the_largest_gaps_the_total_and_a_pointer(target: float) -> None:
+    embed = render.scheduled_post(bundled_snapshot(), subscription(Content.GAPS), target)
+    assert embed_lines(embed) <= 15
+    assert not any("(cont.)" in (f.name or "") for f in embed.fields)
+    largest = next(f for f in embed.fields if (f.name or "").startswith("Largest gaps to"))
+    lines = (largest.value or "").splitlines()
+    assert 1 <= len(lines) <= render.GAPS_POST_ALLIES
+    assert all(": −" in line and " pts" in line for line in lines)
+    gaps = [float(line.split(": −")[1].split(" pts")[0]) for line in lines]
+    assert gaps == sorted(gaps, reverse=True)  # the largest first
+    total = embed.fields[-1]
+    assert (total.name or "").startswith("Combined shortfall")
+    assert " a year (" in (total.value or "") and "`/gap`" in (total.value or "")
+
+
+def test_the_gaps_post_when_nobody_is_below() -> None:
     nobody = render.scheduled_post(bundled_snapshot(), subscription(Content.GAPS), 0.5)
+    assert nobody.title == "Below 0.5% in 2026"
     assert "None: every assessed ally meets 0.5%" in (nobody.fields[0].value or "")
 
 

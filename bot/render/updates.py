@@ -1,7 +1,7 @@
 """Scheduled posts and new-data notices as Discord embeds, and the /updates list.
 
 A scheduled post is one of the replies people know (the /summary embed, the first ranking page)
-or the gaps list, with a line saying which subscription posted it. Every post cites source and
+or a short gaps post, with a line saying which subscription posted it. Every post cites source and
 year in its footer, as the replies do. A notice words a ``DatasetDiff`` (allies that crossed
 the server's target, the largest revisions, years added) for the target it was computed for.
 """
@@ -32,7 +32,7 @@ from bot.render.wording import (
     source_line,
 )
 from bot.schedule import describe
-from db.subscriptions import Content, State, Subscription
+from bot.subscriptions import Content, State, Subscription
 
 NOTICE_TITLE = "New NATO defence-spending figures"
 #: Revisions a notice lists at most (the diff keeps the largest first).
@@ -69,11 +69,17 @@ def posted_by_line(subscription: Subscription) -> str:
     return f"Scheduled post #{subscription.id} · {describe(subscription.schedule)}"
 
 
+#: Allies a gaps post names (the largest gaps); /gap answers for any other.
+GAPS_POST_ALLIES = 5
+
+
 def gaps_embed(result: ComplianceSummary) -> discord.Embed:
-    """The allies below the target, each with its gap in points and dollars."""
+    """A short post of the allies below the target: how many, the largest gaps, the alliance's
+    total, and /gap for the rest (a channel reads it at a glance; the full list is a command)."""
     marks = not result.all_estimates
+    largest = sorted(result.below, key=lambda item: item.gap_points, reverse=True)
     lines = []
-    for item in result.below:
+    for item in largest[:GAPS_POST_ALLIES]:
         money = f", {fmt_usd_bn(item.gap_usd_bn)} a year" if item.gap_usd_bn is not None else ""
         share = fmt_share(item.share_rounded, item.estimate and marks)
         lines.append(f"{item.country.name} {share}: −{fmt_points(item.gap_points)}{money}")
@@ -88,10 +94,14 @@ def gaps_embed(result: ComplianceSummary) -> discord.Embed:
         colour=BELOW_RED if result.below else MEETS_GREEN,
     )
     if lines:
-        chunked_fields(embed, f"Gaps to {fmt_target(result.shortfall_to)}", lines, separator="\n")
+        rest = len(result.below) - len(lines)
+        name = f"Largest gaps to {fmt_target(result.shortfall_to)}"
+        if rest:
+            name += f" ({len(lines)} of {len(result.below)})"
+        embed.add_field(name=name, value="\n".join(lines), inline=False)
         embed.add_field(
             name=wording.shortfall_label(result),
-            value=wording.combined_gap_line(result),
+            value=f"{wording.combined_gap_line(result)}. `/gap` shows any ally's gap.",
             inline=False,
         )
     else:
@@ -237,6 +247,9 @@ def notice_embed(
 
 # --------------------------------------------------------------------------- /updates list
 
+#: What "only when the figures change" does, said where the option shows.
+ONLY_ON_CHANGE_RULE = "a run is skipped while the data is that of the last post"
+
 
 def subscription_title(subscription: Subscription) -> str:
     return f"#{subscription.id} · {describe(subscription.schedule)}"
@@ -250,9 +263,12 @@ def subscription_details(subscription: Subscription, *, default_target: float) -
         else f"the server's ({fmt_target(default_target)} now)"
     )
     lines = [
-        f"Channel: <#{subscription.channel_id}>",
+        f"Channel: <#{subscription.channel_id}>"
+        + (f", thread <#{subscription.thread_id}>" if subscription.thread_id is not None else ""),
         f"Posts: {CONTENT_LABEL[subscription.content]}, target {target}",
     ]
+    if subscription.only_on_change:
+        lines.append(f"Only when the figures change: {ONLY_ON_CHANGE_RULE}")
     if subscription.state is State.PAUSED:
         lines.append(f"State: ⏸ paused: {subscription.paused_reason}")
     else:
@@ -299,7 +315,12 @@ def subscribed_text(subscription: Subscription) -> str:
         if subscription.next_run_at is not None
         else "it posts when NATO's figures change"
     )
+    only = (
+        f" (only when the figures change: {ONLY_ON_CHANGE_RULE})"
+        if subscription.only_on_change
+        else ""
+    )
     return (
-        f"Subscription #{subscription.id}: <#{subscription.channel_id}> gets "
-        f"{CONTENT_LABEL[subscription.content]} {describe(subscription.schedule)}; {first}."
+        f"Subscription #{subscription.id}: <#{subscription.destination_id}> gets "
+        f"{CONTENT_LABEL[subscription.content]} {describe(subscription.schedule)}{only}; {first}."
     )

@@ -260,12 +260,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Bot own
             value=f"{store.versions} (version {active.version_id} active)",
         )
         embed.add_field(name="Servers", value=str(len(self.bot.guilds)))
-        embed.add_field(
-            name="Subscriptions",
-            value="none (no such table yet)"
-            if store.subscriptions is None
-            else f"{store.subscriptions}",
-        )
+        embed.add_field(name="Subscriptions", value=str(store.subscriptions))
         latencies = ", ".join(
             f"#{shard}: {latency * 1000:.0f} ms" for shard, latency in self.bot.latencies
         )

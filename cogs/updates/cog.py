@@ -23,8 +23,8 @@ from bot.options import TARGET_HELP, TargetArg, target_autocomplete
 from bot.render import updates as render
 from bot.replies import send_ephemeral
 from bot.schedule import Cadence, Weekday, build_schedule
+from bot.subscriptions import MAX_PER_GUILD, Content, State
 from cogs.updates.poster import Poster
-from db.subscriptions import MAX_PER_GUILD, Content, State
 
 if TYPE_CHECKING:
     from bot.client import NatoBot
@@ -41,6 +41,14 @@ NEEDED_IN_CHANNEL: tuple[tuple[str, str], ...] = (
     ("send_messages", "Send Messages"),
     ("embed_links", "Embed Links"),
     ("attach_files", "Attach Files"),
+)
+
+#: In a thread, Send Messages in Threads (from its parent channel) is what lets the bot post.
+NEEDED_IN_THREAD = tuple(
+    ("send_messages_in_threads", "Send Messages in Threads")
+    if name == "send_messages"
+    else (name, label)
+    for name, label in NEEDED_IN_CHANNEL
 )
 
 CADENCE_CHOICES = [
@@ -60,9 +68,10 @@ class ChannelNotUsable(UserFacingError):
     """The bot lacks permissions it needs to post in the channel."""
 
 
-def missing_permissions(permissions: discord.Permissions) -> list[str]:
-    """The names of what the bot needs in a channel and does not have there."""
-    return [label for name, label in NEEDED_IN_CHANNEL if not getattr(permissions, name)]
+def missing_permissions(permissions: discord.Permissions, *, thread: bool = False) -> list[str]:
+    """The names of what the bot needs in a channel (or a thread) and does not have there."""
+    needed = NEEDED_IN_THREAD if thread else NEEDED_IN_CHANNEL
+    return [label for name, label in needed if not getattr(permissions, name)]
 
 
 # Hidden from members without Manage Server, and checked again when run (admins can re-grant it).
@@ -120,7 +129,7 @@ class UpdatesCog(
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:
-        removed = await self.bot.store.remove_subscriptions(
+        removed = await self.bot.store.subscriptions.remove(
             guild_id=guild.id, why=f"the bot left guild {guild.id}"
         )
         if removed:
@@ -128,11 +137,19 @@ class UpdatesCog(
 
     @commands.Cog.listener()
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
-        removed = await self.bot.store.remove_subscriptions(
+        removed = await self.bot.store.subscriptions.remove(
             channel_id=channel.id, why=f"channel {channel.id} was deleted"
         )
         if removed:
             log.info("channel %d deleted: removed subscriptions %s", channel.id, removed)
+
+    @commands.Cog.listener()
+    async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
+        removed = await self.bot.store.subscriptions.remove(
+            channel_id=payload.thread_id, why=f"thread {payload.thread_id} was deleted"
+        )
+        if removed:
+            log.info("thread %d deleted: removed subscriptions %s", payload.thread_id, removed)
 
     # --- commands ------------------------------------------------------------------------------
 
@@ -140,30 +157,38 @@ class UpdatesCog(
         name="subscribe", description="Post NATO figures to a channel on a schedule"
     )
     @app_commands.describe(
-        channel="Where to post",
+        channel="Where to post: a channel, or a thread (in a forum: one of its posts)",
         cadence="How often: daily, weekly, monthly, or when new NATO figures are loaded",
         time="Time of day, UTC, HH:MM (default 09:00)",
         weekday="Weekly: the day (default Monday)",
         day="Monthly: the day of the month, 1-28 (default 1)",
         target=TARGET_HELP,
         content="What to post (default: summary)",
+        only_on_change="Skip a post while NATO's figures are those of the last one (default: no)",
     )
     @app_commands.choices(cadence=CADENCE_CHOICES, weekday=WEEKDAY_CHOICES, content=CONTENT_CHOICES)
     @app_commands.autocomplete(target=target_autocomplete)
     async def subscribe(
         self,
         interaction: Interaction,
-        channel: discord.TextChannel,
+        channel: discord.TextChannel | discord.Thread,
         cadence: app_commands.Choice[str],
         time: app_commands.Range[str, 1, 5] | None = None,
         weekday: app_commands.Choice[str] | None = None,
         day: app_commands.Range[int, 1, 28] | None = None,
         target: TargetArg | None = None,
         content: app_commands.Choice[str] | None = None,
+        only_on_change: bool = False,
     ) -> None:
         guild = interaction.guild
         assert guild is not None  # manage_guild_only
-        missing = missing_permissions(channel.permissions_for(guild.me))
+        thread = channel if isinstance(channel, discord.Thread) else None
+        if thread is not None and thread.locked:
+            raise ChannelNotUsable(
+                f"{thread.mention} is locked: only moderators can post there. Unlock it, or "
+                "pick another thread or channel."
+            )
+        missing = missing_permissions(channel.permissions_for(guild.me), thread=bool(thread))
         if missing:
             raise ChannelNotUsable(
                 f"I can't post in {channel.mention}: I am missing "
@@ -174,9 +199,17 @@ class UpdatesCog(
         schedule = build_schedule(
             cadence.value, time=time, weekday=weekday.value if weekday else None, day=day
         )
-        created = await self.bot.store.create_subscription(
+        if only_on_change and not schedule.is_timed:
+            raise UserFacingError(
+                "`only_on_change` is for daily, weekly or monthly posts: an on-new-data "
+                "subscription posts only when the figures change already."
+            )
+        created = await self.bot.store.subscriptions.create(
             guild_id=guild.id,
-            channel_id=channel.id,
+            # A thread's posts belong to its parent: deleting the parent removes them too.
+            channel_id=thread.parent_id if thread is not None else channel.id,
+            thread_id=thread.id if thread is not None else None,
+            only_on_change=only_on_change,
             schedule=schedule,
             target=target,
             content=Content(content.value) if content else Content.SUMMARY,
@@ -188,7 +221,7 @@ class UpdatesCog(
     @app_commands.command(name="list", description="This server's scheduled posts")
     async def list_(self, interaction: Interaction) -> None:
         assert interaction.guild_id is not None
-        found = await self.bot.store.subscriptions(interaction.guild_id)
+        found = await self.bot.store.subscriptions.in_guild(interaction.guild_id)
         default = await self.bot.effective_target(interaction.guild_id, None)
         embed = render.subscriptions_embed(found, default_target=default, limit=MAX_PER_GUILD)
         await interaction.response.send_message(embed=embed, ephemeral=True)
@@ -197,7 +230,7 @@ class UpdatesCog(
     @app_commands.describe(id="The subscription's number (see /updates list)")
     async def unsubscribe(self, interaction: Interaction, id: app_commands.Range[int, 1]) -> None:
         assert interaction.guild_id is not None
-        await self.bot.store.delete_subscription(
+        await self.bot.store.subscriptions.delete(
             id, guild_id=interaction.guild_id, by=str(interaction.user.id)
         )
         await send_ephemeral(interaction, f"Subscription #{id} removed.")
@@ -206,7 +239,7 @@ class UpdatesCog(
     @app_commands.describe(id="The subscription's number (see /updates list)")
     async def pause(self, interaction: Interaction, id: app_commands.Range[int, 1]) -> None:
         assert interaction.guild_id is not None
-        await self.bot.store.pause_subscription(
+        await self.bot.store.subscriptions.pause(
             id,
             f"paused by {interaction.user.name} with /updates pause",
             by=str(interaction.user.id),
@@ -220,10 +253,10 @@ class UpdatesCog(
     @app_commands.describe(id="The subscription's number (see /updates list)")
     async def resume(self, interaction: Interaction, id: app_commands.Range[int, 1]) -> None:
         assert interaction.guild_id is not None
-        current = await self.bot.store.subscription(id, guild_id=interaction.guild_id)
+        current = await self.bot.store.subscriptions.get(id, guild_id=interaction.guild_id)
         if current.state is State.ACTIVE:
             raise UserFacingError(f"Subscription #{id} is not paused.")
-        resumed = await self.bot.store.resume_subscription(
+        resumed = await self.bot.store.subscriptions.resume(
             id, guild_id=interaction.guild_id, by=str(interaction.user.id), now=self.bot.clock()
         )
         after = (
@@ -238,7 +271,7 @@ class UpdatesCog(
     async def preview(self, interaction: Interaction, id: app_commands.Range[int, 1]) -> None:
         assert interaction.guild_id is not None
         store = self.bot.store
-        sub = await store.subscription(id, guild_id=interaction.guild_id)
+        sub = await store.subscriptions.get(id, guild_id=interaction.guild_id)
         target = await self.bot.effective_target(sub.guild_id, sub.target)
         if sub.schedule.is_timed:
             embed = render.scheduled_post(store.snapshot, sub, target)

@@ -25,13 +25,14 @@ from typing import TYPE_CHECKING
 import aiohttp
 import discord
 
+from bot import analytics, chart_replies
 from bot.analytics import dataset_diff
 from bot.errors import UserFacingError
-from bot.models import Dataset
+from bot.models import Dataset, Snapshot
 from bot.render import updates as render
 from bot.schedule import advance, is_due, notice_nonce, run_nonce
+from bot.subscriptions import Content, Subscription
 from db.errors import StoreError
-from db.subscriptions import Subscription
 
 if TYPE_CHECKING:
     from bot.client import NatoBot
@@ -43,6 +44,8 @@ log = logging.getLogger(__name__)
 CONCURRENT_POSTS = 16
 #: How long Discord remembers a message nonce (its documented window is "a few minutes").
 NONCE_WINDOW = timedelta(minutes=5)
+#: Seconds a summary post waits for its chart (a cold one takes ~0.1 s; a busy pool longer).
+CHART_TIMEOUT = 30.0
 
 
 @dataclass
@@ -91,7 +94,7 @@ class Poster:
             await self.bot.store.refresh()  # a version activated elsewhere counts too
             now = self.bot.clock()
             shard_count, shard_ids = self._shards()
-            due = await self.bot.store.due_subscriptions(
+            due = await self.bot.store.subscriptions.due(
                 now, shard_count=shard_count, shard_ids=shard_ids
             )
         except StoreError as exc:
@@ -151,7 +154,7 @@ class Poster:
     async def _pause(self, sub: Subscription, reason: str) -> None:
         log.warning("subscription %d paused: %s", sub.id, reason)
         try:
-            await self.bot.store.pause_subscription(sub.id, reason, by="updates")
+            await self.bot.store.subscriptions.pause(sub.id, reason, by="updates")
         except StoreError as exc:
             log.warning("subscription %d: could not record the pause: %s", sub.id, exc)
 
@@ -162,7 +165,7 @@ class Poster:
             if sub.next_run_at is None or not is_due(sub.next_run_at, now):
                 return False
             claim = advance(sub.schedule, sub.next_run_at, now)
-            if not await self.bot.store.claim_run(sub, claim, now=now):
+            if not await self.bot.store.subscriptions.claim_run(sub, claim, now=now):
                 return False  # another process claimed it first
             if claim.skipped:
                 log.info(
@@ -182,11 +185,21 @@ class Poster:
         else:
             self._note_retry(sub, now)
         assert sub.pending_run_at is not None
-        target = await self.bot.effective_target(sub.guild_id, sub.target)
-        embed = render.scheduled_post(self.bot.store.snapshot, sub, target)
-        message_id = await self._send(sub, embed, run_nonce(sub.id, sub.pending_run_at))
-        done = await self.bot.store.record_post(sub, message_id=message_id, now=self.bot.clock())
-        if done:
+        snap = self.bot.store.snapshot  # one version for the post, its chart and its record
+        shown = snap.version.version_id
+        message_id: int | None = None
+        if sub.only_on_change and sub.last_shown_version_id == shown:
+            log.info("subscription %d: figures unchanged since its last post, run skipped", sub.id)
+        else:
+            target = await self.bot.effective_target(sub.guild_id, sub.target)
+            embed = render.scheduled_post(snap, sub, target)
+            chart = await self._chart(sub, snap, target, embed)
+            nonce = run_nonce(sub.id, sub.pending_run_at)
+            message_id = await self._send(sub, embed, nonce, file=chart)
+        done = await self.bot.store.subscriptions.record_post(
+            sub, message_id=message_id, now=self.bot.clock(), shown_version_id=shown
+        )
+        if done and message_id is not None:
             log.info(
                 "subscription %d (guild %d): run %s posted as message %d",
                 sub.id,
@@ -194,7 +207,26 @@ class Poster:
                 sub.pending_run_at.isoformat(),
                 message_id,
             )
-        return done
+        return done and message_id is not None
+
+    async def _chart(
+        self, sub: Subscription, snap: Snapshot, target: float, embed: discord.Embed
+    ) -> discord.File | None:
+        """A summary post's chart, the one /summary shows, drawn by the chart workers (off the
+        event loop), shown in ``embed``. None for other posts, or when it cannot be drawn in
+        time: the post then goes without it rather than not at all."""
+        if sub.content is not Content.SUMMARY:
+            return None
+        chart = chart_replies.summary_reply(snap, analytics.summary(snap, target=target))
+        if chart.job is None:
+            return None
+        try:
+            png = await asyncio.wait_for(self.bot.charts.chart(chart.job), CHART_TIMEOUT)
+        except Exception as exc:  # a dead pool, a closed renderer, a timeout: post without
+            log.warning("subscription %d: chart not drawn, posting without it: %r", sub.id, exc)
+            return None
+        embed.set_image(url=f"attachment://{chart.filename}")
+        return chart.file(png)
 
     # --- new-data notices ------------------------------------------------------------------------
 
@@ -206,7 +238,7 @@ class Poster:
             active = store.snapshot.version.version_id
             if sub.last_notified_version_id == active:
                 return False
-            if not await store.claim_notice(sub, active, now=now):
+            if not await store.subscriptions.claim_notice(sub, active, now=now):
                 return False
             sub = sub.model_copy(update={"pending_version_id": active, "pending_since": now})
         else:
@@ -226,7 +258,9 @@ class Poster:
                 embed = render.notice_embed(diff, new, old, target=target, subscription=sub)
                 nonce = notice_nonce(sub.id, sub.pending_version_id)
                 message_id = await self._send(sub, embed, nonce)
-        done = await store.record_post(sub, message_id=message_id, now=self.bot.clock())
+        done = await store.subscriptions.record_post(
+            sub, message_id=message_id, now=self.bot.clock()
+        )
         return done and message_id is not None
 
     async def _dataset(
@@ -248,18 +282,30 @@ class Poster:
                 sub.pending_since.isoformat(),
             )
 
-    async def _send(self, sub: Subscription, embed: discord.Embed, nonce: str) -> int:
-        channel = self.bot.get_partial_messageable(sub.channel_id, guild_id=sub.guild_id)
+    async def _send(
+        self,
+        sub: Subscription,
+        embed: discord.Embed,
+        nonce: str,
+        *,
+        file: discord.File | None = None,
+    ) -> int:
+        where = sub.destination_id
+        channel = self.bot.get_partial_messageable(where, guild_id=sub.guild_id)
         try:
-            message = await channel.send(embed=embed, nonce=nonce)
+            if file is None:
+                message = await channel.send(embed=embed, nonce=nonce)
+            else:
+                message = await channel.send(embed=embed, file=file, nonce=nonce)
         except discord.Forbidden as exc:
             why = f"{exc.status} {exc.text or 'Forbidden'}"
+            send = "Send Messages in Threads" if sub.thread_id is not None else "Send Messages"
             raise Undeliverable(
-                f"the bot may not post in <#{sub.channel_id}> ({why}); give it View Channel, "
-                "Send Messages and Embed Links there, then /updates resume"
+                f"the bot may not post in <#{where}> ({why}); give it View Channel, "
+                f"{send} and Embed Links there, then /updates resume"
             ) from exc
         except discord.NotFound as exc:
             raise Undeliverable(
-                f"the channel <#{sub.channel_id}> is gone ({exc.status} {exc.text or 'Not Found'})"
+                f"the channel <#{where}> is gone ({exc.status} {exc.text or 'Not Found'})"
             ) from exc
         return message.id

@@ -131,22 +131,56 @@ class FakeOverwrite:
         }
 
 
+#: Channel types of threads: announcement, public, private (a forum's posts are public threads).
+THREAD_TYPES = frozenset({10, 11, 12})
+#: Channel types that take no messages of their own: category, forum, media.
+NO_MESSAGES_TYPES = frozenset({4, 15, 16})
+
+
 @dataclass
 class FakeChannel:
     id: int
     name: str
     guild_id: int | None
-    type: int = 0  # 0 text, 1 DM, 2 voice, 4 category, 5 news, 15 forum
+    type: int = 0  # 0 text, 1 DM, 2 voice, 4 category, 5 news, 11 public thread, 15 forum
     position: int = 0
     recipient: FakeUser | None = None  # for DMs
+    #: A thread's overwrites are its parent's own list: Discord takes a thread's permissions
+    #: from its parent channel, so a change there applies to its threads as well.
     overwrites: list[FakeOverwrite] = field(default_factory=list)
+    #: A thread's channel (a text or forum channel); None for any other channel.
+    parent_id: int | None = None
+    #: A locked thread takes posts only from those who may Manage Threads.
+    locked: bool = False
+
+    @property
+    def is_thread(self) -> bool:
+        return self.type in THREAD_TYPES
 
     def overwrite(self, target_id: int) -> FakeOverwrite | None:
         return next((o for o in self.overwrites if o.id == target_id), None)
 
     def to_payload(self) -> JSON:
         payload: JSON = {"id": str(self.id), "type": self.type, "name": self.name}
-        if self.guild_id is not None:
+        if self.is_thread:
+            assert self.guild_id is not None and self.parent_id is not None
+            payload.update(
+                guild_id=str(self.guild_id),
+                parent_id=str(self.parent_id),
+                owner_id=str(self.guild_id),  # any member's id will do
+                last_message_id=None,
+                rate_limit_per_user=0,
+                message_count=0,
+                member_count=1,
+                flags=0,
+                thread_metadata={
+                    "archived": False,
+                    "auto_archive_duration": 1440,
+                    "archive_timestamp": iso_now(),
+                    "locked": self.locked,
+                },
+            )
+        elif self.guild_id is not None:
             payload.update(
                 guild_id=str(self.guild_id),
                 position=self.position,
@@ -309,8 +343,8 @@ class FakeGuild:
             "unavailable": False,
             "member_count": len(self.members),
             "members": [m.to_payload() for m in self.members.values()],
-            "channels": [c.to_payload() for c in self.channels],
-            "threads": [],
+            "channels": [c.to_payload() for c in self.channels if not c.is_thread],
+            "threads": [c.to_payload() for c in self.channels if c.is_thread],
             "presences": [],
             "voice_states": [],
             "stage_instances": [],

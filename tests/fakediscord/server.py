@@ -306,11 +306,18 @@ class FakeDiscord(Driver):
         return channel
 
     async def delete_channel(self, channel: FakeChannel) -> None:
-        """Delete a channel: later requests get 404 Unknown Channel; the bot gets CHANNEL_DELETE."""
+        """Delete a channel: later requests get 404 Unknown Channel; the bot gets CHANNEL_DELETE
+        (THREAD_DELETE for a thread)."""
         self.remove_channel(channel)
         if channel.guild_id is not None:
             guild = self.guilds[channel.guild_id]
-            await self.gateway.dispatch_guild_event("CHANNEL_DELETE", channel.to_payload(), guild)
+            if channel.is_thread:  # a thread's own event, with what Discord sends of it
+                gone = {"id": str(channel.id), "guild_id": str(guild.id), "type": channel.type}
+                gone["parent_id"] = str(channel.parent_id)
+                await self.gateway.dispatch_guild_event("THREAD_DELETE", gone, guild)
+            else:
+                payload = channel.to_payload()
+                await self.gateway.dispatch_guild_event("CHANNEL_DELETE", payload, guild)
 
     async def grant(
         self,

@@ -19,6 +19,7 @@ from .models import (
     JSON,
     MEMBER_OVERWRITE,
     ROLE_OVERWRITE,
+    THREAD_TYPES,
     FakeChannel,
     FakeDiscordError,
     FakeFile,
@@ -96,6 +97,29 @@ class World:
         guild.channels.append(channel)
         self.channels[channel.id] = channel
         return channel
+
+    def add_thread(
+        self, parent: FakeChannel, name: str, *, type: int = 11, locked: bool = False
+    ) -> FakeChannel:
+        """A thread of a text channel, or a post of a forum channel (a public thread), there
+        before the bot connects (it arrives in GUILD_CREATE's threads)."""
+        if parent.guild_id is None or parent.is_thread or parent.type not in (0, 5, 15):
+            raise FakeDiscordError(f"channel {parent.name!r} cannot hold threads")
+        if type not in THREAD_TYPES:
+            raise FakeDiscordError(f"type {type} is not a thread's")
+        guild = self.guilds[parent.guild_id]
+        thread = FakeChannel(
+            snowflake(),
+            name,
+            guild.id,
+            type=type,
+            overwrites=parent.overwrites,
+            parent_id=parent.id,
+            locked=locked,
+        )
+        guild.channels.append(thread)
+        self.channels[thread.id] = thread
+        return thread
 
     def add_role(
         self, guild: FakeGuild, name: str, permissions: discord.Permissions | int

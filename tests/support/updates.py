@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from bot.subscriptions import Subscription
 from db.store import Store
-from db.subscriptions import Subscription
 from tests.fakediscord import FakeChannel, FakeDiscord, FakeMessage
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ async def recorded(store: Store, subscription_id: int, **expected: Any) -> Subsc
     """Wait until the row shows what the poster should have recorded."""
 
     async def check() -> Subscription | None:
-        row = await store.subscription(subscription_id)
+        row = await store.subscriptions.get(subscription_id)
         ok = all(getattr(row, k) == v for k, v in expected.items())
         return row if ok else None
 

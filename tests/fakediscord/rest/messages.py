@@ -1,7 +1,9 @@
 """REST: messages in channels, and the message rules every message path shares.
 
 A message POST needs View Channel (else 403 Missing Access, 50001) and Send Messages (and Attach
-Files for files; else 403 Missing Permissions, 50013) in that channel, overwrites applied. With
+Files for files; else 403 Missing Permissions, 50013) in that channel, overwrites applied; in a
+thread, Send Messages in Threads instead (and Manage Threads if it is locked), its parent's
+overwrites applied; a forum or a category takes none (400, 50008). With
 `nonce` and `enforce_nonce: true` (discord.py sends both on every `send()`), a nonce the bot
 already used in that channel within the last few minutes returns that message instead of a new one.
 """
@@ -19,6 +21,7 @@ from ..models import (
     EPHEMERAL_FLAG,
     JSON,
     LOADING_FLAG,
+    NO_MESSAGES_TYPES,
     FakeFile,
     FakeMessage,
     iso_now,
@@ -116,7 +119,18 @@ async def post_channel_message(fake: FakeDiscord, call: Call) -> Reply:
     have = fake.bot_permissions_in(channel)
     if have & VIEW_CHANNEL != VIEW_CHANNEL:
         return fake.refuse(call, "missing_access", 403, 50001, "Missing Access")
-    needed = discord.Permissions(send_messages=True, attach_files=bool(call.files)).value
+    if channel.type in NO_MESSAGES_TYPES:  # a forum takes posts only as threads
+        return fake.refuse(
+            call, "non_text_channel", 400, 50008, "Cannot send messages in a non-text channel"
+        )
+    # In a thread, Send Messages in Threads stands for Send Messages; a locked one needs
+    # Manage Threads too.
+    needed = discord.Permissions(
+        send_messages=not channel.is_thread,
+        send_messages_in_threads=channel.is_thread,
+        manage_threads=channel.locked,
+        attach_files=bool(call.files),
+    ).value
     if have & needed != needed:
         return fake.refuse(call, "missing_permissions", 403, 50013, "Missing Permissions")
     refused = check_outgoing(fake, call, body, (), creating=True)
