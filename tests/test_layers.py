@@ -25,7 +25,8 @@ def _config() -> dict[str, Any]:
 
 def _contract(kind: str) -> dict[str, Any]:
     (contract,) = [c for c in _config()["contracts"] if c["type"] == kind]
-    return contract
+    found: dict[str, Any] = contract
+    return found
 
 
 def _layers() -> list[list[str]]:
