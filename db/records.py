@@ -2,7 +2,7 @@
 
 A base of the façade (``db/store.py``), which keeps to the dataset's life (opening, seeding,
 the snapshot, versions, activation, rollback); scheduled posts have their own store object
-(``db/subscriptions.py``). The SQL of each is in its module (``guilds.py``, ``meta.py``,
+(``db/subscription_store.py``). The SQL of each is in its module (``guilds.py``, ``meta.py``,
 ``audit.py``).
 """
 

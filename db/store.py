@@ -9,7 +9,7 @@ a version another process (the CLI, a second bot) activated on the same file.
 Its jobs are the dataset's life: opening, seeding, the snapshot, versions, activation and
 rollback. Per-server settings, meta, the audit log and ``status()`` come from its base
 (``db/records.py``); scheduled posts are their own store object, ``Store.subscriptions``
-(``db/subscriptions.py``). The SQL lives in one module per aggregate; the connection,
+(``db/subscription_store.py``). The SQL lives in one module per aggregate; the connection,
 transactions and migrations in ``db/connection.py``. Every fault reaches the caller as a
 ``StoreError`` (``db/errors.py``) whose one-line message names the file.
 """
@@ -25,7 +25,6 @@ from pathlib import Path
 from bot.countries import alias_table
 from bot.models import Dataset, DatasetVersion, Snapshot, unusable_figures
 from db import audit, datasets, meta
-from db import subscriptions as subs
 from db.audit import AuditContext, AuditEntry
 from db.connection import BUSY_TIMEOUT_MS, Database, Transaction, check_path, migrations, utc_now
 from db.errors import (
@@ -49,6 +48,7 @@ from db.loader import (
     load_bundled,
 )
 from db.records import Records, StoreStatus
+from db.subscription_store import SubscriptionStore
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
@@ -110,7 +110,7 @@ class Store(Records):
         #: PRAGMA data_version when the snapshot was last checked: refresh()'s cheap test.
         self._seen_data_version: int | None = None
         #: Scheduled posts: their own store object over the same database.
-        self.subscriptions = subs.SubscriptionStore(
+        self.subscriptions = SubscriptionStore(
             db, clock=utc_now, active_version_id=self._active_version_id
         )
 
