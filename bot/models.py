@@ -258,7 +258,7 @@ class SpendingRecord(FrozenModel):
 
         For the loader (which checks every cell, then ``figure_problems``) and the reload's
         rebuild of records the loader made in a child process; ``values`` is kept, not copied.
-        tests/test_figure_bounds.py checks the result equals the validated record.
+        tests/unit/bot/test_figure_bounds.py checks the result equals the validated record.
         """
         record = cls.__new__(cls)
         _object_setattr(record, "__dict__", values)

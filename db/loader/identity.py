@@ -41,7 +41,7 @@ def _canonical_json(value: object) -> str:
 def _json_fields(item: FrozenModel) -> dict[str, object]:
     """The model's fields as JSON values. A record's are JSON values already (text, numbers,
     booleans, None), so its own fields are used as they are: the same JSON as ``model_dump``
-    (tests/test_loader.py checks), a third faster at 100,000 records."""
+    (tests/unit/db/loader/test_loader.py checks), a third faster at 100,000 records."""
     if isinstance(item, SpendingRecord):
         return item.__dict__
     return item.model_dump(mode="json")

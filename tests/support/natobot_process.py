@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from tests.fakediscord import FakeDiscord
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent.parent
 RUN_AGAINST_FAKE = ROOT / "tests" / "run_against_fake.py"
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import csv
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
-from pathlib import Path
 
-DATA = Path(__file__).resolve().parents[2] / "db" / "data"
+from tests.support.paths import ROOT
+
+DATA = ROOT / "db" / "data"
 
 
 @cache

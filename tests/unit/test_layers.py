@@ -12,7 +12,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.paths import ROOT
+
 PACKAGES = ("bot", "cogs", "db")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 

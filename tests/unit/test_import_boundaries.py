@@ -1,15 +1,15 @@
 """The console script's module imports next to nothing: every process the bot spawns imports it
 again. (That the pure layers never import Discord, a driver or the Store is import-linter's
-job: the contracts in pyproject.toml, run by ``make lint``; tests/test_layers.py checks them.)"""
+job: the contracts in pyproject.toml, run by ``make lint``; tests/unit/test_layers.py checks
+them.)"""
 
 from __future__ import annotations
 
 import ast
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.paths import ROOT
 
 #: What a chart worker or a reload's parser would otherwise import for nothing (bot/__main__.py).
 HEAVY = ["discord", "aiohttp", "matplotlib", "pydantic", "bot.client", "db.store"]

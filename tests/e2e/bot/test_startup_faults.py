@@ -26,7 +26,8 @@ from aiohttp import web
 from bot.client import NatoBot
 from db.store import Store
 from tests.fakediscord import FakeDiscord, FakeGuild
-from tests.support.natobot_process import ROOT, finish, start_natobot
+from tests.support.natobot_process import finish, start_natobot
+from tests.support.paths import ROOT
 
 QUIET = {"LOG_LEVEL": "WARNING"}
 #: Nothing listens here: for faults found before the bot talks to Discord.

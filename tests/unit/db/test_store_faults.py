@@ -25,6 +25,7 @@ from db.store import (
     StoreError,
 )
 from tests.fakediscord import FakeDiscord, FakeGuild
+from tests.support.paths import ROOT
 
 
 def snapshot_of(folder: Path) -> dict[str, bytes]:
@@ -346,8 +347,6 @@ def test_a_cancelled_open_leaves_no_thread_and_no_noise(tmp_path: Path) -> None:
 
 
 # --- the bot fails the same one-line way ---------------------------------------------------------
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("case", ["a CSV file", "a page overwritten"])

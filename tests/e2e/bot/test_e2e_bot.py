@@ -19,7 +19,6 @@ from tests.support.bot import bot_settings
 from tests.support.natobot_process import start_natobot
 from tests.support.waiting import SLOW
 
-ROOT = Path(__file__).resolve().parent.parent
 MANAGE_GUILD = discord.Permissions(manage_guild=True)
 
 

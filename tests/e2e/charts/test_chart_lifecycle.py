@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.fakediscord import FakeDiscord, FakeGuild
-from tests.support.natobot_process import ROOT, start_natobot, wait_until_serving
+from tests.support.natobot_process import start_natobot, wait_until_serving
+from tests.support.paths import ROOT
 from tests.support.png import PNG_SIGNATURE
 from tests.support.processes import command_line, session_members, wait_for_session_end
 
