@@ -4,6 +4,7 @@ script's module imports next to nothing: every process the bot spawns imports it
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -54,3 +55,19 @@ def test_the_probe_sees_an_import_when_there_is_one() -> None:
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert done.stdout.strip() == "True", done.stderr
+
+
+def test_chart_replies_does_not_import_the_bot() -> None:
+    """chart_replies needs the renderer and the snapshot, not the bot: no import of bot.client,
+    not even a type-only one (it would close a circle: the client imports chart_replies)."""
+    tree = ast.parse((ROOT / "bot" / "chart_replies.py").read_text(encoding="utf-8"))
+    imported = {
+        node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    } | {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    assert "bot.client" not in imported
+    assert "bot.chart_renderer" in imported  # the walk sees this module's imports at all
