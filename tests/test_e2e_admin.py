@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from importlib import resources
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import discord
 import pytest
 
+from bot.__main__ import main
 from bot.analytics.dataset_diff import DatasetDiff
 from bot.client import NatoBot
 from bot.models import DatasetVersion
@@ -265,3 +267,33 @@ async def test_without_owner_ids_the_application_owner_may(
         assert "Dataset versions" in embed_json_text((await mine.final_message()).embeds[0])
         theirs = await fake_discord.invoke("admin history", user=server_admin)
         assert "owner" in (await theirs.final_message()).content
+
+
+async def test_admin_and_the_terminal_show_history_and_problems_alike(
+    admin_bot: NatoBot,
+    fake_discord: FakeDiscord,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """One rendering of the history table and of a bad file's problems, for both front ends."""
+    database = str(admin_bot.settings.database_path)
+    history = await (
+        await fake_discord.invoke("admin history", user=fake_discord.owner)
+    ).final_message()
+    shown = str(history.embeds[0]["description"]).strip("`\n").splitlines()
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, ["data", "history", "--database", database]) == 0
+    assert capsys.readouterr().out.splitlines() == shown
+
+    bad = tmp_path / "2026-07.csv"
+    bad.write_text(HEADER + "XXX,2026,true,2.0,,,,,,\nDEU,20x6,true,2.1,,,,,,\n")
+    inter = await fake_discord.invoke(
+        "admin reload",
+        {"source": "file", "file": fake_discord.upload(bad.name, bad.read_bytes())},
+        user=fake_discord.owner,
+    )
+    listed = (await inter.final_message(timeout=SLOW)).content.split("```")[1].strip().splitlines()
+    argv = ["data", "load", str(bad), "--dry-run", "--database", database]
+    assert await asyncio.to_thread(main, argv) == 1
+    printed = capsys.readouterr().out.splitlines()
+    assert len(listed) == 2 and printed[:-1] == listed

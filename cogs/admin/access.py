@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.render.admin import discord_actor
 from db.audit import ALLOWED, REFUSED, AuditContext
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ ATTEMPT = "admin.attempt"
 
 def actor(user: discord.abc.User) -> str:
     """How the audit log and a version's loaded_by name a Discord user."""
-    return f"discord:{user.id} ({user.name})"
+    return discord_actor(user.id, user.name)
 
 
 def context(

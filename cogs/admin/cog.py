@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import os
 import resource
 import sys
-from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -24,20 +22,13 @@ from bot.reload import (
     Upload,
     Url,
 )
+from bot.render import admin as words
 from bot.render.diff import diff_embed
-from bot.render.embeds import NATO_BLUE, fit
 from cogs.admin.access import actor, audit_owner_check, context, record_attempt
 from cogs.admin.confirm import OwnerConfirm
 
 if TYPE_CHECKING:
     from bot.client import NatoBot
-
-#: Problems listed in the reply itself; a longer list comes as an attached text file.
-PROBLEMS_INLINE = 15
-#: Versions /admin history lists.
-HISTORY_SHOWN = 20
-#: Room left in a 2,000-character message for the problems listed inline.
-_INLINE_CHARS = 1700
 
 
 def _rss_bytes() -> int:
@@ -48,24 +39,6 @@ def _rss_bytes() -> int:
     except (OSError, ValueError, IndexError):
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         return peak if sys.platform == "darwin" else peak * 1024
-
-
-def _mib(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MiB"
-
-
-def problems_reply(error: InvalidData) -> tuple[str, discord.File | None]:
-    """Every problem: listed in the message when they fit, else the first few and a .txt file."""
-    lines = [str(p) for p in error.problems]
-    if error.total > len(lines):
-        lines.append(f"… and {error.total - len(lines):,} more problems (not kept)")
-    head = f"**{error}**"
-    inline = "\n".join(lines)
-    if len(lines) <= PROBLEMS_INLINE and len(inline) <= _INLINE_CHARS:
-        return f"{head}\n```\n{inline}\n```", None
-    shown = "\n".join(lines[:PROBLEMS_INLINE])[:_INLINE_CHARS]
-    file = discord.File(io.BytesIO((inline + "\n").encode("utf-8")), filename="problems.txt")
-    return f"{head} The first of them, and all in problems.txt:\n```\n{shown}\n```", file
 
 
 @app_commands.guild_only()
@@ -101,11 +74,12 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Bot own
         try:
             plan = await self.bot.reloader.prepare(chosen)
         except InvalidData as exc:
-            content, attached = problems_reply(exc)
+            reply = words.problems_reply(str(exc), exc.problems, exc.total)
+            attached = reply.file()
             if attached is None:
-                await interaction.followup.send(content)
+                await interaction.followup.send(reply.content)
             else:
-                await interaction.followup.send(content, file=attached)
+                await interaction.followup.send(reply.content, file=attached)
             return
         except ReloadError as exc:
             await interaction.followup.send(str(exc))
@@ -142,8 +116,8 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Bot own
         for attachment in (file, manifest):
             if attachment is not None and attachment.size > MAX_BYTES:
                 await refuse(
-                    f"{attachment.filename} is {_mib(attachment.size)}: larger than "
-                    f"{_mib(MAX_BYTES)}, the most a dataset file may be. Nothing was changed."
+                    f"{attachment.filename} is {words.mib(attachment.size)}: larger than "
+                    f"{words.mib(MAX_BYTES)}, the most a dataset file may be. Nothing was changed."
                 )
                 return None
         data = await file.read()
@@ -175,26 +149,25 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Bot own
         self, interaction: discord.Interaction[NatoBot], plan: Plan, command: str
     ) -> None:
         """Show the dry run with Confirm / Cancel; apply only on the invoker's Confirm."""
-        names = {c.iso3: c.name for c in (*plan.dataset.members,)}
-        names.update({iso3: c.name for iso3, c in plan.snapshot.countries.items()})
-        if plan.kind == "rollback":
-            title = f"Dry run: roll back from version {plan.base.version_id} to {plan.rollback_to}"
-        else:
-            title = f"Dry run: load {plan.source} (active: version {plan.base.version_id})"
         embed = diff_embed(
             plan.diff,
-            names,
-            title=title,
+            words.ally_names((*plan.dataset.members, *plan.snapshot.countries.values())),
+            title=words.change_title(
+                source=plan.source,
+                active=plan.base.version_id,
+                rollback_to=plan.rollback_to,
+                dry_run=True,
+            ),
             notes=plan.notes,
             warnings=plan.warnings,
-            footer=f"sha256 {plan.sha256[:12]} · {len(plan.dataset.records):,} figures",
+            footer=words.plan_footer(plan.sha256, len(plan.dataset.records)),
         )
         if plan.unchanged:
-            await interaction.followup.send("Nothing to do: nothing was changed.", embed=embed)
+            await interaction.followup.send(words.NOTHING_TO_DO, embed=embed)
             return
         view = OwnerConfirm(owner_id=interaction.user.id, command=command)
         view.message = await interaction.followup.send(
-            "Nothing changes until you press Confirm.", embed=embed, view=view, wait=True
+            words.UNTIL_CONFIRMED, embed=embed, view=view, wait=True
         )
         await view.wait()
         if view.value is None:
@@ -203,7 +176,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Bot own
             )
             return  # the buttons are disabled; nothing was changed
         if not view.value:
-            await interaction.followup.send("Cancelled: nothing was changed.")
+            await interaction.followup.send(words.CANCELLED)
             return
         try:
             version = await self.bot.reloader.apply(
@@ -215,60 +188,32 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Bot own
         except ReloadError as exc:
             await interaction.followup.send(str(exc))
             return
-        await interaction.followup.send(
-            f"Version {version.version_id} is active: {version.record_count:,} figures from "
-            f"{version.source} (sha256 {version.sha256[:12]})."
-        )
+        await interaction.followup.send(words.activated(version))
 
     # --- looking ------------------------------------------------------------------------------
 
     @app_commands.command(name="history", description="Dataset versions, newest first")
     async def history(self, interaction: discord.Interaction[NatoBot]) -> None:
         versions = await self.bot.store.versions()
-        lines = [f"{'id':>3} {'when (UTC)':16} {'rows':>6} {'sha256':12}  who / source"]
-        for v in versions[:HISTORY_SHOWN]:
-            mark = "*" if v.active else " "
-            lines.append(
-                f"{v.version_id:>3}{mark}{v.loaded_at:%Y-%m-%d %H:%M} {v.record_count:>6} "
-                f"{v.sha256[:12]}  {v.loaded_by} / {v.source}"
-            )
-        more = len(versions) - HISTORY_SHOWN
-        embed = discord.Embed(
-            title="Dataset versions",
-            description="```\n" + "\n".join(lines) + "\n```",
-            colour=NATO_BLUE,
-        )
-        embed.set_footer(
-            text="* = active" + (f" · {more} older versions not shown" if more > 0 else "")
-        )
-        await interaction.response.send_message(embed=fit(embed), ephemeral=True)
+        await interaction.response.send_message(embed=words.history_embed(versions), ephemeral=True)
 
     @app_commands.command(name="status", description="The bot's database, servers and health")
     async def status(self, interaction: discord.Interaction[NatoBot]) -> None:
         store = await self.bot.store.status()
-        active = self.bot.store.snapshot.version
-        embed = discord.Embed(title="Status", colour=NATO_BLUE)
-        embed.add_field(name="Database", value=f"{_mib(store.size_bytes)} · {store.path.name}")
-        embed.add_field(
-            name="Dataset versions",
-            value=f"{store.versions} (version {active.version_id} active)",
+        status = words.Status(
+            database=store.path.name,
+            size_bytes=store.size_bytes,
+            versions=store.versions,
+            active_version=self.bot.store.snapshot.version.version_id,
+            servers=len(self.bot.guilds),
+            subscriptions=store.subscriptions,
+            latencies=self.bot.latencies,
+            uptime_seconds=self.bot.uptime_seconds,
+            rss_bytes=_rss_bytes(),
+            audit_entries=store.audit_entries,
+            reloading=self.bot.reloader.busy,
         )
-        embed.add_field(name="Servers", value=str(len(self.bot.guilds)))
-        embed.add_field(
-            name="Subscriptions",
-            value="none (no such table yet)"
-            if store.subscriptions is None
-            else f"{store.subscriptions}",
-        )
-        latencies = ", ".join(
-            f"#{shard}: {latency * 1000:.0f} ms" for shard, latency in self.bot.latencies
-        )
-        embed.add_field(name="Shard latencies", value=latencies or "not connected")
-        embed.add_field(name="Uptime", value=str(timedelta(seconds=int(self.bot.uptime_seconds))))
-        embed.add_field(name="Memory (RSS)", value=_mib(_rss_bytes()))
-        embed.add_field(name="Audit entries", value=str(store.audit_entries))
-        embed.add_field(name="Reload", value="running" if self.bot.reloader.busy else "idle")
-        await interaction.response.send_message(embed=fit(embed), ephemeral=True)
+        await interaction.response.send_message(embed=words.status_embed(status), ephemeral=True)
 
     @app_commands.command(name="sync", description="Re-sync the slash commands now")
     @app_commands.describe(guild="a server id to sync (default: every scope the bot uses)")
