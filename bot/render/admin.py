@@ -67,6 +67,7 @@ def activated(version: DatasetVersion) -> str:
 NOTHING_TO_DO = "Nothing to do: nothing was changed."
 CANCELLED = "Cancelled: nothing was changed."
 UNTIL_CONFIRMED = "Nothing changes until you press Confirm."
+EXPIRED = "Nobody pressed Confirm in time: nothing was changed."
 
 
 # --- who made a version -------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import sys
@@ -41,6 +42,33 @@ def _rss_bytes() -> int:
         return peak if sys.platform == "darwin" else peak * 1024
 
 
+def _plan_embed(plan: Plan, *, dry_run: bool) -> discord.Embed:
+    return diff_embed(
+        plan.diff,
+        words.ally_names((*plan.dataset.members, *plan.snapshot.countries.values())),
+        title=words.change_title(
+            source=plan.source,
+            active=plan.base.version_id,
+            rollback_to=plan.rollback_to,
+            dry_run=dry_run,
+        ),
+        notes=plan.notes,
+        warnings=plan.warnings,
+        footer=words.plan_footer(plan.sha256, len(plan.dataset.records)),
+    )
+
+
+async def _say(
+    message: discord.WebhookMessage, outcome: str, embed: discord.Embed | None = None
+) -> None:
+    """The dry run's message says the outcome now (its buttons are already disabled)."""
+    with contextlib.suppress(discord.HTTPException):  # deleted, or the token expired
+        if embed is None:
+            await message.edit(content=outcome)
+        else:
+            await message.edit(content=outcome, embed=embed)
+
+
 @app_commands.guild_only()
 # Every /admin command: owners only (shown to server administrators), every attempt audited.
 @owner_only(shown_to=discord.Permissions(administrator=True), on_attempt=audit_owner_check)
@@ -70,19 +98,19 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Bot own
         chosen = await self._source(interaction, source, file, url, release, manifest)
         if chosen is None:
             return
-        await interaction.response.defer(thinking=True)
+        await interaction.response.defer(thinking=True, ephemeral=True)
         try:
             plan = await self.bot.reloader.prepare(chosen)
         except InvalidData as exc:
             reply = words.problems_reply(str(exc), exc.problems, exc.total)
             attached = reply.file()
             if attached is None:
-                await interaction.followup.send(reply.content)
+                await interaction.followup.send(reply.content, ephemeral=True)
             else:
-                await interaction.followup.send(reply.content, file=attached)
+                await interaction.followup.send(reply.content, file=attached, ephemeral=True)
             return
         except ReloadError as exc:
-            await interaction.followup.send(str(exc))
+            await interaction.followup.send(str(exc), ephemeral=True)
             return
         await self._confirm_and_apply(interaction, plan, "/admin reload")
 
@@ -137,46 +165,43 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Bot own
         interaction: discord.Interaction[NatoBot],
         version: app_commands.Range[int, 1] | None = None,
     ) -> None:
-        await interaction.response.defer(thinking=True)
+        await interaction.response.defer(thinking=True, ephemeral=True)
         try:
             plan = await self.bot.reloader.prepare_rollback(version)
         except ReloadError as exc:
-            await interaction.followup.send(str(exc))
+            await interaction.followup.send(str(exc), ephemeral=True)
             return
         await self._confirm_and_apply(interaction, plan, "/admin rollback")
 
     async def _confirm_and_apply(
         self, interaction: discord.Interaction[NatoBot], plan: Plan, command: str
     ) -> None:
-        """Show the dry run with Confirm / Cancel; apply only on the invoker's Confirm."""
-        embed = diff_embed(
-            plan.diff,
-            words.ally_names((*plan.dataset.members, *plan.snapshot.countries.values())),
-            title=words.change_title(
-                source=plan.source,
-                active=plan.base.version_id,
-                rollback_to=plan.rollback_to,
-                dry_run=True,
-            ),
-            notes=plan.notes,
-            warnings=plan.warnings,
-            footer=words.plan_footer(plan.sha256, len(plan.dataset.records)),
-        )
+        """Show the dry run with Confirm / Cancel, to the owner alone; apply only on their
+        Confirm. The dry run's message then says the outcome; only a confirmed change is
+        announced (the ``dataset_updated`` notices)."""
         if plan.unchanged:
-            await interaction.followup.send(words.NOTHING_TO_DO, embed=embed)
+            await interaction.followup.send(
+                words.NOTHING_TO_DO, embed=_plan_embed(plan, dry_run=True), ephemeral=True
+            )
             return
         view = OwnerConfirm(owner_id=interaction.user.id, command=command)
-        view.message = await interaction.followup.send(
-            words.UNTIL_CONFIRMED, embed=embed, view=view, wait=True
+        message = await interaction.followup.send(
+            words.UNTIL_CONFIRMED,
+            embed=_plan_embed(plan, dry_run=True),
+            view=view,
+            ephemeral=True,
+            wait=True,
         )
+        view.message = message
         await view.wait()
         if view.value is None:
             await record_attempt(
                 interaction, command, allowed=False, why="nobody answered", outcome="expired"
             )
-            return  # the buttons are disabled; nothing was changed
+            await _say(message, words.EXPIRED)  # the buttons are disabled
+            return
         if not view.value:
-            await interaction.followup.send(words.CANCELLED)
+            await _say(message, words.CANCELLED)
             return
         try:
             version = await self.bot.reloader.apply(
@@ -186,9 +211,9 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Bot own
                 context=context(interaction, command, "applied"),
             )
         except ReloadError as exc:
-            await interaction.followup.send(str(exc))
+            await _say(message, str(exc))
             return
-        await interaction.followup.send(words.activated(version))
+        await _say(message, words.activated(version), _plan_embed(plan, dry_run=False))
 
     # --- looking ------------------------------------------------------------------------------
 
