@@ -17,22 +17,35 @@ import io
 import logging
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import discord
 
 from bot import analytics
 from bot.analytics import Comparison, ComplianceSummary, Gap, Profile, Ranking
 from bot.analytics import targets as registry
-from bot.chart_renderer import ChartJob, profile_job
+from bot.chart_renderer import ChartJob, ChartRenderer, profile_job
 from bot.errors import UserFacingError
 from bot.models import Snapshot
 from bot.render import chart_wording as words
 
-if TYPE_CHECKING:
-    from bot.client import NatoBot
-
 log = logging.getLogger(__name__)
+
+
+class _SnapshotHolder(Protocol):
+    @property
+    def snapshot(self) -> Snapshot: ...
+
+
+class ChartHost(Protocol):
+    """What sending and pre-rendering charts need of the bot: its renderer and the active
+    snapshot (the bot passes itself; this module never imports ``bot.client``)."""
+
+    @property
+    def charts(self) -> ChartRenderer: ...
+
+    @property
+    def store(self) -> _SnapshotHolder: ...
 
 
 @dataclass(frozen=True)
@@ -137,7 +150,7 @@ def _no_line(
 
 
 async def send(
-    bot: NatoBot,
+    bot: ChartHost,
     interaction: discord.Interaction[Any],
     embed: discord.Embed,
     chart: ChartReply,
@@ -163,7 +176,7 @@ async def send(
 
 
 async def send_after(
-    bot: NatoBot, interaction: discord.Interaction[Any], chart: ChartReply
+    bot: ChartHost, interaction: discord.Interaction[Any], chart: ChartReply
 ) -> None:
     """The chart as a message of its own after a reply already sent (the ranking's pages: one
     chart for all of them, kept while the pages turn)."""
@@ -212,7 +225,7 @@ class _skipped:
         return kind is not None and issubclass(kind, UserFacingError)
 
 
-def keep_warm(bot: NatoBot) -> asyncio.Task[int] | None:
+def keep_warm(bot: ChartHost) -> asyncio.Task[int] | None:
     """Pre-render for the active version unless already done or under way for it."""
     snap = bot.store.snapshot
     version = snap.version.version_id

@@ -33,6 +33,7 @@ from bot.options import (
 from bot.render import embeds, wording
 from bot.views import register_page_source, send_pages
 from bot.views.export import ExportButton, export_view
+from bot.views.questions import RankingQuestion
 
 if TYPE_CHECKING:
     from bot.client import NatoBot
@@ -40,9 +41,6 @@ if TYPE_CHECKING:
     Interaction = discord.Interaction[NatoBot]
 else:
     Interaction = discord.Interaction
-
-#: metric/release/year/order/target in a ranking button's state.
-RANKING_STATE_PARTS = 5
 
 #: /country uses per person: CHART_RATE within CHART_PER_SECONDS.
 CHART_RATE, CHART_PER_SECONDS = 5, 30.0
@@ -126,8 +124,7 @@ class SpendingCog(commands.Cog):
         )
         # What the buttons rebuild: the release asked for (so a page still says it was replaced).
         asked = result.instead_of or result.release_id
-        wanted = "" if target is None else f"{target:g}"
-        state = f"{chosen.value}/{asked}/{year or ''}/{result.order.value}/{wanted}"
+        state = RankingQuestion(chosen, asked, year, result.order, target).encode()
         await send_pages(
             interaction,
             _ranking_embeds(result, target),
@@ -250,20 +247,11 @@ def _ranking_embeds(result: analytics.Ranking, target: float | None) -> list[dis
 
 def _ranking_of(bot: NatoBot, state: str) -> tuple[analytics.Ranking, float | None]:
     """The ranking a button's state names, and the target line asked for."""
-    parts = state.split("/")
-    if len(parts) != RANKING_STATE_PARTS:  # buttons of an older version: run it again
-        raise UserFacingError("These pages are from an older version of the bot.")
-    metric, release, year, order, wanted = parts
-    target = float(wanted) if wanted else None
-    result = analytics.ranking(
-        bot.store.snapshot,
-        metric=analytics.Metric(metric),
-        release_id=release,
-        year=int(year) if year else None,
-        order=analytics.Order(order),
-        target=target,
-    )
-    return result, target
+    try:
+        question = RankingQuestion.decode(state)
+    except ValueError:  # buttons of an older version: run it again
+        raise UserFacingError("These pages are from an older version of the bot.") from None
+    return question.ask(bot.store.snapshot), question.target
 
 
 def ranking_pages(bot: NatoBot, state: str) -> list[discord.Embed]:

@@ -28,6 +28,7 @@ from bot.reload import (
     Source,
     source_at,
 )
+from bot.render import admin
 from bot.render.diff import diff_text
 from db.loader import MAX_FILE_BYTES, DatasetError, Problem, load_bundled, losses
 from db.loader.source import read_source
@@ -139,10 +140,6 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 SHOWN_PROBLEMS = 50
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'s' if count != 1 else ''}"
-
-
 async def _active_dataset(database: Path) -> tuple[Dataset, str]:
     """The active dataset in an existing database, and a phrase saying which it is."""
     store = await Store.open(database, readonly=True)
@@ -156,11 +153,9 @@ async def _active_dataset(database: Path) -> tuple[Dataset, str]:
 
 
 def _print_problems(problems: Sequence[Problem], total: int, where: str) -> None:
-    for problem in problems[:SHOWN_PROBLEMS]:
-        print(problem)
-    if (rest := total - min(len(problems), SHOWN_PROBLEMS)) > 0:
-        print(f"… and {_plural(rest, 'more problem')}")
-    print(f"{_plural(total, 'problem')} in {where}")
+    for line in admin.problem_lines(problems, total, SHOWN_PROBLEMS):
+        print(line)
+    print(admin.problems_in(total, where))
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -216,14 +211,8 @@ def _history(args: argparse.Namespace) -> int:
         versions = on_database("natobot data history", _versions(database))
     except DatabaseFault as fault:
         return fault.code
-    width = 64 if args.full else 12
-    print(f"{'version':>7}  active  {'loaded (UTC)':19}  figures  {'sha256':{width}}  by / source")
-    for v in versions:
-        loaded = v.loaded_at.strftime("%Y-%m-%d %H:%M:%S")
-        print(
-            f"{v.version_id:>7}  {'yes' if v.active else '':6}  {loaded:19}  "
-            f"{v.record_count:>7}  {v.sha256[:width]}  {v.loaded_by} / {v.source}"
-        )
+    for line in admin.history_lines(versions, sha_width=64 if args.full else 12):
+        print(line)
     return 0
 
 
@@ -245,12 +234,15 @@ def _source(args: argparse.Namespace) -> Source:
     return source_at(args.file, release=args.release, manifest=args.manifest)
 
 
-def _names(plan: Plan) -> dict[str, str]:
-    return {c.iso3: c.name for c in (*plan.dataset.members, *plan.snapshot.countries.values())}
-
-
-def _print_plan(plan: Plan, title: str) -> None:
-    print(diff_text(plan.diff, _names(plan), title=title, notes=plan.notes, warnings=plan.warnings))
+def _print_plan(plan: Plan, *, dry_run: bool) -> None:
+    title = admin.change_title(
+        source=plan.source,
+        active=plan.base.version_id,
+        rollback_to=plan.rollback_to,
+        dry_run=dry_run,
+    )
+    names = admin.ally_names((*plan.dataset.members, *plan.snapshot.countries.values()))
+    print(diff_text(plan.diff, names, title=title, notes=plan.notes, warnings=plan.warnings))
 
 
 async def _change(database: Path, args: argparse.Namespace, rollback: bool) -> int:
@@ -258,14 +250,11 @@ async def _change(database: Path, args: argparse.Namespace, rollback: bool) -> i
     store = await Store.open(database, readonly=args.dry_run)
     try:
         reloader = Reloader(store)
-        active = store.snapshot.version.version_id
         try:
             if rollback:
                 plan = await reloader.prepare_rollback(args.version)
-                title = f"Roll back from version {active} to version {plan.rollback_to}"
             else:
                 plan = await reloader.prepare(_source(args))
-                title = f"Load {plan.source} (against version {active})"
         except DatasetError as exc:  # the file itself could not be read
             _print_problems(exc.problems, exc.total, str(args.file))
             return 1
@@ -275,7 +264,7 @@ async def _change(database: Path, args: argparse.Namespace, rollback: bool) -> i
         except ReloadError as exc:
             print(f"natobot data: {exc}", file=sys.stderr)
             return 1
-        _print_plan(plan, title)
+        _print_plan(plan, dry_run=args.dry_run)
         if plan.unchanged:
             return 0 if args.dry_run else 1
         if args.dry_run:
@@ -287,10 +276,7 @@ async def _change(database: Path, args: argparse.Namespace, rollback: bool) -> i
         except ReloadError as exc:
             print(f"natobot data: {exc}", file=sys.stderr)
             return 1
-        print(
-            f"Version {version.version_id} is active ({version.record_count:,} figures, sha256 "
-            f"{version.sha256[:12]}); a running bot takes it up within a minute."
-        )
+        print(f"{admin.activated(version)} A running bot takes it up within a minute.")
         return 0
     finally:
         await store.close()

@@ -113,7 +113,8 @@ def _chart_palette() -> Image.Image:
     blended onto the card in BLEND_STEPS steps (anti-aliased edges, lighter estimate bars and
     faint grid lines all lie on those blends): 151 of the 256 colours a palette holds. Fixed,
     so a PNG costs one nearest-colour lookup per pixel instead of building a palette from its
-    5 million pixels (~8 ms, not ~50). ``tests/unit/bot/render/test_charts.py`` checks no chart strays from it.
+    5 million pixels (~8 ms, not ~50). ``tests/unit/bot/render/test_charts.py`` checks no chart
+    strays from it.
     """
     card = to_rgba(CARD)[:3]
     colours = [card]

@@ -35,6 +35,8 @@ from bot.schedule import describe
 from bot.subscriptions import Content, State, Subscription
 
 NOTICE_TITLE = "New NATO defence-spending figures"
+#: A version that adds no release: an operator's correction of releases already served.
+CORRECTION_TITLE = "Corrected NATO defence-spending figures"
 #: Revisions a notice lists at most (the diff keeps the largest first).
 NOTICE_REVISIONS = 5
 CONTENT_LABEL: dict[Content, str] = {
@@ -199,6 +201,10 @@ def _newest(data: Dataset) -> tuple[Release, int] | None:
     return (newest, max(years)) if years else None
 
 
+def notice_title(diff: DatasetDiff) -> str:
+    return NOTICE_TITLE if diff.releases_added else CORRECTION_TITLE
+
+
 def notice_embed(
     diff: DatasetDiff, new: Dataset, old: Dataset, *, target: float, subscription: Subscription
 ) -> discord.Embed:
@@ -217,7 +223,7 @@ def notice_embed(
     if not crossings:
         lines.append(f"No ally crossed {fmt_target(target)} either way.")
     embed = discord.Embed(
-        title=NOTICE_TITLE,
+        title=notice_title(diff),
         description="\n".join(lines),
         colour=MEETS_GREEN if any(c.direction is Direction.UP for c in crossings) else NATO_BLUE,
     )

@@ -1,5 +1,6 @@
-"""Every phrase the bot says, shared by the terminal (``text``), Discord (``embeds``) and chart
-(``charts``) renderers, so a figure and a claim about a target read the same everywhere.
+"""The phrases that several renderers share: the terminal (``text``), Discord (``embeds``) and
+chart (``charts``) ones, so a figure and a claim about a target read the same everywhere. Words
+only one renderer uses stay beside it (``diff``, ``admin``, ``help``, ``updates``, ``csv_export``).
 
 Analytics gives verdicts and reasons as enums; the words for them live here only.
 """

@@ -1,10 +1,12 @@
 """Confirm / Cancel for the person who ran a command, after discord.py's examples/views/confirm.py.
 
-view = Confirm(owner_id=interaction.user.id)
-await interaction.response.send_message("Roll back to version 3?", view=view, ephemeral=True)
-view.origin = interaction      # so expiry can disable the buttons on the message
-if await view.wait_for_answer():  # True: confirmed; False: cancelled; None: expired
+answer = await Confirm.ask(interaction, "Roll back to version 3?", ephemeral=True)
+if answer:  # True: confirmed; False: cancelled; None: nobody answered in time
     ...
+
+``ask`` sends the question (as the response, or as a follow-up once the interaction was
+answered) and keeps the sent message in ``view.message``, so expiry disables the buttons there.
+A caller that sends the buttons itself sets ``view.message`` and awaits ``view.wait()``.
 """
 
 from __future__ import annotations

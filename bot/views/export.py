@@ -19,11 +19,12 @@ from typing import Any
 import discord
 
 from bot import analytics
-from bot.analytics import Comparison, ComplianceSummary, Metric, Order, Ranking, Revisions
+from bot.analytics import Comparison, ComplianceSummary, Ranking, Revisions
 from bot.errors import UserFacingError
 from bot.models import Snapshot
 from bot.render import csv_export
 from bot.replies import send_ephemeral
+from bot.views.questions import RankingQuestion
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +42,7 @@ def question_of(result: Exportable) -> tuple[str, str]:
     if isinstance(result, ComplianceSummary):
         return "summary", f"{result.release_id}/{result.year}/{result.target:g}"
     if isinstance(result, Ranking):
-        return (
-            "ranking",
-            f"{result.release_id}/{result.year}/{result.metric.value}/{result.order.value}",
-        )
+        return "ranking", RankingQuestion.of(result).encode()
     if isinstance(result, Comparison):
         codes = ",".join(row.figures.country.iso3 for row in result.rows)
         return "compare", f"{result.release_id}/{result.year}/{result.target:g}/{codes}"
@@ -60,10 +58,7 @@ def answer(snap: Snapshot, command: str, question: str) -> Exportable:
             release, year, target = parts
             return analytics.summary(snap, release_id=release, year=int(year), target=float(target))
         if command == "ranking":
-            release, year, metric, order = parts
-            return analytics.ranking(
-                snap, metric=Metric(metric), release_id=release, year=int(year), order=Order(order)
-            )
+            return RankingQuestion.decode(question).ask(snap)
         if command == "compare":
             release, year, target, codes = parts
             return analytics.compare(

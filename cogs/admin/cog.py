@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import io
+import contextlib
 import os
 import resource
 import sys
-from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import NotOwner
+from bot.checks import owner_only
 from bot.reload import (
     MAX_BYTES,
     Bundled,
@@ -24,20 +23,13 @@ from bot.reload import (
     Upload,
     Url,
 )
+from bot.render import admin as words
 from bot.render.diff import diff_embed
-from bot.render.embeds import NATO_BLUE, fit
-from cogs.admin.access import actor, audited_owner_check, context, record_attempt
+from cogs.admin.access import actor, audit_owner_check, context, record_attempt
 from cogs.admin.confirm import OwnerConfirm
 
 if TYPE_CHECKING:
     from bot.client import NatoBot
-
-#: Problems listed in the reply itself; a longer list comes as an attached text file.
-PROBLEMS_INLINE = 15
-#: Versions /admin history lists.
-HISTORY_SHOWN = 20
-#: Room left in a 2,000-character message for the problems listed inline.
-_INLINE_CHARS = 1700
 
 
 def _rss_bytes() -> int:
@@ -50,36 +42,39 @@ def _rss_bytes() -> int:
         return peak if sys.platform == "darwin" else peak * 1024
 
 
-def _mib(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MiB"
+def _plan_embed(plan: Plan, *, dry_run: bool) -> discord.Embed:
+    return diff_embed(
+        plan.diff,
+        words.ally_names((*plan.dataset.members, *plan.snapshot.countries.values())),
+        title=words.change_title(
+            source=plan.source,
+            active=plan.base.version_id,
+            rollback_to=plan.rollback_to,
+            dry_run=dry_run,
+        ),
+        notes=plan.notes,
+        warnings=plan.warnings,
+        footer=words.plan_footer(plan.sha256, len(plan.dataset.records)),
+    )
 
 
-def problems_reply(error: InvalidData) -> tuple[str, discord.File | None]:
-    """Every problem: listed in the message when they fit, else the first few and a .txt file."""
-    lines = [str(p) for p in error.problems]
-    if error.total > len(lines):
-        lines.append(f"… and {error.total - len(lines):,} more problems (not kept)")
-    head = f"**{error}**"
-    inline = "\n".join(lines)
-    if len(lines) <= PROBLEMS_INLINE and len(inline) <= _INLINE_CHARS:
-        return f"{head}\n```\n{inline}\n```", None
-    shown = "\n".join(lines[:PROBLEMS_INLINE])[:_INLINE_CHARS]
-    file = discord.File(io.BytesIO((inline + "\n").encode("utf-8")), filename="problems.txt")
-    return f"{head} The first of them, and all in problems.txt:\n```\n{shown}\n```", file
+async def _say(
+    message: discord.WebhookMessage, outcome: str, embed: discord.Embed | None = None
+) -> None:
+    """The dry run's message says the outcome now (its buttons are already disabled)."""
+    with contextlib.suppress(discord.HTTPException):  # deleted, or the token expired
+        if embed is None:
+            await message.edit(content=outcome)
+        else:
+            await message.edit(content=outcome, embed=embed)
 
 
 @app_commands.guild_only()
-@app_commands.default_permissions(administrator=True)  # a hint only: the owners are checked
+# Every /admin command: owners only (shown to server administrators), every attempt audited.
+@owner_only(shown_to=discord.Permissions(administrator=True), on_attempt=audit_owner_check)
 class AdminCog(commands.GroupCog, group_name="admin", group_description="Bot owners: the data"):
     def __init__(self, bot: NatoBot) -> None:
         self.bot = bot
-
-    async def interaction_check(self, interaction: discord.Interaction[NatoBot]) -> bool:  # type: ignore[override]
-        """Every /admin command: owners only, and every attempt audited."""
-        command = f"/{interaction.command.qualified_name}" if interaction.command else "/admin"
-        if not await audited_owner_check(interaction, command):
-            raise NotOwner()
-        return True
 
     # --- reload and rollback ------------------------------------------------------------------
 
@@ -103,18 +98,19 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Bot own
         chosen = await self._source(interaction, source, file, url, release, manifest)
         if chosen is None:
             return
-        await interaction.response.defer(thinking=True)
+        await interaction.response.defer(thinking=True, ephemeral=True)
         try:
             plan = await self.bot.reloader.prepare(chosen)
         except InvalidData as exc:
-            content, attached = problems_reply(exc)
+            reply = words.problems_reply(str(exc), exc.problems, exc.total)
+            attached = reply.file()
             if attached is None:
-                await interaction.followup.send(content)
+                await interaction.followup.send(reply.content, ephemeral=True)
             else:
-                await interaction.followup.send(content, file=attached)
+                await interaction.followup.send(reply.content, file=attached, ephemeral=True)
             return
         except ReloadError as exc:
-            await interaction.followup.send(str(exc))
+            await interaction.followup.send(str(exc), ephemeral=True)
             return
         await self._confirm_and_apply(interaction, plan, "/admin reload")
 
@@ -148,8 +144,8 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Bot own
         for attachment in (file, manifest):
             if attachment is not None and attachment.size > MAX_BYTES:
                 await refuse(
-                    f"{attachment.filename} is {_mib(attachment.size)}: larger than "
-                    f"{_mib(MAX_BYTES)}, the most a dataset file may be. Nothing was changed."
+                    f"{attachment.filename} is {words.mib(attachment.size)}: larger than "
+                    f"{words.mib(MAX_BYTES)}, the most a dataset file may be. Nothing was changed."
                 )
                 return None
         data = await file.read()
@@ -169,47 +165,43 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Bot own
         interaction: discord.Interaction[NatoBot],
         version: app_commands.Range[int, 1] | None = None,
     ) -> None:
-        await interaction.response.defer(thinking=True)
+        await interaction.response.defer(thinking=True, ephemeral=True)
         try:
             plan = await self.bot.reloader.prepare_rollback(version)
         except ReloadError as exc:
-            await interaction.followup.send(str(exc))
+            await interaction.followup.send(str(exc), ephemeral=True)
             return
         await self._confirm_and_apply(interaction, plan, "/admin rollback")
 
     async def _confirm_and_apply(
         self, interaction: discord.Interaction[NatoBot], plan: Plan, command: str
     ) -> None:
-        """Show the dry run with Confirm / Cancel; apply only on the invoker's Confirm."""
-        names = {c.iso3: c.name for c in (*plan.dataset.members,)}
-        names.update({iso3: c.name for iso3, c in plan.snapshot.countries.items()})
-        if plan.kind == "rollback":
-            title = f"Dry run: roll back from version {plan.base.version_id} to {plan.rollback_to}"
-        else:
-            title = f"Dry run: load {plan.source} (active: version {plan.base.version_id})"
-        embed = diff_embed(
-            plan.diff,
-            names,
-            title=title,
-            notes=plan.notes,
-            warnings=plan.warnings,
-            footer=f"sha256 {plan.sha256[:12]} · {len(plan.dataset.records):,} figures",
-        )
+        """Show the dry run with Confirm / Cancel, to the owner alone; apply only on their
+        Confirm. The dry run's message then says the outcome; only a confirmed change is
+        announced (the ``dataset_updated`` notices)."""
         if plan.unchanged:
-            await interaction.followup.send("Nothing to do: nothing was changed.", embed=embed)
+            await interaction.followup.send(
+                words.NOTHING_TO_DO, embed=_plan_embed(plan, dry_run=True), ephemeral=True
+            )
             return
         view = OwnerConfirm(owner_id=interaction.user.id, command=command)
-        view.message = await interaction.followup.send(
-            "Nothing changes until you press Confirm.", embed=embed, view=view, wait=True
+        message = await interaction.followup.send(
+            words.UNTIL_CONFIRMED,
+            embed=_plan_embed(plan, dry_run=True),
+            view=view,
+            ephemeral=True,
+            wait=True,
         )
+        view.message = message
         await view.wait()
         if view.value is None:
             await record_attempt(
                 interaction, command, allowed=False, why="nobody answered", outcome="expired"
             )
-            return  # the buttons are disabled; nothing was changed
+            await _say(message, words.EXPIRED)  # the buttons are disabled
+            return
         if not view.value:
-            await interaction.followup.send("Cancelled: nothing was changed.")
+            await _say(message, words.CANCELLED)
             return
         try:
             version = await self.bot.reloader.apply(
@@ -219,57 +211,34 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Bot own
                 context=context(interaction, command, "applied"),
             )
         except ReloadError as exc:
-            await interaction.followup.send(str(exc))
+            await _say(message, str(exc))
             return
-        await interaction.followup.send(
-            f"Version {version.version_id} is active: {version.record_count:,} figures from "
-            f"{version.source} (sha256 {version.sha256[:12]})."
-        )
+        await _say(message, words.activated(version), _plan_embed(plan, dry_run=False))
 
     # --- looking ------------------------------------------------------------------------------
 
     @app_commands.command(name="history", description="Dataset versions, newest first")
     async def history(self, interaction: discord.Interaction[NatoBot]) -> None:
         versions = await self.bot.store.versions()
-        lines = [f"{'id':>3} {'when (UTC)':16} {'rows':>6} {'sha256':12}  who / source"]
-        for v in versions[:HISTORY_SHOWN]:
-            mark = "*" if v.active else " "
-            lines.append(
-                f"{v.version_id:>3}{mark}{v.loaded_at:%Y-%m-%d %H:%M} {v.record_count:>6} "
-                f"{v.sha256[:12]}  {v.loaded_by} / {v.source}"
-            )
-        more = len(versions) - HISTORY_SHOWN
-        embed = discord.Embed(
-            title="Dataset versions",
-            description="```\n" + "\n".join(lines) + "\n```",
-            colour=NATO_BLUE,
-        )
-        embed.set_footer(
-            text="* = active" + (f" · {more} older versions not shown" if more > 0 else "")
-        )
-        await interaction.response.send_message(embed=fit(embed), ephemeral=True)
+        await interaction.response.send_message(embed=words.history_embed(versions), ephemeral=True)
 
     @app_commands.command(name="status", description="The bot's database, servers and health")
     async def status(self, interaction: discord.Interaction[NatoBot]) -> None:
         store = await self.bot.store.status()
-        active = self.bot.store.snapshot.version
-        embed = discord.Embed(title="Status", colour=NATO_BLUE)
-        embed.add_field(name="Database", value=f"{_mib(store.size_bytes)} · {store.path.name}")
-        embed.add_field(
-            name="Dataset versions",
-            value=f"{store.versions} (version {active.version_id} active)",
+        status = words.Status(
+            database=store.path.name,
+            size_bytes=store.size_bytes,
+            versions=store.versions,
+            active_version=self.bot.store.snapshot.version.version_id,
+            servers=len(self.bot.guilds),
+            subscriptions=store.subscriptions,
+            latencies=self.bot.latencies,
+            uptime_seconds=self.bot.uptime_seconds,
+            rss_bytes=_rss_bytes(),
+            audit_entries=store.audit_entries,
+            reloading=self.bot.reloader.busy,
         )
-        embed.add_field(name="Servers", value=str(len(self.bot.guilds)))
-        embed.add_field(name="Subscriptions", value=str(store.subscriptions))
-        latencies = ", ".join(
-            f"#{shard}: {latency * 1000:.0f} ms" for shard, latency in self.bot.latencies
-        )
-        embed.add_field(name="Shard latencies", value=latencies or "not connected")
-        embed.add_field(name="Uptime", value=str(timedelta(seconds=int(self.bot.uptime_seconds))))
-        embed.add_field(name="Memory (RSS)", value=_mib(_rss_bytes()))
-        embed.add_field(name="Audit entries", value=str(store.audit_entries))
-        embed.add_field(name="Reload", value="running" if self.bot.reloader.busy else "idle")
-        await interaction.response.send_message(embed=fit(embed), ephemeral=True)
+        await interaction.response.send_message(embed=words.status_embed(status), ephemeral=True)
 
     @app_commands.command(name="sync", description="Re-sync the slash commands now")
     @app_commands.describe(guild="a server id to sync (default: every scope the bot uses)")

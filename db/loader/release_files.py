@@ -191,7 +191,8 @@ def release_file_found(
         # Every cell was checked above by the model's own rules (types; each figure's range
         # and places in ``number``; a derived GDP in ``_check_derived_gdp``), so the record is
         # built without validating it again: that was half of a large file's parsing time.
-        # tests/unit/bot/render/test_accepted_data_renders.py checks every record accepted validates as built.
+        # tests/unit/bot/render/test_accepted_data_renders.py checks every record accepted
+        # validates as built.
         values: dict[str, object] = {
             "release_id": release_id,
             "iso3": iso3,

@@ -1,4 +1,5 @@
--- Initial schema. Applied in one transaction by db/store.py, which then sets PRAGMA user_version.
+-- Initial schema. Run statement by statement in one transaction by Connection.migrate
+-- (db/connection.py), which sets PRAGMA user_version = 1 in the same transaction.
 -- Dataset versions are immutable once written: a reload adds a version, a rollback switches the
 -- active flag, so every version stays available for diff and rollback.
 

@@ -5,7 +5,6 @@ them.)"""
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 
@@ -51,18 +50,3 @@ def test_showing_a_subscription_loads_no_database_driver() -> None:
     renderer, and the model itself, never bring in the SQLite driver or the Store."""
     assert imported_of("bot.subscriptions", ["discord", "aiosqlite", "db.store"]) == []
     assert imported_of("bot.render.updates", ["aiosqlite", "db.store", "db.subscriptions"]) == []
-
-
-def test_the_user_errors_import_nothing_of_the_project() -> None:
-    """bot/errors.py is below every module that raises its errors: an import of one of them,
-    even inside a function, would be a circle (it once fetched the target range that way)."""
-    tree = ast.parse((ROOT / "bot" / "errors.py").read_text(encoding="utf-8"))
-    imported = [
-        node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-    ] + [
-        alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import)
-        for alias in node.names
-    ]
-    assert [name for name in imported if name.split(".")[0] in {"bot", "db", "cogs"}] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from importlib import resources
 from pathlib import Path
@@ -9,11 +10,12 @@ from pathlib import Path
 import discord
 import pytest
 
+from bot.__main__ import main
 from bot.analytics.dataset_diff import DatasetDiff
 from bot.client import NatoBot
 from bot.models import DatasetVersion
 from db.audit import AuditEntry
-from tests.fakediscord import FakeDiscord, FakeGuild, FakeMember, FakeMessage
+from tests.fakediscord import FakeDiscord, FakeDiscordError, FakeGuild, FakeMember, FakeMessage
 from tests.support.bot import bot_settings
 from tests.support.discord_text import embed_json_text
 from tests.support.waiting import SLOW, eventually
@@ -85,21 +87,18 @@ async def test_a_server_admin_who_is_no_owner_is_refused_and_audited(
     assert reply.ephemeral and "owner" in reply.content
     assert admin_bot.store.snapshot.version.version_id == 1
 
-    # The owner's dry run is on screen: the server admin presses its Confirm.
+    # The owner's dry run is the owner's alone: the server admin cannot even press its Confirm.
     message, confirm_id, cancel_id = await _dry_run(
         fake_discord, "admin reload", {"source": "file", "file": _workbook(fake_discord)}
     )
-    click = await fake_discord.click(message, confirm_id, user=server_admin)
-    answer = await click.final_message()
-    assert answer.ephemeral and "owner" in answer.content
+    assert message.ephemeral
+    with pytest.raises(FakeDiscordError, match="ephemeral"):
+        await fake_discord.click(message, confirm_id, user=server_admin)
     assert admin_bot.store.snapshot.version.version_id == 1
     assert len(await admin_bot.store.versions()) == 1
 
     log = await admin_bot.store.audit_log(20)
-    assert _attempts(log, server_admin.user.id) == [
-        ("/admin reload: confirm", "refused"),
-        ("/admin reload", "refused"),
-    ]
+    assert _attempts(log, server_admin.user.id) == [("/admin reload", "refused")]
     assert all(e.guild_id == guild.id for e in log if e.user_id == server_admin.user.id)
     # The owner may still answer: Cancel, and nothing changed.
     cancelled = await fake_discord.click(message, cancel_id, user=fake_discord.owner)
@@ -265,3 +264,68 @@ async def test_without_owner_ids_the_application_owner_may(
         assert "Dataset versions" in embed_json_text((await mine.final_message()).embeds[0])
         theirs = await fake_discord.invoke("admin history", user=server_admin)
         assert "owner" in (await theirs.final_message()).content
+
+
+async def test_admin_and_the_terminal_show_history_and_problems_alike(
+    admin_bot: NatoBot,
+    fake_discord: FakeDiscord,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """One rendering of the history table and of a bad file's problems, for both front ends."""
+    database = str(admin_bot.settings.database_path)
+    history = await (
+        await fake_discord.invoke("admin history", user=fake_discord.owner)
+    ).final_message()
+    shown = str(history.embeds[0]["description"]).strip("`\n").splitlines()
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, ["data", "history", "--database", database]) == 0
+    assert capsys.readouterr().out.splitlines() == shown
+
+    bad = tmp_path / "2026-07.csv"
+    bad.write_text(HEADER + "XXX,2026,true,2.0,,,,,,\nDEU,20x6,true,2.1,,,,,,\n")
+    inter = await fake_discord.invoke(
+        "admin reload",
+        {"source": "file", "file": fake_discord.upload(bad.name, bad.read_bytes())},
+        user=fake_discord.owner,
+    )
+    listed = (await inter.final_message(timeout=SLOW)).content.split("```")[1].strip().splitlines()
+    argv = ["data", "load", str(bad), "--dry-run", "--database", database]
+    assert await asyncio.to_thread(main, argv) == 1
+    printed = capsys.readouterr().out.splitlines()
+    assert len(listed) == 2 and printed[:-1] == listed
+
+
+async def test_every_admin_reply_is_private_and_the_dry_run_ends_with_its_outcome(
+    admin_bot: NatoBot, fake_discord: FakeDiscord, guild: FakeGuild
+) -> None:
+    owner = fake_discord.owner
+    bad = fake_discord.upload("2026-07.csv", (HEADER + "XXX,2026,true,2.0,,,,,,\n").encode())
+    problems = await (
+        await fake_discord.invoke("admin reload", {"source": "file", "file": bad}, user=owner)
+    ).final_message(timeout=SLOW)
+    assert problems.ephemeral and "1 problem; nothing was changed" in problems.content
+
+    message, _, cancel_id = await _dry_run(
+        fake_discord, "admin reload", {"source": "file", "file": _workbook(fake_discord)}
+    )
+    assert message.ephemeral and message.content == "Nothing changes until you press Confirm."
+    await (await fake_discord.click(message, cancel_id, user=owner)).response()
+    await eventually(lambda: message.content == "Cancelled: nothing was changed.", "cancelled")
+
+    message, confirm_id, _ = await _dry_run(
+        fake_discord, "admin reload", {"source": "file", "file": _workbook(fake_discord)}
+    )
+    await (await fake_discord.click(message, confirm_id, user=owner)).response()
+    await eventually(lambda: message.content.startswith("Version 2 is active: "), "the outcome")
+    assert "Nothing changes" not in message.content
+    assert not str(message.embeds[0]["title"]).startswith("Dry run")
+
+    message, _, _ = await _dry_run(fake_discord, "admin rollback", {})
+    assert message.ephemeral
+    history = await (await fake_discord.invoke("admin history", user=owner)).final_message()
+    text = embed_json_text(history.embeds[0])
+    assert f"{owner.name} (Discord id {owner.id}) / " in text and "discord:" not in text
+    # Nothing of it was said in public.
+    said = [m for m in fake_discord.channel_messages(guild.text_channel) if m.author.bot]
+    assert said and all(m.ephemeral for m in said)

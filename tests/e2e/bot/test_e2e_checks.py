@@ -6,6 +6,7 @@ from pathlib import Path
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
 from bot.checks import owner_only
 from bot.client import NatoBot
@@ -114,3 +115,15 @@ async def test_without_owner_ids_the_application_owner_is_the_owner(
         other = await fake_discord.invoke("owner-thing", permission_override=True)
         assert (await other.final_message()).content == "Only the bot's owner can do that."
     assert ran == [fake_discord.owner.id]
+
+
+async def test_admin_uses_the_one_owner_policy(natobot: NatoBot) -> None:
+    """/admin is refused by ``owner_only``'s check, not by a check of its own beside it."""
+    admin = natobot.tree.get_command("admin")
+    assert isinstance(admin, app_commands.Group)
+    cog = natobot.get_cog("AdminCog")
+    assert cog is not None
+    assert type(cog).interaction_check is commands.GroupCog.interaction_check
+    for command in admin.walk_commands():
+        assert isinstance(command, app_commands.Command)
+        assert [c.__qualname__.split(".")[0] for c in command.checks] == ["_owner_check"]

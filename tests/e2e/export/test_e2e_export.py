@@ -15,8 +15,10 @@ from bot.client import NatoBot
 from bot.errors import echo
 from bot.views import live_pages, register_page_source, send_pages
 from bot.views.export import ExportButton
+from bot.views.paginator import ANYONE, PageKey, page_view
 from tests.fakediscord import FakeDiscord, FakeGuild, FakeMessage
 from tests.support.bot import bot_settings
+from tests.support.discord_text import embed_json_text
 from tests.support.oracle import allies_of, cell, half_up, release_ids, release_years
 from tests.support.waiting import SLOW, eventually
 
@@ -201,3 +203,31 @@ async def test_a_question_the_data_cannot_answer_gets_one_private_line(
         answer = await click.final_message()
         assert answer.ephemeral and answer.content == text
         assert click.files == [] and len(click.callbacks) == 1
+
+
+async def test_a_ranking_question_has_one_encoding_for_pages_and_export(
+    natobot: NatoBot, fake_discord: FakeDiscord
+) -> None:
+    options = {"release": "2024-06", "year": 2024, "metric": "per_capita"}
+    reply = await (await fake_discord.invoke("ranking", options)).final_message()
+    page_state = reply.custom_ids()[2].split(":")[2]
+    assert page_state == export_id(reply).split(":", 2)[2] == "2024-06/2024/per_capita/highest"
+
+
+async def test_page_buttons_of_the_older_encoding_still_turn(
+    natobot: NatoBot, fake_discord: FakeDiscord
+) -> None:
+    # A /ranking reply sent by the bot before the one encoding (metric first, target last).
+    key = PageKey("ranking", "per_capita/2024-06/2024/highest/", ANYONE, 2**31)
+
+    @app_commands.command(name="old-pages", description="pages sent by an older bot")
+    async def old_pages(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("old", view=page_view(key, 0, 3))
+
+    natobot.tree.add_command(old_pages)
+    await natobot.tree.sync()
+    reply = await (await fake_discord.invoke("old-pages")).final_message()
+    await (await fake_discord.click(reply, key.custom_id("next"))).response()
+    await eventually(lambda: reply.embeds, "the page turned")
+    assert "Defence spending per head" in embed_json_text(reply.embeds[0])
+    assert reply.component(reply.custom_ids()[1])["label"].startswith("2 / ")

@@ -234,9 +234,16 @@ async def announce(interaction: discord.Interaction, channel: discord.TextChanne
     await interaction.response.send_message("sent", ephemeral=True)
 
 
+@app_commands.command(description="A counter only you can see, after thinking")
+async def mycounter(interaction: discord.Interaction) -> None:
+    await interaction.response.defer(thinking=True, ephemeral=True)
+    await interaction.followup.send("Count: 0", view=Counter(), ephemeral=True)
+
+
 TOY_COMMANDS: list[app_commands.Command[Any, ..., Any] | app_commands.Group] = [
     ping,
     secret,
+    mycounter,
     chart,
     counter,
     gap,
@@ -399,6 +406,18 @@ async def test_button_click_edits_the_message(fake: FakeDiscord, bot: ToyBot) ->
     await second.response()
     assert fake.messages[message.id].content == "Count: 2"
     assert second.payload["message"]["id"] == str(message.id)
+
+
+async def test_buttons_on_an_ephemeral_message_work_for_its_user_only(
+    fake: FakeDiscord, bot: ToyBot
+) -> None:
+    message = await (await fake.invoke("mycounter")).final_message()
+    assert message.ephemeral and message.interaction_user == fake.tester
+    await (await fake.click(message, "counter:add")).response()
+    assert fake.messages[message.id].content == "Count: 1"
+    with pytest.raises(FakeDiscordError, match="only the user who got an ephemeral message"):
+        await fake.click(message, "counter:add", user=fake.owner)
+    assert fake.messages[message.id].content == "Count: 1"
 
 
 async def test_deferred_update_then_edit_of_original(fake: FakeDiscord, bot: ToyBot) -> None:

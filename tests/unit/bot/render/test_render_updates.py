@@ -139,3 +139,19 @@ def test_the_list_shows_each_state() -> None:
     assert f"Last post: <t:{int(NOW.timestamp())}:F>" in second
     empty = render.subscriptions_embed([], default_target=2.0, limit=10)
     assert "/updates subscribe" in (empty.description or "")
+
+
+def test_a_notice_of_a_corrected_release_is_titled_a_correction() -> None:
+    """The operator reloads the active release with one figure corrected: same release id."""
+    old = bundled()
+    newest = max(r.release_id for r in old.releases)
+    fixed = next(r for r in old.records if r.release_id == newest and r.pct_gdp is not None)
+    corrected = fixed.model_copy(update={"pct_gdp": (fixed.pct_gdp or 0) + 0.5})
+    new = old.model_copy(
+        update={"records": tuple(corrected if r is fixed else r for r in old.records)}
+    )
+    diff = dataset_diff.diff(old, new, targets=(2.0,))
+    assert not diff.releases_added and diff.figures_changed
+    embed = render.notice_embed(diff, new, old, target=2.0, subscription=subscription())
+    assert embed.title == render.CORRECTION_TITLE == "Corrected NATO defence-spending figures"
+    assert embed_problems(embed) == []
