@@ -229,7 +229,7 @@ def test_target_lines_are_labelled_on_the_chart(snap: Snapshot) -> None:
     labels = [t.get_text() for t in _texts(figures(snap)["summary 5"])]
     assert "5% Hague total" in labels
     assert "3.5% Hague core" in labels
-    assert "2% Wales 2014" in labels
+    assert "2% Vilnius 2023" in labels  # the summary is of 2026
     assert any(label.startswith("NATO as a whole ") for label in labels)
 
 

@@ -295,3 +295,41 @@ async def test_summary_2023_median_and_compare_exactly_at(
     text = _text((await inter.final_message()).embeds[0])
     assert "meets (exactly at 2%)" in text
     assert "−0.00" not in text and "-0.00" not in text
+
+
+@pytest.mark.parametrize(
+    ("command", "options", "named"),
+    [
+        ("summary", {"year": 2025, "target": 2}, "Who meets 2% (Vilnius 2023 commitment) in 2025"),
+        ("summary", {"year": 2024, "target": 2}, "Who meets 2% (Vilnius 2023 commitment) in 2024"),
+        ("summary", {"year": 2023, "target": 2}, "Who meets 2% (Wales 2014 guideline) in 2023"),
+        (
+            "gap",
+            {"country": "Spain", "year": 2026, "target": 2},
+            "Spain: gap to 2% (Vilnius 2023 commitment) in 2026",
+        ),
+        (
+            "gap",
+            {"country": "Spain", "year": 2020, "target": 2},
+            "Spain: gap to 2% (Wales 2014 guideline) in 2020",
+        ),
+        (
+            "compare",
+            {"countries": "Spain, Poland", "year": 2026, "target": 2},
+            "Against 2% (Vilnius 2023 commitment).",
+        ),
+    ],
+)
+async def test_two_percent_is_named_as_it_was_in_the_year_asked_about(
+    natobot: NatoBot,
+    fake_discord: FakeDiscord,
+    command: str,
+    options: dict[str, object],
+    named: str,
+) -> None:
+    """Issue 19.2: from 2024, 2% is the Vilnius 2023 commitment, not the Wales 2014 guideline."""
+    inter = await fake_discord.invoke(command, options)
+    embed = (await inter.final_message(timeout=SLOW)).embeds[0]
+    assert named in (embed["title"], embed.get("description", "").split("\n")[0])
+    if "Vilnius" in named:
+        assert "Wales 2014 guideline" not in _text(embed)
