@@ -712,3 +712,44 @@ def test_aggregates_have_a_profile_and_compare_with_allies(snap: Snapshot, code:
 def test_profile_of_a_year_the_release_does_not_cover(snap: Snapshot) -> None:
     with pytest.raises(YearNotCovered):
         analytics.profile(snap, "POL", release_id="2024-06", year=2025)
+
+
+@pytest.mark.parametrize("target", ["2", "3.5", "5"])
+def test_newly_meeting_and_the_first_to_meet_follow_the_release_file(
+    snap: Snapshot, target: str
+) -> None:
+    """Issue 19.4: for every release-year, who did not meet the target a year earlier and does
+    now (for 5%, from open too), who no longer does, and whether no ally ever met it before."""
+    for rid in release_ids():
+        years = release_years(rid)
+        for year in years:
+            if year - 1 not in years:
+                continue
+            result = analytics.summary(snap, release_id=rid, year=year, target=float(target))
+            assert result.previous is not None
+            before, now = verdicts(rid, year - 1, target), verdicts(rid, year, target)
+            both = sorted((snap.countries[c].name, before[c], now[c]) for c in now if c in before)
+            assert [c.name for c in result.previous.newly_meeting] == [
+                name for name, was, is_ in both if was != "meets" and is_ == "meets"
+            ], (rid, year)
+            assert [c.name for c in result.previous.no_longer_meeting] == [
+                name for name, was, is_ in both if was == "meets" and is_ != "meets"
+            ], (rid, year)
+            earlier = [v for y in years if y < year for v in verdicts(rid, y, target).values()]
+            assert result.previous.first_to_meet is ("meets" not in earlier), (rid, year)
+
+
+def test_estonia_and_lithuania_are_the_first_at_5_percent(snap: Snapshot) -> None:
+    result = analytics.summary(snap, release_id="2026-07", year=2026, target=5)
+    assert result.previous is not None
+    assert [c.iso3 for c in result.previous.newly_meeting] == ["EST", "LTU"]
+    assert result.previous.first_to_meet
+    assert verdicts("2026-07", 2025, "5")["LTU"] == "open"  # open to meeting counts
+
+
+def test_a_target_taken_to_two_decimals_keeps_what_was_asked(snap: Snapshot) -> None:
+    result = analytics.summary(snap, target=2.005)
+    assert (result.target, result.target_asked) == (2.01, 2.005)
+    assert analytics.summary(snap, target=2.01).target_asked is None
+    assert analytics.gap(snap, "ESP", target=3.499).target_asked == 3.499
+    assert analytics.compare(snap, ["ESP", "POL"], target=2.0).target_asked is None

@@ -333,3 +333,39 @@ async def test_two_percent_is_named_as_it_was_in_the_year_asked_about(
     assert named in (embed["title"], embed.get("description", "").split("\n")[0])
     if "Vilnius" in named:
         assert "Wales 2014 guideline" not in _text(embed)
+
+
+async def test_summary_at_5_names_the_first_allies_to_meet_it(
+    natobot: NatoBot, fake_discord: FakeDiscord
+) -> None:
+    """Issue 19.4: open (the 3.5% core element) to meeting 5% is news; Estonia and Lithuania in
+    2026 are the first allies of release 2026-07 at 5%."""
+    inter = await fake_discord.invoke("summary", {"target": 5})
+    embed = (await inter.final_message(timeout=SLOW)).embeds[0]
+    since = {f["name"]: f["value"] for f in embed["fields"]}["Since 2025"].splitlines()
+    assert since[0] == (
+        "First allies to meet 5% (none did before 2026 in this release): Estonia, Lithuania"
+    )
+    assert "Newly at the 3.5% core element: Greece" in since
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        ("summary", {}),
+        ("gap", {"country": "Spain"}),
+        ("compare", {"countries": "Spain, Poland"}),
+    ],
+)
+async def test_a_target_taken_to_two_decimals_says_so(
+    natobot: NatoBot, fake_discord: FakeDiscord, command: str, options: dict[str, object]
+) -> None:
+    """Issue 19.4: 2.005 is judged as 2.01, and the reply says it."""
+    inter = await fake_discord.invoke(command, {**options, "target": 2.005})
+    embed = (await inter.final_message(timeout=SLOW)).embeds[0]
+    assert (
+        "Target 2.005% taken as 2.01%: targets are judged to two decimals, like NATO's shares."
+        in embed["description"].splitlines()
+    )
+    plain = await fake_discord.invoke(command, {**options, "target": 2.01})
+    assert "taken as" not in (await plain.final_message(timeout=SLOW)).embeds[0]["description"]

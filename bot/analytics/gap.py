@@ -32,6 +32,7 @@ from bot.analytics.targets import (
     judge,
     named,
     shortfall_to,
+    taken_from,
     validate_target,
 )
 from bot.models import Country, FrozenModel, Snapshot
@@ -105,6 +106,8 @@ class Gap(Result):
     country: Country
     is_ally: bool
     target: float
+    #: The target as asked, when it was taken to two decimals to be ``target`` (2.005).
+    target_asked: float | None = None
     share: float
     share_rounded: float
     estimate: bool
@@ -144,7 +147,7 @@ def gap(
     target: float = WALES.value,
 ) -> Gap:
     """How far one ally is from ``target``, in points and dollars, and its way there."""
-    target = validate_target(target)
+    asked, target = target, validate_target(target)
     country = country_of(snap, iso3)
     release = release_of(snap, release_id)
     year = year_of(snap, release, year)
@@ -170,6 +173,7 @@ def gap(
         country=country,
         is_ally=is_ally,
         target=target,
+        target_asked=taken_from(asked, target),
         share=rec.pct_gdp,
         share_rounded=float(published),
         estimate=rec.estimate,

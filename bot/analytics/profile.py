@@ -24,6 +24,7 @@ from bot.analytics.targets import (
     Verdict,
     judge,
     shortfall_to,
+    taken_from,
     validate_target,
 )
 from bot.errors import UserFacingError
@@ -108,6 +109,8 @@ class ComparisonRow(FrozenModel):
 
 class Comparison(Result):
     target: float
+    #: The target as asked, when it was taken to two decimals to be ``target`` (2.005).
+    target_asked: float | None = None
     #: In the order asked.
     rows: tuple[ComparisonRow, ...]
 
@@ -215,7 +218,7 @@ def compare(
     target: float = WALES.value,
 ) -> Comparison:
     """2 to 5 allies side by side in one release-year."""
-    target = validate_target(target)
+    asked, target = target, validate_target(target)
     countries = list({c.iso3: c for c in (subject_of(snap, code) for code in iso3s)}.values())
     if not MIN_COMPARE <= len(countries) <= MAX_COMPARE:
         raise InvalidComparison(len(countries))
@@ -232,5 +235,6 @@ def compare(
         year=year,
         sourcing=sourcing(year, records),
         target=target,
+        target_asked=taken_from(asked, target),
         rows=tuple(rows),
     )

@@ -163,6 +163,11 @@ def validate_target(value: float) -> float:
     return float(Decimal(str(value)).quantize(_CENT, rounding=ROUND_HALF_UP))
 
 
+def taken_from(asked: float, taken: float) -> float | None:
+    """The target as asked, when taking it to two decimals changed it (2.005 -> 2.01)."""
+    return None if asked == taken else asked
+
+
 class Verdict(StrEnum):
     MEETS = "meets"
     BELOW = "below"

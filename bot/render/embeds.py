@@ -195,6 +195,7 @@ def summary_embed(result: ComplianceSummary) -> discord.Embed:
         title=summary_title(result),
         description=_description(
             f"**{summary_headline(result)}.**",
+            wording.target_taken_line(result),
             summary_consequence(result),
             basis_line(result.release),
             allies_line(result) if result.not_yet_allies else None,
@@ -299,6 +300,7 @@ def gap_embed(result: Gap) -> discord.Embed:
         title=wording.gap_title(result),
         description=_description(
             gap_sentence(result),
+            wording.target_taken_line(result),
             path_sentence(result),
             no_money_note(result),
             wording.GDP_DERIVED if result.gdp_derived else None,
@@ -355,7 +357,11 @@ def compare_embed(result: Comparison) -> discord.Embed:
     marks = not result.all_estimates
     embed = discord.Embed(
         title=f"{names}, {result.year}",
-        description=_description(wording.against_line(result), basis_line(result.release)),
+        description=_description(
+            wording.against_line(result),
+            wording.target_taken_line(result),
+            basis_line(result.release),
+        ),
         colour=NATO_BLUE,
     )
     for index, row in enumerate(result.rows):

@@ -82,6 +82,7 @@ from bot.render.wording import (
     summary_headline,
     summary_title,
     target_marker,
+    target_taken_line,
     targets_lines,
 )
 
@@ -105,6 +106,9 @@ def render_summary(result: ComplianceSummary) -> str:
     each = not result.all_estimates  # all estimates: said once in the footer, not per row
     lines = _head(summary_title(result), result.release, result.year)
     lines.append(f"{summary_headline(result)}.")
+    taken = target_taken_line(result)
+    if taken:
+        lines.append(taken)
     consequence = summary_consequence(result)
     if consequence:
         lines.append(consequence)
@@ -184,6 +188,9 @@ def render_ranking(result: Ranking) -> str:
 def render_gap(result: Gap) -> str:
     lines = _head(gap_title(result), result.release, result.year)
     lines.append(gap_sentence(result))
+    taken = target_taken_line(result)
+    if taken:
+        lines.append(taken)
     note = no_money_note(result)
     if note:
         lines.append(note)
@@ -225,6 +232,9 @@ def render_profile(result: Profile) -> str:
 
 def render_comparison(result: Comparison) -> str:
     lines = _head(comparison_title(result), result.release, result.year)
+    taken = target_taken_line(result)
+    if taken:
+        lines.append(taken)
     marks = not result.all_estimates
     labels = [label for label, _ in figures_rows(result.rows[0].figures)]
     columns = [dict(figures_rows(row.figures, marks=marks)) for row in result.rows]

@@ -397,6 +397,16 @@ def pledge_phrase(target: float, year: int) -> str:
     return f"{label} by {goal.due_by}"
 
 
+def target_taken_line(result: ComplianceSummary | Gap | Comparison) -> str | None:
+    """Why the target answered is not the one typed: 'Target 2.005% taken as 2.01%: …'."""
+    if result.target_asked is None:
+        return None
+    return (
+        f"Target {result.target_asked:g}% taken as {fmt_target(result.target)}: targets are "
+        "judged to two decimals, like NATO's shares."
+    )
+
+
 def summary_title(result: ComplianceSummary) -> str:
     return f"Who meets {target_name(result.target)} in {result.year}"
 
@@ -456,20 +466,31 @@ def previous_line(result: ComplianceSummary) -> str | None:
 
 
 def since_lines(result: ComplianceSummary) -> list[str]:
-    """What changed since the year before: who newly meets (or newly falls below) the line
-    a shortfall is measured to, and NATO's aggregate share."""
+    """What changed since the year before: who newly meets the target (the first allies ever
+    in this release, when they are), who newly reaches or falls below the line a shortfall is
+    measured to (for 5%, its 3.5% core element), who no longer meets 5%, and NATO's aggregate
+    share."""
     prev = result.previous
     if prev is None:
         return []
-    line = fmt_target(result.shortfall_to)
+    target, line = fmt_target(result.target), fmt_target(result.shortfall_to)
+    lines: list[str] = []
+    if prev.newly_meeting and prev.first_to_meet:
+        lines.append(
+            f"First allies to meet {target} (none did before {result.year} in this release): "
+            f"{country_list(prev.newly_meeting)}"
+        )
     if result.shortfall_to != result.target:
-        reached = f"Newly at the {line} core element"
-    else:
-        reached = f"Newly meeting {line}"
-    lines = [
-        f"{reached}: {country_list(prev.newly_clear) or 'none'}",
-        f"Newly below {line}: {country_list(prev.newly_below) or 'none'}",
-    ]
+        if prev.newly_meeting and not prev.first_to_meet:
+            lines.append(f"Newly meeting {target}: {country_list(prev.newly_meeting)}")
+        lines.append(
+            f"Newly at the {line} core element: {country_list(prev.newly_clear) or 'none'}"
+        )
+    elif not (prev.newly_meeting and prev.first_to_meet):
+        lines.append(f"Newly meeting {line}: {country_list(prev.newly_clear) or 'none'}")
+    lines.append(f"Newly below {line}: {country_list(prev.newly_below) or 'none'}")
+    if result.shortfall_to != result.target and prev.no_longer_meeting:
+        lines.append(f"No longer meeting {target}: {country_list(prev.no_longer_meeting)}")
     if prev.nato_total_change is not None:
         lines.append(f"NATO as a whole: {fmt_signed_points(prev.nato_total_change)} pts")
     return lines
