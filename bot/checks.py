@@ -12,7 +12,7 @@ hints the group and checks every subcommand defined in it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
@@ -44,28 +44,13 @@ def _has_manage_guild(interaction: discord.Interaction[Any]) -> bool:
     return True
 
 
-async def is_owner(interaction: discord.Interaction[Any]) -> bool:
-    """The one owner policy: OWNER_IDS when set (passed to the bot as owner_ids), else the
-    application's owner or its team's admins and developers (discord.py fetches the
-    application info once)."""
-    client_is_owner = getattr(interaction.client, "is_owner", None)
-    return client_is_owner is not None and bool(await client_is_owner(interaction.user))
-
-
-#: Told of every owner check, allowed or not (the /admin audit log): (interaction, allowed).
-OwnerAttempt = Callable[[discord.Interaction[Any], bool], Awaitable[None]]
-
-
-def _owner_check(attempt: OwnerAttempt | None) -> Check:
-    async def check(interaction: discord.Interaction[Any]) -> bool:
-        allowed = await is_owner(interaction)
-        if attempt is not None:
-            await attempt(interaction, allowed)
-        if not allowed:
-            raise NotOwner()
-        return True
-
-    return check
+async def _is_owner(interaction: discord.Interaction[Any]) -> bool:
+    # OWNER_IDS when set (passed to the bot as owner_ids), else the application's owner or its
+    # team's admins and developers (discord.py fetches the application info once).
+    is_owner = getattr(interaction.client, "is_owner", None)
+    if is_owner is None or not await is_owner(interaction.user):
+        raise NotOwner()
+    return True
 
 
 def _apply(
@@ -102,17 +87,11 @@ def manage_guild_only() -> Callable[[T], T]:
     return decorator
 
 
-def owner_only(
-    *, shown_to: discord.Permissions | None = None, on_attempt: OwnerAttempt | None = None
-) -> Callable[[T], T]:
-    """The bot's owners only: hidden from everyone but server admins, refused at run time.
-
-    ``shown_to``: the permissions Discord's hint asks for (default none at all, which Discord
-    shows to administrators only). ``on_attempt`` hears every check, allowed or refused.
-    """
+def owner_only() -> Callable[[T], T]:
+    """The bot's owners only: hidden from everyone but server admins, refused at run time."""
 
     def decorator(obj: T) -> T:
-        hint = app_commands.default_permissions(shown_to or discord.Permissions.none())
-        return _apply(obj, [hint], [_owner_check(on_attempt)])
+        # No permission at all: Discord shows the command to administrators only.
+        return _apply(obj, [app_commands.default_permissions()], [_is_owner])
 
     return decorator

@@ -1,5 +1,4 @@
-"""The audit of /admin: every attempt at a command or button, allowed or refused (who may is
-``bot.checks``' one owner policy)."""
+"""Who may administer the data, checked and written to the audit log on every attempt."""
 
 from __future__ import annotations
 
@@ -32,6 +31,12 @@ def context(
     )
 
 
+async def is_owner(interaction: discord.Interaction[NatoBot]) -> bool:
+    """OWNER_IDS when set, else the application's owner or its team members (discord.py
+    fetches the application once)."""
+    return await interaction.client.is_owner(interaction.user)
+
+
 async def record_attempt(
     interaction: discord.Interaction[NatoBot],
     command: str,
@@ -51,9 +56,10 @@ async def record_attempt(
     )
 
 
-async def audit_owner_check(interaction: discord.Interaction[NatoBot], allowed: bool) -> None:
-    """``owner_only``'s report of an /admin command: audited, allowed or refused."""
-    command = f"/{interaction.command.qualified_name}" if interaction.command else "/admin"
+async def audited_owner_check(interaction: discord.Interaction[NatoBot], command: str) -> bool:
+    """Whether the user is an owner; the attempt is audited either way."""
+    allowed = await is_owner(interaction)
     await record_attempt(
         interaction, command, allowed=allowed, why="" if allowed else "not an owner"
     )
+    return allowed

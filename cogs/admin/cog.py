@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import owner_only
+from bot.checks import NotOwner
 from bot.reload import (
     MAX_BYTES,
     Bundled,
@@ -26,7 +26,7 @@ from bot.reload import (
 )
 from bot.render.diff import diff_embed
 from bot.render.embeds import NATO_BLUE, fit
-from cogs.admin.access import actor, audit_owner_check, context, record_attempt
+from cogs.admin.access import actor, audited_owner_check, context, record_attempt
 from cogs.admin.confirm import OwnerConfirm
 
 if TYPE_CHECKING:
@@ -69,11 +69,17 @@ def problems_reply(error: InvalidData) -> tuple[str, discord.File | None]:
 
 
 @app_commands.guild_only()
-# Every /admin command: owners only (shown to server administrators), every attempt audited.
-@owner_only(shown_to=discord.Permissions(administrator=True), on_attempt=audit_owner_check)
+@app_commands.default_permissions(administrator=True)  # a hint only: the owners are checked
 class AdminCog(commands.GroupCog, group_name="admin", group_description="Bot owners: the data"):
     def __init__(self, bot: NatoBot) -> None:
         self.bot = bot
+
+    async def interaction_check(self, interaction: discord.Interaction[NatoBot]) -> bool:  # type: ignore[override]
+        """Every /admin command: owners only, and every attempt audited."""
+        command = f"/{interaction.command.qualified_name}" if interaction.command else "/admin"
+        if not await audited_owner_check(interaction, command):
+            raise NotOwner()
+        return True
 
     # --- reload and rollback ------------------------------------------------------------------
 

@@ -6,11 +6,11 @@ from typing import Any, cast
 
 import discord
 
-from bot.checks import NotOwner, is_owner
+from bot.checks import NotOwner
 from bot.replies import send_ephemeral
 from bot.views import Confirm
 from bot.views.confirm import NOT_YOURS
-from cogs.admin.access import record_attempt
+from cogs.admin.access import is_owner, record_attempt
 
 #: How long a dry run's buttons work (s).
 DRY_RUN_TIMEOUT = 300.0
