@@ -28,10 +28,11 @@ ESTIMATE_KEY = "hatched: NATO estimate"
 ESTIMATE_LINE_KEY = "dashed: NATO estimate"
 
 
-def target_line_label(target: float) -> str:
-    """'3.5% Hague core', '2% Wales 2014', or '2.5%' for a custom target."""
+def target_line_label(target: float, year: int) -> str:
+    """'3.5% Hague core', '2% Wales 2014' (to 2023), '2% Vilnius 2023' (from 2024), or '2.5%'
+    for a custom target: as named in the year the chart is about."""
     goal = registry.named(target)
-    return f"{fmt_target(target)} {goal.short}" if goal else fmt_target(target)
+    return f"{fmt_target(target)} {goal.short_in(year)}" if goal else fmt_target(target)
 
 
 def nato_label(share: float) -> str:

@@ -143,15 +143,16 @@ TARGET_SHARE_ONLY = "The target line is drawn in share-of-GDP rankings only."
 
 
 def gap_title(result: Gap) -> str:
-    return f"{result.country.name}: gap to {target_name(result.target)} in {result.year}"
+    target = target_name(result.target, result.year)
+    return f"{result.country.name}: gap to {target} in {result.year}"
 
 
 def comparison_title(result: Comparison) -> str:
-    return f"Comparison against {target_name(result.target)}"
+    return f"Comparison against {target_name(result.target, result.year)}"
 
 
 def against_line(result: Comparison) -> str:
-    return f"Against {target_name(result.target)}."
+    return f"Against {target_name(result.target, result.year)}."
 
 
 def revisions_title(result: Revisions) -> str:
@@ -408,7 +409,7 @@ def target_taken_line(result: ComplianceSummary | Gap | Comparison) -> str | Non
 
 
 def summary_title(result: ComplianceSummary) -> str:
-    return f"Who meets {target_name(result.target)} in {result.year}"
+    return f"Who meets {target_name(result.target, result.year)} in {result.year}"
 
 
 def meeting_label(result: ComplianceSummary) -> str:
