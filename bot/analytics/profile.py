@@ -59,6 +59,8 @@ class SeriesPoint(FrozenModel):
     #: The share as NATO publishes it, rounded half-up to two decimals.
     share_rounded: float
     estimate: bool
+    #: False for a year before the ally joined (NATO publishes Finland's figures from 2014).
+    is_ally: bool = True
 
 
 class AllyFigures(FrozenModel):
@@ -99,6 +101,14 @@ class Profile(Result):
     @property
     def country(self) -> Country:
         return self.figures.country
+
+    @property
+    def joined_within_series(self) -> int | None:
+        """The year the ally joined, when the series has years from before it (Finland 2023,
+        Sweden 2024): those years are of a country not yet an ally."""
+        if any(not p.is_ally for p in self.series):
+            return self.country.accession_year
+        return None
 
 
 class ComparisonRow(FrozenModel):
@@ -190,6 +200,7 @@ def profile(
             share=r.pct_gdp,
             share_rounded=rounded_share(r.pct_gdp),
             estimate=r.estimate,
+            is_ally=country.is_ally_in(r.year),
         )
         for r in snap.series(rid, country.iso3)
         if r.pct_gdp is not None

@@ -190,11 +190,22 @@ def profile_alt(profile: Profile) -> str:
         return f"{name}: no share of GDP published in release {profile.release_id}."
     first, last = series[0], series[-1]
     peak = max(series, key=lambda p: p.share_rounded)
+    joined = profile.joined_within_series
+    before = (
+        ""
+        if joined is None
+        else f" {name} joined NATO in {joined}; the years before are grey, not yet an ally's."
+    )
     return _clip(
         f"Line chart: {name}'s defence spending went from {first.share_rounded:.2f}% of GDP in "
         f"{first.year} to {_share(last.share_rounded, last.estimate)} in {last.year}; "
-        f"highest {peak.share_rounded:.2f}% in {peak.year}."
+        f"highest {peak.share_rounded:.2f}% in {peak.year}.{before}"
     )
+
+
+def joined_label(joined: int) -> str:
+    """Beside the line drawn where an ally joined."""
+    return f"joined NATO {joined} →"
 
 
 def one_year_line(release_id: str, year: int) -> str:

@@ -594,6 +594,24 @@ def _hline(axes: Axes, y: float, label: str, colour: str, style: str) -> None:
     )
 
 
+def _joined_line(axes: Axes, joined: int) -> None:
+    """A dotted line where the ally joined, labelled at the top: the grey years are before it."""
+    x = joined - 0.5
+    axes.axvline(x, color=REFERENCE_COLOUR, linewidth=1.2, linestyle=":", zorder=1)
+    axes.annotate(
+        words.joined_label(joined),
+        xy=(x, 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(3, -3),
+        textcoords="offset points",
+        ha="left",
+        va="top",
+        fontsize=SMALL_PT,
+        color=MUTED,
+        zorder=5,
+    )
+
+
 def _label_ends(axes: Axes, ends: list[tuple[float, float, str, str]], spread: float) -> None:
     """Latest values labelled right of their line ends, nudged apart so none overlap."""
     placed: list[float] = []
@@ -654,7 +672,16 @@ def trend_figure(
         series = sorted(source, key=lambda p: p.year)
         subtitle = None
     figure, axes = _line_figure()
-    _plot_series(axes, series, BLUE)
+    joined = source.joined_within_series if isinstance(source, Profile) else None
+    if joined is None:
+        _plot_series(axes, series, BLUE)
+    else:
+        # The years before the ally joined in grey, up to its first year in the alliance.
+        before = [p for p in series if p.year < joined]
+        member = [p for p in series if p.year >= joined]
+        _plot_series(axes, before + member[:1], REFERENCE_COLOUR)
+        _plot_series(axes, member, BLUE)
+        _joined_line(axes, joined)
     # The lines are named as in the latest year drawn: what the target is now.
     latest = series[-1].year if series else registry.WALES.commitment_from or 2024
     for target in targets:

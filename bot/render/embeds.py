@@ -340,14 +340,18 @@ def profile_embed(result: Profile) -> discord.Embed:
         )
     if len(result.series) >= 2:
         first, last = result.series[0], result.series[-1]
-        embed.add_field(
-            name=wording.TREND,
-            value=wording.trend_line(
-                f"{first.year} {fmt_share(first.share_rounded, first.estimate)}",
-                f"{last.year} {fmt_share(last.share_rounded, last.estimate)}",
+        trend = wording.trend_line(
+            wording.fmt_series_point(
+                first.year, fmt_share(first.share_rounded, first.estimate), first.is_ally
             ),
-            inline=False,
+            wording.fmt_series_point(
+                last.year, fmt_share(last.share_rounded, last.estimate), last.is_ally
+            ),
         )
+        joined = result.joined_within_series
+        if joined is not None:
+            trend += "\n" + wording.joined_within_series_line(fig.country, joined, chart=True)
+        embed.add_field(name=wording.TREND, value=trend, inline=False)
     _footer(embed, result.release, result.year, result.sourcing, fig.estimate)
     return fit(embed)
 

@@ -51,6 +51,7 @@ from bot.render.wording import (
     figures_rows,
     fmt_difference,
     fmt_metric,
+    fmt_series_point,
     fmt_share,
     fmt_target,
     fmt_usd_bn,
@@ -58,6 +59,7 @@ from bot.render.wording import (
     footnote_lines,
     gap_sentence,
     gap_title,
+    joined_within_series_line,
     median_line,
     meeting_label,
     no_money_note,
@@ -224,8 +226,14 @@ def render_profile(result: Profile) -> str:
         lines.append("")
         lines.append(
             f"{SHARE_OVER_TIME}: "
-            + ", ".join(f"{p.year} {fmt_share(p.share_rounded, p.estimate)}" for p in result.series)
+            + ", ".join(
+                fmt_series_point(p.year, fmt_share(p.share_rounded, p.estimate), p.is_ally)
+                for p in result.series
+            )
         )
+        joined = result.joined_within_series
+        if joined is not None:
+            lines.append(joined_within_series_line(fig.country, joined, chart=False))
     lines += _foot(result.release, result.year, result.sourcing, fig.estimate)
     return "\n".join(lines)
 

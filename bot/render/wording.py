@@ -361,6 +361,24 @@ def not_yet_ally_note(country: Country, year: int) -> str:
     return f"{country.name} joined NATO in {country.accession_year}; not yet an ally in {year}."
 
 
+#: Marks a year of a series from before the ally joined (Finland before 2023).
+NOT_YET_ALLY_MARK = "†"
+
+
+def joined_within_series_line(country: Country, joined: int, *, chart: bool) -> str:
+    """Why some years of an ally's series are marked: its figures start before it joined."""
+    where = "grey on the chart" if chart else "not counted as an ally's"
+    return (
+        f"{NOT_YET_ALLY_MARK} {country.name} joined NATO in {joined}: its figures before {joined} "
+        f"are from before it was an ally ({where})."
+    )
+
+
+def fmt_series_point(year: int, share: str, is_ally: bool) -> str:
+    """'2019 1.45' for a year in the alliance; '2019† 1.45' for a year before the ally joined."""
+    return f"{year} {share}" if is_ally else f"{year}{NOT_YET_ALLY_MARK} {share}"
+
+
 def profile_heading(country: Country) -> str:
     """'Germany (DEU)', 'NATO as a whole (aggregate)'."""
     return f"{country.name} ({'aggregate' if is_aggregate(country) else country.iso3})"
