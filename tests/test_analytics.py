@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from bot import analytics
 from bot.analytics import InvalidComparison, Metric, NoFigures
+from bot.analytics.figure_notes import NOTES, Doubt, figure_note
 from bot.errors import InvalidTarget, UnknownCountry, UnknownRelease, YearNotCovered
 from bot.models import (
     Basis,
@@ -753,3 +754,19 @@ def test_a_target_taken_to_two_decimals_keeps_what_was_asked(snap: Snapshot) -> 
     assert analytics.summary(snap, target=2.01).target_asked is None
     assert analytics.gap(snap, "ESP", target=3.499).target_asked == 3.499
     assert analytics.compare(snap, ["ESP", "POL"], target=2.0).target_asked is None
+
+
+def test_every_figure_note_is_of_a_bundled_figure_and_lapses_when_it_changes(
+    snap: Snapshot,
+) -> None:
+    """Issue 19.3: the data notes' doubted figures (SOURCES.md), each still in the release file
+    as noted; a corrected figure is no longer doubted."""
+    for (rid, iso3, year), (value, note) in NOTES.items():
+        rec = snap.record(rid, iso3, year)
+        assert rec is not None and rec.pct_gdp is not None
+        assert half_up(cell(rid, iso3, year, "pct_gdp")) == half_up(str(value)), (rid, iso3)
+        assert figure_note(rec) == note
+        assert figure_note(rec.model_copy(update={"pct_gdp": value + 0.01})) is None
+    assert NOTES[("2025-08", "NLD", 2025)][1].decimals == 1
+    assert NOTES[("2025-08", "DEU", 2025)][1].doubt is Doubt.MAY_BE_UNPUBLISHED
+    assert figure_note(snap.record("2026-07", "DEU", 2025)) is None

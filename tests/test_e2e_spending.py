@@ -369,3 +369,34 @@ async def test_a_target_taken_to_two_decimals_says_so(
     )
     plain = await fake_discord.invoke(command, {**options, "target": 2.01})
     assert "taken as" not in (await plain.final_message(timeout=SLOW)).embeds[0]["description"]
+
+
+async def test_press_figures_with_known_doubts_show_their_precision_and_a_mark(
+    natobot: NatoBot, fake_discord: FakeDiscord
+) -> None:
+    """Issue 19.3: the Netherlands' 2025 figure in 2025-08 is one outlet's, to one decimal (2.5,
+    not 2.50); Germany's 2.00 may never have been published by NATO; both are marked."""
+    inter = await fake_discord.invoke("summary", {"release": "2025-08", "year": 2025})
+    embed = (await inter.final_message(timeout=SLOW)).embeds[0]
+    meeting = {f["name"]: f["value"] for f in embed["fields"]}["Meeting 2% (25)"].split(", ")
+    assert "Netherlands 2.5?" in meeting and "Germany 2.00?" in meeting
+    assert "Poland 4.48" in meeting  # a figure nobody doubts is as it was
+    lines = embed["description"].splitlines()
+    assert "? Netherlands 2025: 2.5 is one outlet's figure, rounded to one decimal." in lines
+    assert (
+        "? Germany 2025: 2.00 is reported by most outlets, but one says NATO published no "
+        "figure for Germany."
+    ) in lines
+    assert any(line.startswith("? From a single source: Norway 2025 3.35, ") for line in lines)
+
+    gap = await fake_discord.invoke(
+        "gap", {"country": "Germany", "release": "2025-08", "year": 2025, "target": 2}
+    )
+    lines = (await gap.final_message(timeout=SLOW)).embeds[0]["description"].splitlines()
+    assert lines[0] == "Germany meets 2% with 2.00%? of GDP (estimate): exactly at 2%."
+    assert lines[1].startswith("? Germany 2025: 2.00 is reported by most outlets, but one says")
+
+    country = await fake_discord.invoke("country", {"country": "nl", "release": "2025-08"})
+    embed = (await country.final_message(timeout=SLOW)).embeds[0]
+    assert {f["name"]: f["value"] for f in embed["fields"]}["% of GDP"] == "2.5?"
+    assert "rounded to one decimal" in embed["description"]

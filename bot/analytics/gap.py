@@ -24,6 +24,7 @@ from bot.analytics._common import (
     sourcing,
     year_of,
 )
+from bot.analytics.figure_notes import FigureNote, figure_note
 from bot.analytics.targets import (
     WALES,
     Pledge,
@@ -124,6 +125,8 @@ class Gap(Result):
     gdp_derived: bool
     #: How to get there (None when met, or the year is before the ally joined).
     path: PathToTarget | None
+    #: What the data notes doubt about the share (a single press report, say).
+    note: FigureNote | None = None
 
     @property
     def below(self) -> bool:
@@ -174,6 +177,7 @@ def gap(
         is_ally=is_ally,
         target=target,
         target_asked=taken_from(asked, target),
+        note=figure_note(rec),
         share=rec.pct_gdp,
         share_rounded=float(published),
         estimate=rec.estimate,

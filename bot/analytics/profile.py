@@ -17,6 +17,7 @@ from bot.analytics._common import (
     subject_of,
     year_of,
 )
+from bot.analytics.figure_notes import FigureNote, figure_note
 from bot.analytics.targets import (
     EQUIPMENT,
     GDP_TARGETS,
@@ -61,6 +62,8 @@ class SeriesPoint(FrozenModel):
     estimate: bool
     #: False for a year before the ally joined (NATO publishes Finland's figures from 2014).
     is_ally: bool = True
+    #: What the data notes doubt about the share (a single press report, say).
+    note: FigureNote | None = None
 
 
 class AllyFigures(FrozenModel):
@@ -87,6 +90,8 @@ class AllyFigures(FrozenModel):
     #: Rank by share among assessed allies that year (None when not assessed).
     rank: int | None
     assessed_count: int
+    #: What the data notes doubt about the share (a single press report, say).
+    note: FigureNote | None = None
 
 
 class Profile(Result):
@@ -177,6 +182,7 @@ def figures(snap: Snapshot, release: Release, country: Country, year: int) -> Al
         real_change_pct=None if rec is None else rec.real_change_pct,
         rank=rank if country.is_ally_in(year) else None,
         assessed_count=count,
+        note=figure_note(rec),
     )
 
 
@@ -201,6 +207,7 @@ def profile(
             share_rounded=rounded_share(r.pct_gdp),
             estimate=r.estimate,
             is_ally=country.is_ally_in(r.year),
+            note=figure_note(r),
         )
         for r in snap.series(rid, country.iso3)
         if r.pct_gdp is not None

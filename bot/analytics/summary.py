@@ -20,6 +20,7 @@ from bot.analytics._common import (
     sourcing,
     year_of,
 )
+from bot.analytics.figure_notes import FigureNote, figure_note
 from bot.analytics.targets import (
     WALES,
     Verdict,
@@ -45,6 +46,8 @@ class AllyShare(FrozenModel):
     gap_points: float
     #: USD bn those points are worth; None when not below or GDP is unknown.
     gap_usd_bn: float | None
+    #: What the data notes doubt about the share (a single press report, say).
+    note: FigureNote | None = None
 
 
 class PreviousYear(FrozenModel):
@@ -113,6 +116,11 @@ class ComplianceSummary(Result):
     def assessed_count(self) -> int:
         return len(self.meeting) + len(self.open) + len(self.below)
 
+    @property
+    def noted(self) -> tuple[AllyShare, ...]:
+        """The allies listed whose share the data notes doubt, in the order listed."""
+        return tuple(s for s in (*self.meeting, *self.open, *self.below) if s.note is not None)
+
 
 def _ranked(items: list[AllyShare]) -> tuple[AllyShare, ...]:
     items.sort(key=lambda s: (-s.share_rounded, -s.share, s.country.name))
@@ -172,6 +180,7 @@ def summary(
                 rank=0,
                 gap_points=float(points),
                 gap_usd_bn=money,
+                note=figure_note(rec),
             )
         )
 

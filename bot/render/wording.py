@@ -17,6 +17,8 @@ from bot.analytics import (
     AllyFigures,
     Comparison,
     ComplianceSummary,
+    Doubt,
+    FigureNote,
     Footnote,
     Gap,
     Metric,
@@ -37,6 +39,8 @@ from bot.analytics.targets import target_name
 from bot.models import Basis, Country, Provenance, Release
 
 ESTIMATE_MARK = "e"
+#: A figure the data notes doubt (single-sourced, to one decimal, maybe never published).
+DOUBT_MARK = "?"
 ESTIMATE_LEGEND = f"{ESTIMATE_MARK} = NATO estimate"
 MISSING = "–"
 SHARE_LABEL = "% of GDP"
@@ -173,11 +177,14 @@ def targets_footer(newest: Release | None) -> str:
 # --------------------------------------------------------------------------- numbers
 
 
-def fmt_share(value: float | None, estimate: bool = False) -> str:
-    """'1.28' or '1.28e' (NATO estimate); '–' when not published. Expects a rounded share."""
+def fmt_share(value: float | None, estimate: bool = False, note: FigureNote | None = None) -> str:
+    """'1.28' or '1.28e' (NATO estimate); '–' when not published. Expects a rounded share.
+    A share the data notes doubt shows its own precision and the mark: '2.5e?', '2.00e?'."""
     if value is None:
         return MISSING
-    return f"{value:.2f}{ESTIMATE_MARK if estimate else ''}"
+    decimals = 2 if note is None else note.decimals
+    doubt = "" if note is None else DOUBT_MARK
+    return f"{value:.{decimals}f}{ESTIMATE_MARK if estimate else ''}{doubt}"
 
 
 def _two(value: float) -> str:
@@ -264,8 +271,61 @@ def fmt_metric_with_unit(metric: Metric, value: float | None, estimate: bool = F
     return shown + (" (estimate)" if estimate else "")
 
 
-def fmt_share_sentence(value: float, estimate: bool) -> str:
-    return f"{value:.2f}% of GDP" + (" (estimate)" if estimate else "")
+def fmt_share_sentence(value: float, estimate: bool, note: FigureNote | None = None) -> str:
+    """'2.00% of GDP (estimate)'; a share the data notes doubt to its own precision, marked:
+    '2.5%? of GDP (estimate)'."""
+    decimals = 2 if note is None else note.decimals
+    doubt = "" if note is None else DOUBT_MARK
+    return f"{value:.{decimals}f}%{doubt} of GDP" + (" (estimate)" if estimate else "")
+
+
+def summary_doubt_lines(result: ComplianceSummary) -> list[str]:
+    return doubt_lines(
+        (s.country, result.year, s.share_rounded, s.note) for s in result.noted if s.note
+    )
+
+
+def figures_doubt_lines(figures: Iterable[AllyFigures]) -> list[str]:
+    """For a profile or a comparison: the doubted shares among the allies' figures."""
+    return doubt_lines(
+        (f.country, f.year, f.share_rounded, f.note)
+        for f in figures
+        if f.note is not None and f.share_rounded is not None
+    )
+
+
+def gap_doubt_lines(result: Gap) -> list[str]:
+    if result.note is None:
+        return []
+    return doubt_lines([(result.country, result.year, result.share_rounded, result.note)])
+
+
+_PRECISION = {0: "a whole number", 1: "one decimal"}
+
+
+def doubt_lines(noted: Iterable[tuple[Country, int, float, FigureNote]]) -> list[str]:
+    """Why figures carry the doubt mark, from (ally, year, the figure as shown, note): one
+    sentence for each figure NATO may not have published or given to fewer decimals, one for
+    the rest (single-sourced)."""
+    lines: list[str] = []
+    single: list[str] = []
+    for country, year, value, note in noted:
+        shown = f"{value:.{note.decimals}f}"
+        if note.doubt is Doubt.MAY_BE_UNPUBLISHED:
+            lines.append(
+                f"{DOUBT_MARK} {country.name} {year}: {shown} is reported by most outlets, but "
+                f"one says NATO published no figure for {country.name}."
+            )
+        elif note.decimals < 2:
+            lines.append(
+                f"{DOUBT_MARK} {country.name} {year}: {shown} is one outlet's figure, rounded to "
+                f"{_PRECISION[note.decimals]}."
+            )
+        else:
+            single.append(f"{country.name} {year} {shown}")
+    if single:
+        lines.append(f"{DOUBT_MARK} From a single source: {', '.join(single)}.")
+    return lines
 
 
 def fmt_target(target: float) -> str:
@@ -593,7 +653,7 @@ def check_line(check: TargetCheck) -> str:
 
 def gap_sentence(result: Gap) -> str:
     name, target = result.country.name, fmt_target(result.target)
-    share = fmt_share_sentence(result.share_rounded, result.estimate)
+    share = fmt_share_sentence(result.share_rounded, result.estimate, result.note)
     money = (
         "" if result.money_usd_bn is None else f", about {fmt_usd_bn(result.money_usd_bn)} a year"
     )
@@ -724,7 +784,7 @@ def revision_published(row: RevisionRow) -> str:
 def revision_value(row: RevisionRow) -> str:
     if row.share_rounded is None:
         return "not published"
-    return fmt_share_sentence(row.share_rounded, row.estimate)
+    return fmt_share_sentence(row.share_rounded, row.estimate, row.note)
 
 
 def revision_change_line(change: RevisionChange) -> str:
@@ -733,7 +793,8 @@ def revision_change_line(change: RevisionChange) -> str:
     assert before.share_rounded is not None and after.share_rounded is not None
     return (
         f"{before.release.release_id} → {after.release.release_id}: "
-        f"{before.share_rounded:.2f} → {after.share_rounded:.2f}, "
+        f"{fmt_share(before.share_rounded, note=before.note)} → "
+        f"{fmt_share(after.share_rounded, note=after.note)}, "
         f"{fmt_signed_points(change.points)} pts"
     )
 
@@ -782,7 +843,7 @@ def figures_rows(fig: AllyFigures, *, marks: bool = True) -> list[tuple[str, str
         equipment += " (meets 20%)" if fig.meets_equipment else " (below 20%)"
     gdp = mark(fmt_usd_bn(fig.gdp_usd_bn), e) + (" (derived)" if fig.gdp_derived else "")
     return [
-        (SHARE_LABEL, fmt_share(fig.share_rounded, e)),
+        (SHARE_LABEL, fmt_share(fig.share_rounded, e, fig.note)),
         ("Rank by share", rank),
         ("Spending", mark(fmt_usd_bn(fig.spend_usd_bn), e)),
         ("GDP", gdp),
