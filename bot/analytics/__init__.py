@@ -29,6 +29,7 @@ from bot.analytics._common import (
     round_half_up,
     rounded_share,
 )
+from bot.analytics.figure_notes import Doubt, FigureNote, figure_note
 from bot.analytics.gap import (
     PACE_YEARS,
     PROJECTION_LIMIT,
@@ -78,6 +79,8 @@ __all__ = [
     "Comparison",
     "ComparisonRow",
     "ComplianceSummary",
+    "Doubt",
+    "FigureNote",
     "Footnote",
     "Gap",
     "InvalidComparison",
@@ -107,6 +110,7 @@ __all__ = [
     "compare",
     "competition_ranks",
     "exact_median",
+    "figure_note",
     "gap",
     "is_aggregate",
     "judge",

@@ -9,18 +9,22 @@ Rules kept here, in one place:
   two-decimal share NATO publishes (rounded half-up), so float noise (1.995 vs 1.9951, both
   2.00) is not a change; every other field exactly, as stored.
 - share revisions and target crossings concern members (not NATO's aggregate rows; a
-  revision may be of a year before the ally joined, a crossing may not) and come from two
-  pairings (``Pairing``):
+  revision may be of a year before the ally joined, a crossing may not) and come from pairings
+  (``Pairing``):
   * ``same_release``: the same release's figure for the same ally-year, in both datasets
     (a release file corrected in place);
-  * ``newest_release``: what the bot answers by default — the newest release and its latest
-    year — before and after. For crossings that is the newest release's latest year in each
-    dataset (so when NATO's new release adds 2025, "Spain now meets 2%" compares Spain's 2025
-    share with the 2024 share the bot showed until now); it applies whenever that default
-    (release, year) changed. For revisions it pairs the ally-years the old and the new newest
-    release both cover, whenever the newest release changed ("Poland 2024 revised down").
+  * ``newest_release``: the old newest release's figure and the new newest release's for the
+    same ally-year, for every year both cover, whenever the newest release changed (so when
+    2026-07 arrives on top of 2025-08, "Poland 2024 revised down" and "Czechia 2024 is now
+    below 2%");
+  * ``latest_figure`` (crossings only): what the bot answers by default for an ally, its latest
+    published share in the newest release, before and after, when that is of another year (so
+    "Montenegro now meets 2%" compares its 2026 share with the 2024 share shown until now, as
+    2025-08 published none for 2025). The same year is one of the pairings above.
 - a crossing needs a published share on both sides and an ally of that year with armed forces
-  (in each dataset's members); it is judged as NATO does: rounded share >= target.
+  (in each dataset's members); it is a change of verdict (``targets.judge``: the rounded share
+  against the target; for 5% below, at the 3.5% core element (open), or meeting). Crossings are
+  listed per target, newest years first.
 - ``diff(b, a)`` is the mirror image of ``diff(a, b)``: added and removed swap, old and new
   swap, directions flip; the order of every tuple is the same.
 """
@@ -34,7 +38,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from bot.analytics._common import round_half_up
-from bot.analytics.targets import HAGUE_CORE, WALES
+from bot.analytics.targets import HAGUE_CORE, WALES, Verdict, judge
 from bot.models import (
     AGGREGATE_CODES,
     Country,
@@ -83,13 +87,19 @@ class Pairing(StrEnum):
 
     SAME_RELEASE = "same_release"
     NEWEST_RELEASE = "newest_release"
+    LATEST_FIGURE = "latest_figure"
 
 
 class Direction(StrEnum):
-    #: Below the target before, meets it now.
+    #: A better verdict now: below the target before and meets it (or, for 5%, its core
+    #: element) now.
     UP = "up"
-    #: Met the target before, below it now.
+    #: A worse verdict now.
     DOWN = "down"
+
+
+#: Verdicts from worst to best, for a crossing's direction.
+_VERDICT_ORDER = (Verdict.BELOW, Verdict.OPEN, Verdict.MEETS)
 
 
 class AllyYear(FrozenModel):
@@ -147,12 +157,15 @@ class ShareRevision(FrozenModel):
 
 
 class Crossing(FrozenModel):
-    """An ally whose published share is now on the other side of a target."""
+    """An ally whose published share is now on the other side of a target (for 5%, of the
+    target or of its core element)."""
 
     pairing: Pairing
     target: float
     iso3: str
     direction: Direction
+    old_verdict: Verdict
+    new_verdict: Verdict
     old_release_id: str
     old_year: int
     old_share: float
@@ -276,8 +289,13 @@ class _Side:
     def newest_release(self) -> str | None:
         return max(self.releases, default=None)
 
-    def latest_year(self, release_id: str) -> int | None:
-        return max((year for (_, year) in self.by_release(release_id)), default=None)
+    def latest_figures(self, release_id: str) -> dict[str, int]:
+        """Per ally, the latest year of the release with an assessed share."""
+        latest: dict[str, int] = {}
+        for iso3, year in self.by_release(release_id):
+            if self.assessed_share(release_id, iso3, year) is not None:
+                latest[iso3] = max(year, latest.get(iso3, year))
+        return latest
 
     @property
     def latest_year_overall(self) -> int | None:
@@ -356,20 +374,20 @@ def diff(
 
     newest_a, newest_b = a.newest_release, b.newest_release
     if newest_a is not None and newest_b is not None:
-        year_a, year_b = a.latest_year(newest_a), b.latest_year(newest_b)
         if newest_a != newest_b:
             keys = sorted(a.by_release(newest_a).keys() & b.by_release(newest_b).keys())
             pairs = [(iso3, year, year) for (iso3, year) in keys]
             revisions += _revisions(a, b, Pairing.NEWEST_RELEASE, newest_a, newest_b, pairs)
-        if (newest_a, year_a) != (newest_b, year_b) and year_a is not None and year_b is not None:
-            codes = sorted(
-                {iso3 for (iso3, _) in a.by_release(newest_a)}
-                | {iso3 for (iso3, _) in b.by_release(newest_b)}
-            )
-            pairs = [(iso3, year_a, year_b) for iso3 in codes]
             crossings += _crossings(
                 a, b, Pairing.NEWEST_RELEASE, newest_a, newest_b, pairs, targets
             )
+        latest_a, latest_b = a.latest_figures(newest_a), b.latest_figures(newest_b)
+        pairs = [
+            (iso3, latest_a[iso3], latest_b[iso3])
+            for iso3 in sorted(latest_a.keys() & latest_b.keys())
+            if latest_a[iso3] != latest_b[iso3]
+        ]
+        crossings += _crossings(a, b, Pairing.LATEST_FIGURE, newest_a, newest_b, pairs, targets)
 
     revisions.sort(key=_revision_order)
     crossings.sort(key=_crossing_order)
@@ -469,14 +487,17 @@ def _crossings(
         if before is None or after is None:
             continue
         for target in targets:
-            line = Decimal(str(target))
-            if (before >= line) == (after >= line):
+            was, now = judge(before, target), judge(after, target)
+            if was is now:
                 continue
+            up = _VERDICT_ORDER.index(now) > _VERDICT_ORDER.index(was)
             yield Crossing(
                 pairing=pairing,
                 target=float(target),
                 iso3=iso3,
-                direction=Direction.UP if after >= line else Direction.DOWN,
+                direction=Direction.UP if up else Direction.DOWN,
+                old_verdict=was,
+                new_verdict=now,
                 old_release_id=old_release,
                 old_year=old_year,
                 old_share=float(before),
@@ -495,10 +516,12 @@ def _revision_order(rev: ShareRevision) -> tuple[object, ...]:
 
 
 def _crossing_order(crossing: Crossing) -> tuple[object, ...]:
+    """Per target, newest years first."""
+    years = sorted((crossing.old_year, crossing.new_year), reverse=True)
     return (
         crossing.target,
+        [-year for year in years],
         list(Pairing).index(crossing.pairing),
         crossing.iso3,
         sorted((crossing.old_release_id, crossing.new_release_id)),
-        sorted((crossing.old_year, crossing.new_year)),
     )

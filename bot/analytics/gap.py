@@ -24,6 +24,7 @@ from bot.analytics._common import (
     sourcing,
     year_of,
 )
+from bot.analytics.figure_notes import FigureNote, figure_note
 from bot.analytics.targets import (
     WALES,
     Pledge,
@@ -32,6 +33,7 @@ from bot.analytics.targets import (
     judge,
     named,
     shortfall_to,
+    taken_from,
     validate_target,
 )
 from bot.models import Country, FrozenModel, Snapshot
@@ -105,6 +107,8 @@ class Gap(Result):
     country: Country
     is_ally: bool
     target: float
+    #: The target as asked, when it was taken to two decimals to be ``target`` (2.005).
+    target_asked: float | None = None
     share: float
     share_rounded: float
     estimate: bool
@@ -121,6 +125,8 @@ class Gap(Result):
     gdp_derived: bool
     #: How to get there (None when met, or the year is before the ally joined).
     path: PathToTarget | None
+    #: What the data notes doubt about the share (a single press report, say).
+    note: FigureNote | None = None
 
     @property
     def below(self) -> bool:
@@ -144,7 +150,7 @@ def gap(
     target: float = WALES.value,
 ) -> Gap:
     """How far one ally is from ``target``, in points and dollars, and its way there."""
-    target = validate_target(target)
+    asked, target = target, validate_target(target)
     country = country_of(snap, iso3)
     release = release_of(snap, release_id)
     year = year_of(snap, release, year)
@@ -170,6 +176,8 @@ def gap(
         country=country,
         is_ally=is_ally,
         target=target,
+        target_asked=taken_from(asked, target),
+        note=figure_note(rec),
         share=rec.pct_gdp,
         share_rounded=float(published),
         estimate=rec.estimate,

@@ -17,6 +17,7 @@ from bot.analytics._common import (
     subject_of,
     year_of,
 )
+from bot.analytics.figure_notes import FigureNote, figure_note
 from bot.analytics.targets import (
     EQUIPMENT,
     GDP_TARGETS,
@@ -24,6 +25,7 @@ from bot.analytics.targets import (
     Verdict,
     judge,
     shortfall_to,
+    taken_from,
     validate_target,
 )
 from bot.errors import UserFacingError
@@ -58,6 +60,10 @@ class SeriesPoint(FrozenModel):
     #: The share as NATO publishes it, rounded half-up to two decimals.
     share_rounded: float
     estimate: bool
+    #: False for a year before the ally joined (NATO publishes Finland's figures from 2014).
+    is_ally: bool = True
+    #: What the data notes doubt about the share (a single press report, say).
+    note: FigureNote | None = None
 
 
 class AllyFigures(FrozenModel):
@@ -84,6 +90,8 @@ class AllyFigures(FrozenModel):
     #: Rank by share among assessed allies that year (None when not assessed).
     rank: int | None
     assessed_count: int
+    #: What the data notes doubt about the share (a single press report, say).
+    note: FigureNote | None = None
 
 
 class Profile(Result):
@@ -99,6 +107,14 @@ class Profile(Result):
     def country(self) -> Country:
         return self.figures.country
 
+    @property
+    def joined_within_series(self) -> int | None:
+        """The year the ally joined, when the series has years from before it (Finland 2023,
+        Sweden 2024): those years are of a country not yet an ally."""
+        if any(not p.is_ally for p in self.series):
+            return self.country.accession_year
+        return None
+
 
 class ComparisonRow(FrozenModel):
     figures: AllyFigures
@@ -108,6 +124,8 @@ class ComparisonRow(FrozenModel):
 
 class Comparison(Result):
     target: float
+    #: The target as asked, when it was taken to two decimals to be ``target`` (2.005).
+    target_asked: float | None = None
     #: In the order asked.
     rows: tuple[ComparisonRow, ...]
 
@@ -164,6 +182,7 @@ def figures(snap: Snapshot, release: Release, country: Country, year: int) -> Al
         real_change_pct=None if rec is None else rec.real_change_pct,
         rank=rank if country.is_ally_in(year) else None,
         assessed_count=count,
+        note=figure_note(rec),
     )
 
 
@@ -187,6 +206,8 @@ def profile(
             share=r.pct_gdp,
             share_rounded=rounded_share(r.pct_gdp),
             estimate=r.estimate,
+            is_ally=country.is_ally_in(r.year),
+            note=figure_note(r),
         )
         for r in snap.series(rid, country.iso3)
         if r.pct_gdp is not None
@@ -215,7 +236,7 @@ def compare(
     target: float = WALES.value,
 ) -> Comparison:
     """2 to 5 allies side by side in one release-year."""
-    target = validate_target(target)
+    asked, target = target, validate_target(target)
     countries = list({c.iso3: c for c in (subject_of(snap, code) for code in iso3s)}.values())
     if not MIN_COMPARE <= len(countries) <= MAX_COMPARE:
         raise InvalidComparison(len(countries))
@@ -232,5 +253,6 @@ def compare(
         year=year,
         sourcing=sourcing(year, records),
         target=target,
+        target_asked=taken_from(asked, target),
         rows=tuple(rows),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 from bot.analytics._common import NoFigures, country_of, dec, rounded_share
+from bot.analytics.figure_notes import FigureNote, figure_note
 from bot.errors import span
 from bot.models import Country, FrozenModel, Provenance, Release, Snapshot
 
@@ -20,6 +21,8 @@ class RevisionRow(FrozenModel):
     estimate: bool
     #: Where this release's figure was read (None when it publishes none).
     provenance: Provenance | None = None
+    #: What the data notes doubt about the share (a single press report, say).
+    note: FigureNote | None = None
 
 
 class RevisionChange(FrozenModel):
@@ -92,6 +95,7 @@ def revisions(snap: Snapshot, iso3: str, *, year: int | None = None) -> Revision
                 share_rounded=None if share is None else rounded_share(share),
                 estimate=False if found is None else found.estimate,
                 provenance=None if share is None or found is None else found.provenance,
+                note=figure_note(found),
             )
         )
     if not rows:

@@ -20,7 +20,15 @@ from bot.analytics._common import (
     sourcing,
     year_of,
 )
-from bot.analytics.targets import WALES, Verdict, judge, shortfall_to, validate_target
+from bot.analytics.figure_notes import FigureNote, figure_note
+from bot.analytics.targets import (
+    WALES,
+    Verdict,
+    judge,
+    shortfall_to,
+    taken_from,
+    validate_target,
+)
 from bot.models import NATO_EUR_CAN, NATO_TOTAL, Country, FrozenModel, Release, Snapshot
 
 
@@ -38,6 +46,8 @@ class AllyShare(FrozenModel):
     gap_points: float
     #: USD bn those points are worth; None when not below or GDP is unknown.
     gap_usd_bn: float | None
+    #: What the data notes doubt about the share (a single press report, say).
+    note: FigureNote | None = None
 
 
 class PreviousYear(FrozenModel):
@@ -57,10 +67,20 @@ class PreviousYear(FrozenModel):
     newly_clear: tuple[Country, ...] = ()
     #: Allies not below it a year earlier and below it now, by name.
     newly_below: tuple[Country, ...] = ()
+    #: Allies that did not meet the target a year earlier and do now, by name (for 5%, open
+    #: or below before: reaching 5% is news even from the 3.5% core element).
+    newly_meeting: tuple[Country, ...] = ()
+    #: Allies that met the target a year earlier and do not now (for 5%, open or below now).
+    no_longer_meeting: tuple[Country, ...] = ()
+    #: No ally met the target in any earlier year of the release: ``newly_meeting`` are the
+    #: first (Estonia and Lithuania at 5% in 2026, release 2026-07).
+    first_to_meet: bool = False
 
 
 class ComplianceSummary(Result):
     target: float
+    #: The target as asked, when it was taken to two decimals to be ``target`` (2.005).
+    target_asked: float | None = None
     #: What a shortfall is measured to: the target, or 3.5% (the core element) for 5%.
     shortfall_to: float
     #: Allies of that year (Finland from 2023, Sweden from 2024), by name.
@@ -96,6 +116,11 @@ class ComplianceSummary(Result):
     def assessed_count(self) -> int:
         return len(self.meeting) + len(self.open) + len(self.below)
 
+    @property
+    def noted(self) -> tuple[AllyShare, ...]:
+        """The allies listed whose share the data notes doubt, in the order listed."""
+        return tuple(s for s in (*self.meeting, *self.open, *self.below) if s.note is not None)
+
 
 def _ranked(items: list[AllyShare]) -> tuple[AllyShare, ...]:
     items.sort(key=lambda s: (-s.share_rounded, -s.share, s.country.name))
@@ -114,7 +139,7 @@ def summary(
     target: float = WALES.value,
 ) -> ComplianceSummary:
     """Who meets ``target`` in ``year`` according to one release."""
-    target = validate_target(target)
+    asked, target = target, validate_target(target)
     release = release_of(snap, release_id)
     year = year_of(snap, release, year)
     rid = release.release_id
@@ -155,6 +180,7 @@ def summary(
                 rank=0,
                 gap_points=float(points),
                 gap_usd_bn=money,
+                note=figure_note(rec),
             )
         )
 
@@ -164,6 +190,7 @@ def summary(
         year=year,
         sourcing=sourcing(year, shown),
         target=target,
+        target_asked=taken_from(asked, target),
         shortfall_to=float(floor),
         allies=tuple(allies),
         not_yet_allies=tuple(c for c in snap.countries.values() if not c.is_ally_in(year)),
@@ -223,4 +250,22 @@ def _previous_year(
         newly_below=tuple(
             c for c, before, after in both if before is not Verdict.BELOW and after is Verdict.BELOW
         ),
+        newly_meeting=tuple(
+            c for c, before, after in both if before is not Verdict.MEETS and after is Verdict.MEETS
+        ),
+        no_longer_meeting=tuple(
+            c for c, before, after in both if before is Verdict.MEETS and after is not Verdict.MEETS
+        ),
+        first_to_meet=not any(
+            _met_in(snap, rid, earlier, target) for earlier in snap.years(rid) if earlier < year
+        ),
+    )
+
+
+def _met_in(snap: Snapshot, release_id: str, year: int, target: float) -> bool:
+    """Some ally of that year met the target."""
+    return any(
+        judge(round_half_up(rec.pct_gdp), target) is Verdict.MEETS
+        for _, rec in assessed(snap, release_id, year)
+        if rec.pct_gdp is not None
     )

@@ -70,10 +70,26 @@ class Target:
     due_by: int | None
     #: % of defence spending (the equipment guideline) rather than % of GDP.
     of_defence_spending: bool = False
+    #: The name and short name from ``commitment_from`` on, when the commitment has its own
+    #: ("Vilnius 2023 commitment"); else ``name`` and ``short`` every year.
+    commitment_name: str | None = None
+    commitment_short: str | None = None
 
     @property
     def label(self) -> str:
         return f"{self.value:g}%"
+
+    def name_in(self, year: int) -> str:
+        """What the target was called that year: 'Wales 2014 guideline' to 2023, 'Vilnius 2023
+        commitment' from 2024."""
+        if self.commitment_name is not None and self.pledge(year) is Pledge.COMMITMENT:
+            return self.commitment_name
+        return self.name
+
+    def short_in(self, year: int) -> str:
+        if self.commitment_short is not None and self.pledge(year) is Pledge.COMMITMENT:
+            return self.commitment_short
+        return self.short
 
     def pledge(self, year: int) -> Pledge:
         if self.aim_years is not None and self.aim_years[0] <= year <= self.aim_years[1]:
@@ -96,6 +112,8 @@ WALES = Target(
     aim_years=(2014, 2023),
     commitment_from=2024,
     due_by=None,
+    commitment_name="Vilnius 2023 commitment",
+    commitment_short="Vilnius 2023",
 )
 HAGUE_CORE = Target(
     value=3.5,
@@ -150,10 +168,11 @@ def named(value: float) -> Target | None:
     return _BY_VALUE.get(value)
 
 
-def target_name(value: float) -> str:
-    """'2% (Wales 2014 guideline)', or '2.5%' for a custom target."""
+def target_name(value: float, year: int) -> str:
+    """The target as named in the year asked about: '2% (Wales 2014 guideline)' to 2023,
+    '2% (Vilnius 2023 commitment)' from 2024; '2.5%' for a custom target."""
     target = named(value)
-    return f"{value:g}% ({target.name})" if target else f"{value:g}%"
+    return f"{value:g}% ({target.name_in(year)})" if target else f"{value:g}%"
 
 
 def validate_target(value: float) -> float:
@@ -161,6 +180,11 @@ def validate_target(value: float) -> float:
     if not (math.isfinite(value) and MIN_TARGET <= value <= MAX_TARGET):
         raise InvalidTarget(value, MIN_TARGET, MAX_TARGET)
     return float(Decimal(str(value)).quantize(_CENT, rounding=ROUND_HALF_UP))
+
+
+def taken_from(asked: float, taken: float) -> float | None:
+    """The target as asked, when taking it to two decimals changed it (2.005 -> 2.01)."""
+    return None if asked == taken else asked
 
 
 class Verdict(StrEnum):

@@ -28,10 +28,11 @@ ESTIMATE_KEY = "hatched: NATO estimate"
 ESTIMATE_LINE_KEY = "dashed: NATO estimate"
 
 
-def target_line_label(target: float) -> str:
-    """'3.5% Hague core', '2% Wales 2014', or '2.5%' for a custom target."""
+def target_line_label(target: float, year: int) -> str:
+    """'3.5% Hague core', '2% Wales 2014' (to 2023), '2% Vilnius 2023' (from 2024), or '2.5%'
+    for a custom target: as named in the year the chart is about."""
     goal = registry.named(target)
-    return f"{fmt_target(target)} {goal.short}" if goal else fmt_target(target)
+    return f"{fmt_target(target)} {goal.short_in(year)}" if goal else fmt_target(target)
 
 
 def nato_label(share: float) -> str:
@@ -189,11 +190,22 @@ def profile_alt(profile: Profile) -> str:
         return f"{name}: no share of GDP published in release {profile.release_id}."
     first, last = series[0], series[-1]
     peak = max(series, key=lambda p: p.share_rounded)
+    joined = profile.joined_within_series
+    before = (
+        ""
+        if joined is None
+        else f" {name} joined NATO in {joined}; the years before are grey, not yet an ally's."
+    )
     return _clip(
         f"Line chart: {name}'s defence spending went from {first.share_rounded:.2f}% of GDP in "
         f"{first.year} to {_share(last.share_rounded, last.estimate)} in {last.year}; "
-        f"highest {peak.share_rounded:.2f}% in {peak.year}."
+        f"highest {peak.share_rounded:.2f}% in {peak.year}.{before}"
     )
+
+
+def joined_label(joined: int) -> str:
+    """Beside the line drawn where an ally joined."""
+    return f"joined NATO {joined} →"
 
 
 def one_year_line(release_id: str, year: int) -> str:

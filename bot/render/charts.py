@@ -405,7 +405,7 @@ def summary_figure(result: ComplianceSummary) -> Figure:
     )
     right = max([s.share_rounded for s in shares] + [result.target, 1.0]) * 1.15
     axes.set_xlim(0, right)
-    rows = _share_lines(axes, result.target, result.shortfall_to)
+    rows = _share_lines(axes, result.target, result.shortfall_to, result.year)
     if result.nato_total is not None:
         nato = result.nato_total.share_rounded
         _vline(axes, nato, words.nato_label(nato), NATO_COLOUR, "--", row=None)
@@ -426,8 +426,9 @@ def summary_figure(result: ComplianceSummary) -> Figure:
     return figure
 
 
-def _share_lines(axes: Axes, target: float, core: float) -> int:
-    """The target's line (and 3.5% for 5%, 2% for reference); the label rows used."""
+def _share_lines(axes: Axes, target: float, core: float, year: int) -> int:
+    """The target's line (and 3.5% for 5%, 2% for reference), named as in ``year``; the label
+    rows used."""
     lines = [(target, TARGET_COLOUR, "-")]
     if core != target:
         lines.append((core, TARGET_COLOUR, ":"))
@@ -435,7 +436,7 @@ def _share_lines(axes: Axes, target: float, core: float) -> int:
     if wales not in (target, core):
         lines.append((wales, REFERENCE_COLOUR, ":"))
     for row, (value, colour, style) in enumerate(sorted(lines, key=lambda line: line[0])):
-        _vline(axes, value, words.target_line_label(value), colour, style, row=row)
+        _vline(axes, value, words.target_line_label(value, year), colour, style, row=row)
     return len(lines)
 
 
@@ -498,7 +499,7 @@ def ranking_figure(result: Ranking, target: float | None = None) -> Figure:
     if metric is Metric.SHARE:
         high = max([r.value_rounded for r in rows] + [goal])
         axes.set_xlim(0, high * 1.15)
-        label_rows = _share_lines(axes, goal, goal)
+        label_rows = _share_lines(axes, goal, goal, result.year)
         keys = [(f"at or above {goal:g}%", BLUE), (f"below {goal:g}%", ORANGE)]
     elif metric is Metric.EQUIPMENT:
         high = max([r.value_rounded for r in rows] + [guideline])
@@ -594,6 +595,24 @@ def _hline(axes: Axes, y: float, label: str, colour: str, style: str) -> None:
     )
 
 
+def _joined_line(axes: Axes, joined: int) -> None:
+    """A dotted line where the ally joined, labelled at the top: the grey years are before it."""
+    x = joined - 0.5
+    axes.axvline(x, color=REFERENCE_COLOUR, linewidth=1.2, linestyle=":", zorder=1)
+    axes.annotate(
+        words.joined_label(joined),
+        xy=(x, 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(3, -3),
+        textcoords="offset points",
+        ha="left",
+        va="top",
+        fontsize=SMALL_PT,
+        color=MUTED,
+        zorder=5,
+    )
+
+
 def _label_ends(axes: Axes, ends: list[tuple[float, float, str, str]], spread: float) -> None:
     """Latest values labelled right of their line ends, nudged apart so none overlap."""
     placed: list[float] = []
@@ -654,11 +673,22 @@ def trend_figure(
         series = sorted(source, key=lambda p: p.year)
         subtitle = None
     figure, axes = _line_figure()
-    _plot_series(axes, series, BLUE)
+    joined = source.joined_within_series if isinstance(source, Profile) else None
+    if joined is None:
+        _plot_series(axes, series, BLUE)
+    else:
+        # The years before the ally joined in grey, up to its first year in the alliance.
+        before = [p for p in series if p.year < joined]
+        member = [p for p in series if p.year >= joined]
+        _plot_series(axes, before + member[:1], REFERENCE_COLOUR)
+        _plot_series(axes, member, BLUE)
+        _joined_line(axes, joined)
+    # The lines are named as in the latest year drawn: what the target is now.
+    latest = series[-1].year if series else registry.WALES.commitment_from or 2024
     for target in targets:
         style = "-" if target != registry.WALES.value else ":"
         colour = TARGET_COLOUR if target != registry.WALES.value else REFERENCE_COLOUR
-        _hline(axes, target, words.target_line_label(target), colour, style)
+        _hline(axes, target, words.target_line_label(target, latest), colour, style)
     top = max([p.share_rounded for p in series] + list(targets) + [1.0])
     axes.set_ylim(0, top * 1.2)
     if series:
@@ -704,7 +734,9 @@ def compare_figure(result: Comparison, profiles: Sequence[Profile]) -> Figure:
             last = series[-1]
             text = f"{_short_name(profile.country.iso3)} {last.share_rounded:.2f}"
             ends.append((last.year + 0.3, last.share_rounded, text, colour))
-    _hline(axes, result.target, words.target_line_label(result.target), TARGET_COLOUR, "-")
+    _hline(
+        axes, result.target, words.target_line_label(result.target, result.year), TARGET_COLOUR, "-"
+    )
     top = max([*shares, result.target, 1.0]) * 1.2
     axes.set_ylim(0, top)
     if years:
@@ -727,7 +759,7 @@ def gap_figure(result: Gap, profile: Profile) -> Figure:
     figure, axes = _line_figure(5.0)
     _plot_series(axes, series, BLUE, label="published")
     to = result.measured_to
-    _hline(axes, to, words.target_line_label(to), TARGET_COLOUR, ":")
+    _hline(axes, to, words.target_line_label(to, result.year), TARGET_COLOUR, ":")
     last_year = series[-1].year if series else result.year
     tops = [p.share_rounded for p in series] + [to, 1.0]
     path, needed = result.path, words.gap_needed(result)

@@ -183,7 +183,9 @@ def _description(*parts: str | None) -> str:
 
 def _ally_share(item: AllyShare, *, marks: bool) -> str:
     """'Denmark 3.49': the name and share; the money per ally is /gap's."""
-    return f"{item.country.name} {fmt_share(item.share_rounded, item.estimate and marks)}"
+    return (
+        f"{item.country.name} {fmt_share(item.share_rounded, item.estimate and marks, item.note)}"
+    )
 
 
 def summary_embed(result: ComplianceSummary) -> discord.Embed:
@@ -195,10 +197,12 @@ def summary_embed(result: ComplianceSummary) -> discord.Embed:
         title=summary_title(result),
         description=_description(
             f"**{summary_headline(result)}.**",
+            wording.target_taken_line(result),
             summary_consequence(result),
             basis_line(result.release),
             allies_line(result) if result.not_yet_allies else None,
             *footnote_lines(result.footnotes),
+            *wording.summary_doubt_lines(result),
         ),
         colour=MEETS_GREEN if everyone_meets else NATO_BLUE,
     )
@@ -299,6 +303,8 @@ def gap_embed(result: Gap) -> discord.Embed:
         title=wording.gap_title(result),
         description=_description(
             gap_sentence(result),
+            *wording.gap_doubt_lines(result),
+            wording.target_taken_line(result),
             path_sentence(result),
             no_money_note(result),
             wording.GDP_DERIVED if result.gdp_derived else None,
@@ -307,7 +313,9 @@ def gap_embed(result: Gap) -> discord.Embed:
         ),
         colour=VERDICT_COLOUR[result.verdict],
     )
-    embed.add_field(name=SHARE_LABEL, value=fmt_share(result.share_rounded, result.estimate))
+    embed.add_field(
+        name=SHARE_LABEL, value=fmt_share(result.share_rounded, result.estimate, result.note)
+    )
     target = (
         pledge_phrase(result.target, result.year) if result.is_ally else fmt_target(result.target)
     )
@@ -322,7 +330,9 @@ def profile_embed(result: Profile) -> discord.Embed:
     fig = result.figures
     embed = discord.Embed(
         title=f"{wording.profile_heading(fig.country)}, {result.year}",
-        description=_description(ally_note(fig), basis_line(result.release)),
+        description=_description(
+            ally_note(fig), *wording.figures_doubt_lines([fig]), basis_line(result.release)
+        ),
         colour=NATO_BLUE,
     )
     for label, value in _present(figures_rows(fig, marks=not fig.estimate)):
@@ -338,14 +348,20 @@ def profile_embed(result: Profile) -> discord.Embed:
         )
     if len(result.series) >= 2:
         first, last = result.series[0], result.series[-1]
-        embed.add_field(
-            name=wording.TREND,
-            value=wording.trend_line(
-                f"{first.year} {fmt_share(first.share_rounded, first.estimate)}",
-                f"{last.year} {fmt_share(last.share_rounded, last.estimate)}",
+        trend = wording.trend_line(
+            wording.fmt_series_point(
+                first.year,
+                fmt_share(first.share_rounded, first.estimate, first.note),
+                first.is_ally,
             ),
-            inline=False,
+            wording.fmt_series_point(
+                last.year, fmt_share(last.share_rounded, last.estimate, last.note), last.is_ally
+            ),
         )
+        joined = result.joined_within_series
+        if joined is not None:
+            trend += "\n" + wording.joined_within_series_line(fig.country, joined, chart=True)
+        embed.add_field(name=wording.TREND, value=trend, inline=False)
     _footer(embed, result.release, result.year, result.sourcing, fig.estimate)
     return fit(embed)
 
@@ -355,7 +371,12 @@ def compare_embed(result: Comparison) -> discord.Embed:
     marks = not result.all_estimates
     embed = discord.Embed(
         title=f"{names}, {result.year}",
-        description=_description(wording.against_line(result), basis_line(result.release)),
+        description=_description(
+            wording.against_line(result),
+            wording.target_taken_line(result),
+            *wording.figures_doubt_lines(row.figures for row in result.rows),
+            basis_line(result.release),
+        ),
         colour=NATO_BLUE,
     )
     for index, row in enumerate(result.rows):

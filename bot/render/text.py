@@ -48,16 +48,20 @@ from bot.render.wording import (
     comparison_verdict,
     country_list,
     estimates_line,
+    figures_doubt_lines,
     figures_rows,
     fmt_difference,
     fmt_metric,
+    fmt_series_point,
     fmt_share,
     fmt_target,
     fmt_usd_bn,
     footer_lines,
     footnote_lines,
+    gap_doubt_lines,
     gap_sentence,
     gap_title,
+    joined_within_series_line,
     median_line,
     meeting_label,
     no_money_note,
@@ -79,9 +83,11 @@ from bot.render.wording import (
     shortfall_label,
     since_lines,
     summary_consequence,
+    summary_doubt_lines,
     summary_headline,
     summary_title,
     target_marker,
+    target_taken_line,
     targets_lines,
 )
 
@@ -105,13 +111,16 @@ def render_summary(result: ComplianceSummary) -> str:
     each = not result.all_estimates  # all estimates: said once in the footer, not per row
     lines = _head(summary_title(result), result.release, result.year)
     lines.append(f"{summary_headline(result)}.")
+    taken = target_taken_line(result)
+    if taken:
+        lines.append(taken)
     consequence = summary_consequence(result)
     if consequence:
         lines.append(consequence)
     lines.append(allies_line(result))
     lines.append("")
     meeting = [
-        [str(s.rank), s.country.name, fmt_share(s.share_rounded, s.estimate and each)]
+        [str(s.rank), s.country.name, fmt_share(s.share_rounded, s.estimate and each, s.note)]
         for s in result.meeting
     ]
     lines.append(f"{meeting_label(result)} ({len(result.meeting)})")
@@ -119,7 +128,7 @@ def render_summary(result: ComplianceSummary) -> str:
     lines.append("")
     if result.shortfall_to != result.target:
         opened = [
-            [str(s.rank), s.country.name, fmt_share(s.share_rounded, s.estimate and each)]
+            [str(s.rank), s.country.name, fmt_share(s.share_rounded, s.estimate and each, s.note)]
             for s in result.open
         ]
         lines.append(f"{open_label(result)} ({len(result.open)})")
@@ -128,7 +137,7 @@ def render_summary(result: ComplianceSummary) -> str:
     below = [
         [
             s.country.name,
-            fmt_share(s.share_rounded, s.estimate and each),
+            fmt_share(s.share_rounded, s.estimate and each, s.note),
             f"{s.gap_points:.2f}",
             fmt_usd_bn(s.gap_usd_bn),
         ]
@@ -141,6 +150,7 @@ def render_summary(result: ComplianceSummary) -> str:
         lines.append(f"{NOT_ASSESSED} ({NO_ARMED_FORCES}): {country_list(result.no_armed_forces)}")
     if result.not_published:
         lines.append(f"{NOT_PUBLISHED}: {country_list(result.not_published)}")
+    lines += summary_doubt_lines(result)
     for aggregate in (result.nato_total, result.europe_canada):
         if aggregate is not None:
             lines.append(": ".join(aggregate_share_line(aggregate)))
@@ -184,6 +194,10 @@ def render_ranking(result: Ranking) -> str:
 def render_gap(result: Gap) -> str:
     lines = _head(gap_title(result), result.release, result.year)
     lines.append(gap_sentence(result))
+    lines += gap_doubt_lines(result)
+    taken = target_taken_line(result)
+    if taken:
+        lines.append(taken)
     note = no_money_note(result)
     if note:
         lines.append(note)
@@ -204,6 +218,7 @@ def render_profile(result: Profile) -> str:
     note = ally_note(fig)
     if note:
         lines.append(note)
+    lines += figures_doubt_lines([fig])
     rows = figures_rows(fig, marks=not fig.estimate)
     lines.append(_table([list(pair) for pair in rows], ["", str(result.year)]))
     if result.targets:
@@ -217,14 +232,24 @@ def render_profile(result: Profile) -> str:
         lines.append("")
         lines.append(
             f"{SHARE_OVER_TIME}: "
-            + ", ".join(f"{p.year} {fmt_share(p.share_rounded, p.estimate)}" for p in result.series)
+            + ", ".join(
+                fmt_series_point(p.year, fmt_share(p.share_rounded, p.estimate, p.note), p.is_ally)
+                for p in result.series
+            )
         )
+        joined = result.joined_within_series
+        if joined is not None:
+            lines.append(joined_within_series_line(fig.country, joined, chart=False))
     lines += _foot(result.release, result.year, result.sourcing, fig.estimate)
     return "\n".join(lines)
 
 
 def render_comparison(result: Comparison) -> str:
     lines = _head(comparison_title(result), result.release, result.year)
+    taken = target_taken_line(result)
+    if taken:
+        lines.append(taken)
+    lines += figures_doubt_lines(row.figures for row in result.rows)
     marks = not result.all_estimates
     labels = [label for label, _ in figures_rows(result.rows[0].figures)]
     columns = [dict(figures_rows(row.figures, marks=marks)) for row in result.rows]
@@ -256,7 +281,7 @@ def render_revisions(result: Revisions) -> str:
         [
             row.release.release_id,
             row.release.published,
-            fmt_share(row.share_rounded, row.estimate)
+            fmt_share(row.share_rounded, row.estimate, row.note)
             if row.share is not None
             else "not published",
         ]

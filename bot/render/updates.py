@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 import discord
 
 from bot import analytics
-from bot.analytics import ComplianceSummary
+from bot.analytics import ComplianceSummary, Verdict
 from bot.analytics.dataset_diff import Crossing, DatasetDiff, Direction, ShareRevision
+from bot.analytics.targets import shortfall_to
 from bot.models import Country, Dataset, Release, Snapshot
 from bot.render import embeds, wording
 from bot.render.embeds import BELOW_RED, MEETS_GREEN, NATO_BLUE, chunked_fields, fit
@@ -39,6 +40,8 @@ NOTICE_TITLE = "New NATO defence-spending figures"
 CORRECTION_TITLE = "Corrected NATO defence-spending figures"
 #: Revisions a notice lists at most (the diff keeps the largest first).
 NOTICE_REVISIONS = 5
+#: Crossings a notice lists at most, newest years first (the rest are counted): one field.
+NOTICE_CROSSINGS = 8
 CONTENT_LABEL: dict[Content, str] = {
     Content.SUMMARY: "who meets the target",
     Content.RANKING: "ranking by share of GDP",
@@ -152,18 +155,42 @@ def _name(names: dict[str, Country], iso3: str) -> str:
     return country.name if country else iso3
 
 
+_CROSSING_SENTENCE: dict[tuple[Direction, Verdict, bool], str] = {
+    # (direction, new verdict, whether the target is judged on a core element): the sentence.
+    (Direction.UP, Verdict.MEETS, False): "{mark} {name} now meets {target}: {now}, was {was}",
+    (Direction.UP, Verdict.MEETS, True): "{mark} {name} now meets {target}: {now}, was {was}",
+    (Direction.UP, Verdict.OPEN, True): (
+        "{mark} {name} now meets the {core} core element of {target}: {now}, was {was}"
+    ),
+    (Direction.DOWN, Verdict.OPEN, True): (
+        "{mark} {name} no longer meets {target}, only its {core} core element: {now}, was {was}"
+    ),
+    (Direction.DOWN, Verdict.BELOW, False): "{mark} {name} is now below {target}: {now}, was {was}",
+    (Direction.DOWN, Verdict.BELOW, True): (
+        "{mark} {name} is now below the {core} core element of {target}: {now}, was {was}"
+    ),
+}
+
+
 def crossing_line(crossing: Crossing, names: dict[str, Country]) -> str:
-    """'✅ Spain now meets 2%: 2.01% in 2025 (release 2026-07), was 1.95% in 2024 (2025-08)'."""
-    name, target = _name(names, crossing.iso3), fmt_target(crossing.target)
-    if crossing.direction is Direction.UP:
-        head = f"{wording.VERDICT_MARK[analytics.Verdict.MEETS]} {name} now meets {target}"
-    else:
-        head = f"{wording.VERDICT_MARK[analytics.Verdict.BELOW]} {name} is now below {target}"
+    """'✅ Spain now meets 2%: 2.01% in 2025 (release 2026-07), was 1.95% in 2024 (2025-08)';
+    for 5%, '❔ Greece now meets the 3.5% core element of 5%: …'."""
+    core = shortfall_to(crossing.target)
     now = f"{crossing.new_share:.2f}% in {crossing.new_year} (release {crossing.new_release_id})"
     was = f"{crossing.old_share:.2f}% in {crossing.old_year}"
     if crossing.old_release_id != crossing.new_release_id:
         was += f" ({crossing.old_release_id})"
-    return f"{head}: {now}, was {was}"
+    sentence = _CROSSING_SENTENCE[
+        (crossing.direction, crossing.new_verdict, core != crossing.target)
+    ]
+    return sentence.format(
+        mark=wording.VERDICT_MARK[crossing.new_verdict],
+        name=_name(names, crossing.iso3),
+        target=fmt_target(crossing.target),
+        core=fmt_target(core),
+        now=now,
+        was=was,
+    )
 
 
 def revision_line(revision: ShareRevision, names: dict[str, Country]) -> str:
@@ -228,11 +255,11 @@ def notice_embed(
         colour=MEETS_GREEN if any(c.direction is Direction.UP for c in crossings) else NATO_BLUE,
     )
     if crossings:
+        shown = [crossing_line(c, names) for c in crossings[:NOTICE_CROSSINGS]]
+        if len(crossings) > len(shown):
+            shown.append(f"… and {len(crossings) - len(shown)} more")
         chunked_fields(
-            embed,
-            f"Crossed {fmt_target(target)} ({len(crossings)})",
-            [crossing_line(c, names) for c in crossings],
-            separator="\n",
+            embed, f"Crossed {fmt_target(target)} ({len(crossings)})", shown, separator="\n"
         )
     revisions: Sequence[ShareRevision] = diff.revisions[:NOTICE_REVISIONS]
     if revisions:

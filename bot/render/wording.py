@@ -18,6 +18,8 @@ from bot.analytics import (
     AllyFigures,
     Comparison,
     ComplianceSummary,
+    Doubt,
+    FigureNote,
     Footnote,
     Gap,
     Metric,
@@ -38,6 +40,8 @@ from bot.analytics.targets import target_name
 from bot.models import Basis, Country, Provenance, Release
 
 ESTIMATE_MARK = "e"
+#: A figure the data notes doubt (single-sourced, to one decimal, maybe never published).
+DOUBT_MARK = "?"
 ESTIMATE_LEGEND = f"{ESTIMATE_MARK} = NATO estimate"
 MISSING = "–"
 SHARE_LABEL = "% of GDP"
@@ -144,15 +148,16 @@ TARGET_SHARE_ONLY = "The target line is drawn in share-of-GDP rankings only."
 
 
 def gap_title(result: Gap) -> str:
-    return f"{result.country.name}: gap to {target_name(result.target)} in {result.year}"
+    target = target_name(result.target, result.year)
+    return f"{result.country.name}: gap to {target} in {result.year}"
 
 
 def comparison_title(result: Comparison) -> str:
-    return f"Comparison against {target_name(result.target)}"
+    return f"Comparison against {target_name(result.target, result.year)}"
 
 
 def against_line(result: Comparison) -> str:
-    return f"Against {target_name(result.target)}."
+    return f"Against {target_name(result.target, result.year)}."
 
 
 def revisions_title(result: Revisions) -> str:
@@ -173,11 +178,14 @@ def targets_footer(newest: Release | None) -> str:
 # --------------------------------------------------------------------------- numbers
 
 
-def fmt_share(value: float | None, estimate: bool = False) -> str:
-    """'1.28' or '1.28e' (NATO estimate); '–' when not published. Expects a rounded share."""
+def fmt_share(value: float | None, estimate: bool = False, note: FigureNote | None = None) -> str:
+    """'1.28' or '1.28e' (NATO estimate); '–' when not published. Expects a rounded share.
+    A share the data notes doubt shows its own precision and the mark: '2.5e?', '2.00e?'."""
     if value is None:
         return MISSING
-    return f"{value:.2f}{ESTIMATE_MARK if estimate else ''}"
+    decimals = 2 if note is None else note.decimals
+    doubt = "" if note is None else DOUBT_MARK
+    return f"{value:.{decimals}f}{ESTIMATE_MARK if estimate else ''}{doubt}"
 
 
 def _two(value: float) -> str:
@@ -264,8 +272,61 @@ def fmt_metric_with_unit(metric: Metric, value: float | None, estimate: bool = F
     return shown + (" (estimate)" if estimate else "")
 
 
-def fmt_share_sentence(value: float, estimate: bool) -> str:
-    return f"{value:.2f}% of GDP" + (" (estimate)" if estimate else "")
+def fmt_share_sentence(value: float, estimate: bool, note: FigureNote | None = None) -> str:
+    """'2.00% of GDP (estimate)'; a share the data notes doubt to its own precision, marked:
+    '2.5%? of GDP (estimate)'."""
+    decimals = 2 if note is None else note.decimals
+    doubt = "" if note is None else DOUBT_MARK
+    return f"{value:.{decimals}f}%{doubt} of GDP" + (" (estimate)" if estimate else "")
+
+
+def summary_doubt_lines(result: ComplianceSummary) -> list[str]:
+    return doubt_lines(
+        (s.country, result.year, s.share_rounded, s.note) for s in result.noted if s.note
+    )
+
+
+def figures_doubt_lines(figures: Iterable[AllyFigures]) -> list[str]:
+    """For a profile or a comparison: the doubted shares among the allies' figures."""
+    return doubt_lines(
+        (f.country, f.year, f.share_rounded, f.note)
+        for f in figures
+        if f.note is not None and f.share_rounded is not None
+    )
+
+
+def gap_doubt_lines(result: Gap) -> list[str]:
+    if result.note is None:
+        return []
+    return doubt_lines([(result.country, result.year, result.share_rounded, result.note)])
+
+
+_PRECISION = {0: "a whole number", 1: "one decimal"}
+
+
+def doubt_lines(noted: Iterable[tuple[Country, int, float, FigureNote]]) -> list[str]:
+    """Why figures carry the doubt mark, from (ally, year, the figure as shown, note): one
+    sentence for each figure NATO may not have published or given to fewer decimals, one for
+    the rest (single-sourced)."""
+    lines: list[str] = []
+    single: list[str] = []
+    for country, year, value, note in noted:
+        shown = f"{value:.{note.decimals}f}"
+        if note.doubt is Doubt.MAY_BE_UNPUBLISHED:
+            lines.append(
+                f"{DOUBT_MARK} {country.name} {year}: {shown} is reported by most outlets, but "
+                f"one says NATO published no figure for {country.name}."
+            )
+        elif note.decimals < 2:
+            lines.append(
+                f"{DOUBT_MARK} {country.name} {year}: {shown} is one outlet's figure, rounded to "
+                f"{_PRECISION[note.decimals]}."
+            )
+        else:
+            single.append(f"{country.name} {year} {shown}")
+    if single:
+        lines.append(f"{DOUBT_MARK} From a single source: {', '.join(single)}.")
+    return lines
 
 
 def fmt_target(target: float) -> str:
@@ -361,6 +422,24 @@ def not_yet_ally_note(country: Country, year: int) -> str:
     return f"{country.name} joined NATO in {country.accession_year}; not yet an ally in {year}."
 
 
+#: Marks a year of a series from before the ally joined (Finland before 2023).
+NOT_YET_ALLY_MARK = "†"
+
+
+def joined_within_series_line(country: Country, joined: int, *, chart: bool) -> str:
+    """Why some years of an ally's series are marked: its figures start before it joined."""
+    where = "grey on the chart" if chart else "not counted as an ally's"
+    return (
+        f"{NOT_YET_ALLY_MARK} {country.name} joined NATO in {joined}: its figures before {joined} "
+        f"are from before it was an ally ({where})."
+    )
+
+
+def fmt_series_point(year: int, share: str, is_ally: bool) -> str:
+    """'2019 1.45' for a year in the alliance; '2019† 1.45' for a year before the ally joined."""
+    return f"{year} {share}" if is_ally else f"{year}{NOT_YET_ALLY_MARK} {share}"
+
+
 def profile_heading(country: Country) -> str:
     """'Germany (DEU)', 'NATO as a whole (aggregate)'."""
     return f"{country.name} ({'aggregate' if is_aggregate(country) else country.iso3})"
@@ -398,8 +477,18 @@ def pledge_phrase(target: float, year: int) -> str:
     return f"{label} by {goal.due_by}"
 
 
+def target_taken_line(result: ComplianceSummary | Gap | Comparison) -> str | None:
+    """Why the target answered is not the one typed: 'Target 2.005% taken as 2.01%: …'."""
+    if result.target_asked is None:
+        return None
+    return (
+        f"Target {result.target_asked:g}% taken as {fmt_target(result.target)}: targets are "
+        "judged to two decimals, like NATO's shares."
+    )
+
+
 def summary_title(result: ComplianceSummary) -> str:
-    return f"Who meets {target_name(result.target)} in {result.year}"
+    return f"Who meets {target_name(result.target, result.year)} in {result.year}"
 
 
 def meeting_label(result: ComplianceSummary) -> str:
@@ -457,20 +546,31 @@ def previous_line(result: ComplianceSummary) -> str | None:
 
 
 def since_lines(result: ComplianceSummary) -> list[str]:
-    """What changed since the year before: who newly meets (or newly falls below) the line
-    a shortfall is measured to, and NATO's aggregate share."""
+    """What changed since the year before: who newly meets the target (the first allies ever
+    in this release, when they are), who newly reaches or falls below the line a shortfall is
+    measured to (for 5%, its 3.5% core element), who no longer meets 5%, and NATO's aggregate
+    share."""
     prev = result.previous
     if prev is None:
         return []
-    line = fmt_target(result.shortfall_to)
+    target, line = fmt_target(result.target), fmt_target(result.shortfall_to)
+    lines: list[str] = []
+    if prev.newly_meeting and prev.first_to_meet:
+        lines.append(
+            f"First allies to meet {target} (none did before {result.year} in this release): "
+            f"{country_list(prev.newly_meeting)}"
+        )
     if result.shortfall_to != result.target:
-        reached = f"Newly at the {line} core element"
-    else:
-        reached = f"Newly meeting {line}"
-    lines = [
-        f"{reached}: {country_list(prev.newly_clear) or 'none'}",
-        f"Newly below {line}: {country_list(prev.newly_below) or 'none'}",
-    ]
+        if prev.newly_meeting and not prev.first_to_meet:
+            lines.append(f"Newly meeting {target}: {country_list(prev.newly_meeting)}")
+        lines.append(
+            f"Newly at the {line} core element: {country_list(prev.newly_clear) or 'none'}"
+        )
+    elif not (prev.newly_meeting and prev.first_to_meet):
+        lines.append(f"Newly meeting {line}: {country_list(prev.newly_clear) or 'none'}")
+    lines.append(f"Newly below {line}: {country_list(prev.newly_below) or 'none'}")
+    if result.shortfall_to != result.target and prev.no_longer_meeting:
+        lines.append(f"No longer meeting {target}: {country_list(prev.no_longer_meeting)}")
     if prev.nato_total_change is not None:
         lines.append(f"NATO as a whole: {fmt_signed_points(prev.nato_total_change)} pts")
     return lines
@@ -554,7 +654,7 @@ def check_line(check: TargetCheck) -> str:
 
 def gap_sentence(result: Gap) -> str:
     name, target = result.country.name, fmt_target(result.target)
-    share = fmt_share_sentence(result.share_rounded, result.estimate)
+    share = fmt_share_sentence(result.share_rounded, result.estimate, result.note)
     money = (
         "" if result.money_usd_bn is None else f", about {fmt_usd_bn(result.money_usd_bn)} a year"
     )
@@ -685,7 +785,7 @@ def revision_published(row: RevisionRow) -> str:
 def revision_value(row: RevisionRow) -> str:
     if row.share_rounded is None:
         return "not published"
-    return fmt_share_sentence(row.share_rounded, row.estimate)
+    return fmt_share_sentence(row.share_rounded, row.estimate, row.note)
 
 
 def revision_change_line(change: RevisionChange) -> str:
@@ -694,7 +794,8 @@ def revision_change_line(change: RevisionChange) -> str:
     assert before.share_rounded is not None and after.share_rounded is not None
     return (
         f"{before.release.release_id} → {after.release.release_id}: "
-        f"{before.share_rounded:.2f} → {after.share_rounded:.2f}, "
+        f"{fmt_share(before.share_rounded, note=before.note)} → "
+        f"{fmt_share(after.share_rounded, note=after.note)}, "
         f"{fmt_signed_points(change.points)} pts"
     )
 
@@ -743,7 +844,7 @@ def figures_rows(fig: AllyFigures, *, marks: bool = True) -> list[tuple[str, str
         equipment += " (meets 20%)" if fig.meets_equipment else " (below 20%)"
     gdp = mark(fmt_usd_bn(fig.gdp_usd_bn), e) + (" (derived)" if fig.gdp_derived else "")
     return [
-        (SHARE_LABEL, fmt_share(fig.share_rounded, e)),
+        (SHARE_LABEL, fmt_share(fig.share_rounded, e, fig.note)),
         ("Rank by share", rank),
         ("Spending", mark(fmt_usd_bn(fig.spend_usd_bn), e)),
         ("GDP", gdp),

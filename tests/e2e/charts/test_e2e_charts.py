@@ -109,3 +109,26 @@ async def test_prerender_makes_the_most_asked_charts_cache_hits(
 def spawned_children() -> set[int]:
     """This process's children started by multiprocessing's spawn (chart workers among them)."""
     return {pid for pid in children(os.getpid()) if is_spawned(pid)}
+
+
+@pytest.mark.parametrize(("country", "joined"), [("Finland", 2023), ("Sweden", 2024)])
+async def test_country_marks_the_years_before_the_ally_joined(
+    natobot: NatoBot, fake_discord: FakeDiscord, country: str, joined: int
+) -> None:
+    """Issue 19.4: NATO publishes Finland's and Sweden's figures from 2014; the years before
+    they joined are marked in /country and in its chart's alt text, not shown as an ally's."""
+    inter = await fake_discord.invoke("country", {"country": country})
+    message = await inter.final_message(timeout=SLOW)
+    trend = {f["name"]: f["value"] for f in message.embeds[0]["fields"]}["Trend"].splitlines()
+    assert trend[0].startswith("2014† ")
+    assert trend[1] == (
+        f"† {country} joined NATO in {joined}: its figures before {joined} are from before it "
+        "was an ally (grey on the chart)."
+    )
+    (chart,) = inter.files
+    assert chart.description is not None
+    assert f"{country} joined NATO in {joined}; the years before are grey" in chart.description
+    # An ally in every year of the release has nothing to mark.
+    poland = await fake_discord.invoke("country", {"country": "Poland"})
+    embed = (await poland.final_message(timeout=SLOW)).embeds[0]
+    assert "†" not in str(embed) and "joined NATO" not in str(embed)

@@ -66,7 +66,7 @@ async def test_summary_exports_its_table_privately(
 
     sent, rows, comments = await click_export(fake_discord, reply, guild)
     assert "release 2024-06, 2024" in sent.content
-    assert comments[0] == "# Who meets 2% (Wales 2014 guideline) in 2024"
+    assert comments[0] == "# Who meets 2% (Vilnius 2023 commitment) in 2024"
     assert sum(row["status"] == "meets" for row in rows) == 23
     spain = next(row for row in rows if row["iso3"] == "ESP")
     assert spain["share_as_released"] == cell("2024-06", "ESP", 2024, "pct_gdp")

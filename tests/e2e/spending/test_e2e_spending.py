@@ -295,3 +295,108 @@ async def test_summary_2023_median_and_compare_exactly_at(
     text = _text((await inter.final_message()).embeds[0])
     assert "meets (exactly at 2%)" in text
     assert "−0.00" not in text and "-0.00" not in text
+
+
+@pytest.mark.parametrize(
+    ("command", "options", "named"),
+    [
+        ("summary", {"year": 2025, "target": 2}, "Who meets 2% (Vilnius 2023 commitment) in 2025"),
+        ("summary", {"year": 2024, "target": 2}, "Who meets 2% (Vilnius 2023 commitment) in 2024"),
+        ("summary", {"year": 2023, "target": 2}, "Who meets 2% (Wales 2014 guideline) in 2023"),
+        (
+            "gap",
+            {"country": "Spain", "year": 2026, "target": 2},
+            "Spain: gap to 2% (Vilnius 2023 commitment) in 2026",
+        ),
+        (
+            "gap",
+            {"country": "Spain", "year": 2020, "target": 2},
+            "Spain: gap to 2% (Wales 2014 guideline) in 2020",
+        ),
+        (
+            "compare",
+            {"countries": "Spain, Poland", "year": 2026, "target": 2},
+            "Against 2% (Vilnius 2023 commitment).",
+        ),
+    ],
+)
+async def test_two_percent_is_named_as_it_was_in_the_year_asked_about(
+    natobot: NatoBot,
+    fake_discord: FakeDiscord,
+    command: str,
+    options: dict[str, object],
+    named: str,
+) -> None:
+    """Issue 19.2: from 2024, 2% is the Vilnius 2023 commitment, not the Wales 2014 guideline."""
+    inter = await fake_discord.invoke(command, options)
+    embed = (await inter.final_message(timeout=SLOW)).embeds[0]
+    assert named in (embed["title"], embed.get("description", "").split("\n")[0])
+    if "Vilnius" in named:
+        assert "Wales 2014 guideline" not in _text(embed)
+
+
+async def test_summary_at_5_names_the_first_allies_to_meet_it(
+    natobot: NatoBot, fake_discord: FakeDiscord
+) -> None:
+    """Issue 19.4: open (the 3.5% core element) to meeting 5% is news; Estonia and Lithuania in
+    2026 are the first allies of release 2026-07 at 5%."""
+    inter = await fake_discord.invoke("summary", {"target": 5})
+    embed = (await inter.final_message(timeout=SLOW)).embeds[0]
+    since = {f["name"]: f["value"] for f in embed["fields"]}["Since 2025"].splitlines()
+    assert since[0] == (
+        "First allies to meet 5% (none did before 2026 in this release): Estonia, Lithuania"
+    )
+    assert "Newly at the 3.5% core element: Greece" in since
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        ("summary", {}),
+        ("gap", {"country": "Spain"}),
+        ("compare", {"countries": "Spain, Poland"}),
+    ],
+)
+async def test_a_target_taken_to_two_decimals_says_so(
+    natobot: NatoBot, fake_discord: FakeDiscord, command: str, options: dict[str, object]
+) -> None:
+    """Issue 19.4: 2.005 is judged as 2.01, and the reply says it."""
+    inter = await fake_discord.invoke(command, {**options, "target": 2.005})
+    embed = (await inter.final_message(timeout=SLOW)).embeds[0]
+    assert (
+        "Target 2.005% taken as 2.01%: targets are judged to two decimals, like NATO's shares."
+        in embed["description"].splitlines()
+    )
+    plain = await fake_discord.invoke(command, {**options, "target": 2.01})
+    assert "taken as" not in (await plain.final_message(timeout=SLOW)).embeds[0]["description"]
+
+
+async def test_press_figures_with_known_doubts_show_their_precision_and_a_mark(
+    natobot: NatoBot, fake_discord: FakeDiscord
+) -> None:
+    """Issue 19.3: the Netherlands' 2025 figure in 2025-08 is one outlet's, to one decimal (2.5,
+    not 2.50); Germany's 2.00 may never have been published by NATO; both are marked."""
+    inter = await fake_discord.invoke("summary", {"release": "2025-08", "year": 2025})
+    embed = (await inter.final_message(timeout=SLOW)).embeds[0]
+    meeting = {f["name"]: f["value"] for f in embed["fields"]}["Meeting 2% (25)"].split(", ")
+    assert "Netherlands 2.5?" in meeting and "Germany 2.00?" in meeting
+    assert "Poland 4.48" in meeting  # a figure nobody doubts is as it was
+    lines = embed["description"].splitlines()
+    assert "? Netherlands 2025: 2.5 is one outlet's figure, rounded to one decimal." in lines
+    assert (
+        "? Germany 2025: 2.00 is reported by most outlets, but one says NATO published no "
+        "figure for Germany."
+    ) in lines
+    assert any(line.startswith("? From a single source: Norway 2025 3.35, ") for line in lines)
+
+    gap = await fake_discord.invoke(
+        "gap", {"country": "Germany", "release": "2025-08", "year": 2025, "target": 2}
+    )
+    lines = (await gap.final_message(timeout=SLOW)).embeds[0]["description"].splitlines()
+    assert lines[0] == "Germany meets 2% with 2.00%? of GDP (estimate): exactly at 2%."
+    assert lines[1].startswith("? Germany 2025: 2.00 is reported by most outlets, but one says")
+
+    country = await fake_discord.invoke("country", {"country": "nl", "release": "2025-08"})
+    embed = (await country.final_message(timeout=SLOW)).embeds[0]
+    assert {f["name"]: f["value"] for f in embed["fields"]}["% of GDP"] == "2.5?"
+    assert "rounded to one decimal" in embed["description"]

@@ -460,7 +460,7 @@ async def test_a_version_activated_by_another_process_is_announced_once(
     assert row.last_message_id == message.id and row.pending_version_id is None
     assert message.nonce == notice_nonce(1, version.version_id)
     [embed] = message.embeds
-    assert embed["title"] == "New NATO defence-spending figures"
+    assert embed["title"] == "Corrected NATO defence-spending figures"  # no release added
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert f"✅ {lifted} now meets 2%: 2.50% in 2026" in fields["Crossed 2% (1)"]
     [revisions] = [v for k, v in fields.items() if k.startswith("Largest revisions")]
@@ -469,6 +469,54 @@ async def test_a_version_activated_by_another_process_is_announced_once(
     assert embed["footer"]["text"].startswith("Source: NATO, ")
     await more_ticks(updates_bot)
     assert len(posts(fake_discord, channel)) == 1
+
+
+def without_newest_release(data: Dataset) -> Dataset:
+    newest = max(r.release_id for r in data.releases)
+    return data.model_copy(
+        update={
+            "releases": tuple(r for r in data.releases if r.release_id != newest),
+            "records": tuple(r for r in data.records if r.release_id != newest),
+        }
+    )
+
+
+async def test_the_notice_of_2026_07_after_2025_08_lists_every_crossing_newest_years_first(
+    updates_bot: NatoBot, fake_discord: FakeDiscord, guild: FakeGuild
+) -> None:
+    """Issue 19.1: crossings across every year both releases cover, not only the latest one."""
+    channel = guild.channels[0]
+    bundled = await updates_bot.store.load_version(updates_bot.store.snapshot.version.version_id)
+    await updates_bot.store.activate(
+        without_newest_release(bundled), source="test", loaded_by="test"
+    )
+    await subscribe(fake_discord, guild, channel, cadence="on-new-data", target=2)
+    await subscribe(fake_discord, guild, channel, cadence="on-new-data", target=5)
+    other = await Store.open(updates_bot.store.path)
+    try:
+        await other.activate(bundled, source="test", loaded_by="test")
+    finally:
+        await other.close()
+
+    messages = await wait_posts(fake_discord, channel, 2)
+    by_author = {m.embeds[0]["author"]["name"].split(" · ")[0]: m.embeds[0] for m in messages}
+    at_2 = {f["name"]: f["value"] for f in by_author["Scheduled post #1"]["fields"]}
+    assert "No ally crossed" not in by_author["Scheduled post #1"]["description"]
+    assert at_2["Crossed 2% (5)"].splitlines() == [
+        "✅ Montenegro now meets 2%: 2.17% in 2026 (release 2026-07), was 1.72% in 2024 (2025-08)",
+        "✅ Slovakia now meets 2%: 2.02% in 2026 (release 2026-07), was 1.96% in 2024 (2025-08)",
+        "❌ Albania is now below 2%: 1.48% in 2025 (release 2026-07), was 2.01% in 2025 (2025-08)",
+        "❌ Czechia is now below 2%: 1.86% in 2025 (release 2026-07), was 2.00% in 2025 (2025-08)",
+        "❌ Czechia is now below 2%: 1.99% in 2024 (release 2026-07), was 2.08% in 2024 (2025-08)",
+    ]
+    at_5 = {f["name"]: f["value"] for f in by_author["Scheduled post #2"]["fields"]}
+    lines = at_5["Crossed 5% (4)"].splitlines()
+    assert (
+        "❔ Greece now meets the 3.5% core element of 5%: 3.65% in 2026 (release 2026-07), "
+        "was 2.85% in 2025 (2025-08)"
+    ) in lines
+    assert any(line.startswith("✅ Lithuania now meets 5%: 5.33% in 2026") for line in lines)
+    assert any(line.startswith("✅ Estonia now meets 5%: 5.10% in 2026") for line in lines)
 
 
 async def test_dataset_updated_wakes_the_loop_and_a_version_missed_while_down_is_announced(

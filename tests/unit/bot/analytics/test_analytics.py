@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from bot import analytics
 from bot.analytics import InvalidComparison, Metric, NoFigures
+from bot.analytics.figure_notes import NOTES, Doubt, figure_note
 from bot.errors import InvalidTarget, UnknownCountry, UnknownRelease, YearNotCovered
 from bot.models import (
     Basis,
@@ -712,3 +713,60 @@ def test_aggregates_have_a_profile_and_compare_with_allies(snap: Snapshot, code:
 def test_profile_of_a_year_the_release_does_not_cover(snap: Snapshot) -> None:
     with pytest.raises(YearNotCovered):
         analytics.profile(snap, "POL", release_id="2024-06", year=2025)
+
+
+@pytest.mark.parametrize("target", ["2", "3.5", "5"])
+def test_newly_meeting_and_the_first_to_meet_follow_the_release_file(
+    snap: Snapshot, target: str
+) -> None:
+    """Issue 19.4: for every release-year, who did not meet the target a year earlier and does
+    now (for 5%, from open too), who no longer does, and whether no ally ever met it before."""
+    for rid in release_ids():
+        years = release_years(rid)
+        for year in years:
+            if year - 1 not in years:
+                continue
+            result = analytics.summary(snap, release_id=rid, year=year, target=float(target))
+            assert result.previous is not None
+            before, now = verdicts(rid, year - 1, target), verdicts(rid, year, target)
+            both = sorted((snap.countries[c].name, before[c], now[c]) for c in now if c in before)
+            assert [c.name for c in result.previous.newly_meeting] == [
+                name for name, was, is_ in both if was != "meets" and is_ == "meets"
+            ], (rid, year)
+            assert [c.name for c in result.previous.no_longer_meeting] == [
+                name for name, was, is_ in both if was == "meets" and is_ != "meets"
+            ], (rid, year)
+            earlier = [v for y in years if y < year for v in verdicts(rid, y, target).values()]
+            assert result.previous.first_to_meet is ("meets" not in earlier), (rid, year)
+
+
+def test_estonia_and_lithuania_are_the_first_at_5_percent(snap: Snapshot) -> None:
+    result = analytics.summary(snap, release_id="2026-07", year=2026, target=5)
+    assert result.previous is not None
+    assert [c.iso3 for c in result.previous.newly_meeting] == ["EST", "LTU"]
+    assert result.previous.first_to_meet
+    assert verdicts("2026-07", 2025, "5")["LTU"] == "open"  # open to meeting counts
+
+
+def test_a_target_taken_to_two_decimals_keeps_what_was_asked(snap: Snapshot) -> None:
+    result = analytics.summary(snap, target=2.005)
+    assert (result.target, result.target_asked) == (2.01, 2.005)
+    assert analytics.summary(snap, target=2.01).target_asked is None
+    assert analytics.gap(snap, "ESP", target=3.499).target_asked == 3.499
+    assert analytics.compare(snap, ["ESP", "POL"], target=2.0).target_asked is None
+
+
+def test_every_figure_note_is_of_a_bundled_figure_and_lapses_when_it_changes(
+    snap: Snapshot,
+) -> None:
+    """Issue 19.3: the data notes' doubted figures (SOURCES.md), each still in the release file
+    as noted; a corrected figure is no longer doubted."""
+    for (rid, iso3, year), (value, note) in NOTES.items():
+        rec = snap.record(rid, iso3, year)
+        assert rec is not None and rec.pct_gdp is not None
+        assert half_up(cell(rid, iso3, year, "pct_gdp")) == half_up(str(value)), (rid, iso3)
+        assert figure_note(rec) == note
+        assert figure_note(rec.model_copy(update={"pct_gdp": value + 0.01})) is None
+    assert NOTES[("2025-08", "NLD", 2025)][1].decimals == 1
+    assert NOTES[("2025-08", "DEU", 2025)][1].doubt is Doubt.MAY_BE_UNPUBLISHED
+    assert figure_note(snap.record("2026-07", "DEU", 2025)) is None

@@ -28,6 +28,7 @@ from bot.analytics.dataset_diff import (
     YearsChange,
     diff,
 )
+from bot.analytics.targets import Verdict
 from bot.models import Dataset, Snapshot, SpendingRecord
 from db.loader import load_bundled
 from tests.support.snapshots import snapshot_of
@@ -170,6 +171,8 @@ def test_spain_edited_to_2_01_crosses_two_percent_upward() -> None:
             target=2.0,
             iso3="ESP",
             direction=Direction.UP,
+            old_verdict=Verdict.BELOW,
+            new_verdict=Verdict.MEETS,
             old_release_id="2024-06",
             old_year=2024,
             old_share=float(published(old.pct_gdp)),
@@ -195,7 +198,13 @@ def test_targets_are_passed_in() -> None:
     assert [c.target for c in default.crossings] == [2.0, 3.5]
     assert default.targets == (2.0, 3.5)
     assert [c.target for c in diff(bundled(), changed, targets=[3.5]).crossings] == [3.5]
-    assert diff(bundled(), changed, targets=[5]).crossings == ()
+    # At 5%, 3.6 reaches the 3.5% core element: the verdict goes from below to open.
+    [at_5] = diff(bundled(), changed, targets=[5]).crossings
+    assert (at_5.old_verdict, at_5.new_verdict, at_5.direction) == (
+        Verdict.BELOW,
+        Verdict.OPEN,
+        Direction.UP,
+    )
     twice = diff(bundled(), changed, targets=[2, 2.0])
     assert (twice.targets, len(twice.crossings)) == ((2.0,), 1)
 
@@ -228,8 +237,9 @@ def test_removing_a_release() -> None:
     assert result.newest_release_new == "2026-07"
 
 
-def test_adding_the_newest_release_compares_the_default_figures() -> None:
-    """2026-07 arrives on top of 2025-08: crossings compare 2025-08's 2025 with 2026-07's 2026."""
+def test_adding_the_newest_release_finds_every_crossing_of_the_years_both_cover() -> None:
+    """2026-07 arrives on top of 2025-08: each ally-year both releases cover, and each ally's
+    latest published share (what the bot answered by default), before and after."""
     old = without_release(bundled(), "2026-07")
     result = diff(old, bundled(), top=1000)
     only(result, "releases_added", "revisions", "crossings")
@@ -250,24 +260,54 @@ def test_adding_the_newest_release_compares_the_default_figures() -> None:
         ]
         return published(found[0]) if found and found[0] is not None else None
 
+    def assessed(release_id: str, iso3: str, year: int) -> Decimal | None:
+        """A crossing is of an ally of that year, with armed forces."""
+        country = members[iso3]
+        if not country.has_armed_forces or int(country.joined[:4]) > year:
+            return None
+        return share(release_id, iso3, year)
+
+    def latest(release_id: str, iso3: str) -> int | None:
+        years = [y for y in range(2014, 2027) if assessed(release_id, iso3, y) is not None]
+        return max(years, default=None)
+
+    pairs = [  # (pairing, ally, year in 2025-08, year in 2026-07)
+        (Pairing.NEWEST_RELEASE, iso3, year, year) for iso3 in members for year in range(2014, 2026)
+    ]
+    for iso3 in members:
+        was, now = latest("2025-08", iso3), latest("2026-07", iso3)
+        if was is not None and now is not None and was != now:
+            pairs.append((Pairing.LATEST_FIGURE, iso3, was, now))
     expected_crossings = set()
-    for iso3, country in members.items():
-        before, after = share("2025-08", iso3, 2025), share("2026-07", iso3, 2026)
-        if before is None or after is None or not country.has_armed_forces:
+    for pairing, iso3, old_year, new_year in pairs:
+        before, after = assessed("2025-08", iso3, old_year), assessed("2026-07", iso3, new_year)
+        if before is None or after is None:
             continue
         for target in (2, Decimal("3.5")):
             if (before >= target) != (after >= target):
                 up = Direction.UP if after >= target else Direction.DOWN
-                expected_crossings.add((float(target), iso3, up, float(before), float(after)))
-    assert expected_crossings  # the bundled data has some
+                expected_crossings.add(
+                    (pairing, float(target), iso3, old_year, new_year, up, float(before))
+                )
     assert {
-        (c.target, c.iso3, c.direction, c.old_share, c.new_share) for c in result.crossings
-    } == expected_crossings
-    assert all(
-        (c.pairing, c.old_release_id, c.old_year, c.new_release_id, c.new_year)
-        == (Pairing.NEWEST_RELEASE, "2025-08", 2025, "2026-07", 2026)
+        (c.pairing, c.target, c.iso3, c.old_year, c.new_year, c.direction, c.old_share)
         for c in result.crossings
-    )
+    } == expected_crossings
+    at_2 = [
+        (c.iso3, c.old_year, c.old_share, c.new_share) for c in result.crossings if c.target == 2
+    ]
+    # Issue 19: the five 2% crossings of this release, newest years first.
+    assert at_2 == [
+        ("MNE", 2024, 1.72, 2.17),
+        ("SVK", 2024, 1.96, 2.02),
+        ("ALB", 2025, 2.01, 1.48),
+        ("CZE", 2025, 2.0, 1.86),
+        ("CZE", 2024, 2.08, 1.99),
+    ]
+    greece = [c for c in diff(old, bundled(), targets=[5]).crossings if c.iso3 == "GRC"]
+    assert [(c.old_share, c.new_share, c.new_verdict) for c in greece] == [
+        (2.85, 3.65, Verdict.OPEN)
+    ]
 
     expected_revisions = {}
     for rec in bundled().records:
@@ -405,6 +445,8 @@ def mirror(result: DatasetDiff) -> DatasetDiff:
                         "new_year": c.old_year,
                         "old_share": c.new_share,
                         "new_share": c.old_share,
+                        "old_verdict": c.new_verdict,
+                        "new_verdict": c.old_verdict,
                     }
                 )
                 for c in result.crossings

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+import db
 from bot.__main__ import main
+from db.loader import load_bundled
 from db.store import Store
 from tests.support.synthetic import write_dataset
 from tests.support.waiting import SLOW
@@ -74,6 +76,43 @@ def test_load_dry_run_and_diff_change_nothing(
     assert out.count("Releases added (1):") == 2 and "Dry run: nothing was changed." in out
     assert database.read_bytes() == before
     assert _versions(database) == [(1, 1, "bundled")]
+
+
+def test_diff_of_2026_07_after_2025_08_lists_every_crossing_newest_years_first(
+    capsys: pytest.CaptureFixture[str], database: Path
+) -> None:
+    """Issue 19.1: every ally-year both releases cover, not only the latest year of each."""
+    bundled = load_bundled()
+
+    async def without_2026_07() -> None:
+        store = await Store.open(database)
+        try:
+            await store.activate(
+                bundled.model_copy(
+                    update={
+                        "releases": tuple(r for r in bundled.releases if r.release_id < "2026-07"),
+                        "records": tuple(r for r in bundled.records if r.release_id < "2026-07"),
+                    }
+                ),
+                source="test",
+                loaded_by="test",
+            )
+        finally:
+            await store.close()
+
+    asyncio.run(without_2026_07())
+    newest = Path(db.__file__).parent / "data" / "2026-07.csv"  # the bundled file
+    assert main(["data", "diff", str(newest), "--database", str(database)]) == 0
+    out = capsys.readouterr().out
+    section = out.split("Allies crossing 2% or 3.5% (8):\n")[1].splitlines()
+    assert section[:5] == [
+        "  Montenegro now meets 2%: 1.72% (2025-08, 2024) → 2.17% (2026-07, 2026)",
+        "  Slovakia now meets 2%: 1.96% (2025-08, 2024) → 2.02% (2026-07, 2026)",
+        "  Albania no longer meets 2%: 2.01% (2025-08, 2025) → 1.48% (2026-07, 2025)",
+        "  Czechia no longer meets 2%: 2.00% (2025-08, 2025) → 1.86% (2026-07, 2025)",
+        "  Czechia no longer meets 2%: 2.08% (2025-08, 2024) → 1.99% (2026-07, 2024)",
+    ]
+    assert "  Greece now meets 3.5%: 2.85% (2025-08, 2025) → 3.65% (2026-07, 2026)" in section
 
 
 def test_load_of_a_bad_file_lists_every_problem(

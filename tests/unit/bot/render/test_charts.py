@@ -229,7 +229,7 @@ def test_target_lines_are_labelled_on_the_chart(snap: Snapshot) -> None:
     labels = [t.get_text() for t in _texts(figures(snap)["summary 5"])]
     assert "5% Hague total" in labels
     assert "3.5% Hague core" in labels
-    assert "2% Wales 2014" in labels
+    assert "2% Vilnius 2023" in labels  # the summary is of 2026
     assert any(label.startswith("NATO as a whole ") for label in labels)
 
 
@@ -274,3 +274,19 @@ def test_chart_keys_name_the_question(snap: Snapshot) -> None:
     again = chart_replies.summary_reply(snap, analytics.summary(snap, target=2.0))
     assert two.job is not None and core.job is not None and again.job is not None
     assert two.job.key == again.job.key != core.job.key
+
+
+def test_the_years_before_an_ally_joined_are_grey_up_to_a_labelled_line(snap: Snapshot) -> None:
+    """Issue 19.4: Finland's series starts in 2014; it joined in 2023."""
+    finland = analytics.profile(snap, "FIN")
+    assert [p.year for p in finland.series if not p.is_ally] == list(range(2014, 2023))
+    assert finland.joined_within_series == 2023
+    figure = charts.trend_figure(finland)
+    assert "joined NATO 2023 →" in [t.get_text() for t in _texts(figure)]
+    [axes] = figure.axes
+    colours = {line.get_color() for line in axes.get_lines() if np.size(line.get_xdata()) > 2}
+    assert charts.REFERENCE_COLOUR in colours and charts.BLUE in colours
+    poland = analytics.profile(snap, "POL")
+    assert poland.joined_within_series is None
+    labels = [t.get_text() for t in _texts(charts.trend_figure(poland))]
+    assert not any(label.startswith("joined NATO") for label in labels)

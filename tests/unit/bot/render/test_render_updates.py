@@ -155,3 +155,25 @@ def test_a_notice_of_a_corrected_release_is_titled_a_correction() -> None:
     embed = render.notice_embed(diff, new, old, target=2.0, subscription=subscription())
     assert embed.title == render.CORRECTION_TITLE == "Corrected NATO defence-spending figures"
     assert embed_problems(embed) == []
+
+
+def test_a_notice_lists_at_most_a_field_of_crossings_and_counts_the_rest() -> None:
+    new = bundled()
+    newest = max(r.release_id for r in new.releases)
+    lifted = tuple(  # every ally-year below 2% in the newest release lifted to 2.50
+        r.model_copy(update={"pct_gdp": 2.5})
+        if r.release_id == newest and r.pct_gdp is not None and r.pct_gdp < 2
+        else r
+        for r in new.records
+    )
+    old = new.model_copy(update={"records": lifted})
+    diff = dataset_diff.diff(old, new, targets=(2.0,))
+    assert len(diff.crossings) > render.NOTICE_CROSSINGS
+    embed = render.notice_embed(diff, new, old, target=2.0, subscription=subscription())
+    assert embed_problems(embed) == []
+    [field] = [f for f in embed.fields if (f.name or "").startswith("Crossed 2%")]
+    assert field.name == f"Crossed 2% ({len(diff.crossings)})"
+    lines = (field.value or "").splitlines()
+    assert len(lines) == render.NOTICE_CROSSINGS + 1
+    assert lines[-1] == f"… and {len(diff.crossings) - render.NOTICE_CROSSINGS} more"
+    assert all(line.startswith("❌ ") and " is now below 2%: " in line for line in lines[:-1])
