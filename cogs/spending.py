@@ -12,6 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import analytics, chart_replies
+from bot.analytics.targets import MAX_TARGET, MIN_TARGET
 from bot.countries import resolve_many
 from bot.errors import UserFacingError
 from bot.options import (
@@ -27,11 +28,12 @@ from bot.options import (
     TargetArg,
     YearArg,
     countries_autocomplete,
+    read_number,
     target_autocomplete,
     year_autocomplete,
 )
 from bot.render import embeds, wording
-from bot.views import register_page_source, send_pages
+from bot.views import UnreadableState, register_page_source, send_pages
 from bot.views.export import ExportButton, export_view
 
 if TYPE_CHECKING:
@@ -254,13 +256,26 @@ def _ranking_of(bot: NatoBot, state: str) -> tuple[analytics.Ranking, float | No
     if len(parts) != RANKING_STATE_PARTS:  # buttons of an older version: run it again
         raise UserFacingError("These pages are from an older version of the bot.")
     metric, release, year, order, wanted = parts
-    target = float(wanted) if wanted else None
+    # A state this bot did not write (a forged click) is refused naming its first bad part.
+    try:
+        chosen = analytics.Metric(metric)
+    except ValueError:
+        raise UnreadableState("ranking", "metric", metric) from None
+    if year and not (year.isascii() and year.isdigit()):
+        raise UnreadableState("ranking", "year", year)
+    try:
+        ordered = analytics.Order(order)
+    except ValueError:
+        raise UnreadableState("ranking", "order", order) from None
+    target = read_number(wanted) if wanted else None
+    if wanted and (target is None or not MIN_TARGET <= target <= MAX_TARGET):
+        raise UnreadableState("ranking", "target", wanted)
     result = analytics.ranking(
         bot.store.snapshot,
-        metric=analytics.Metric(metric),
+        metric=chosen,
         release_id=release,
         year=int(year) if year else None,
-        order=analytics.Order(order),
+        order=ordered,
         target=target,
     )
     return result, target

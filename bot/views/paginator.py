@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 import discord
 
-from bot.errors import UserFacingError
+from bot.errors import UserFacingError, echo
 from bot.replies import send_ephemeral
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,8 @@ PAGINATOR_TIMEOUT = 15 * 60 - 30.0
 SHUTDOWN_BUDGET = 5.0
 
 #: Rebuilds the pages from a button's state: (the bot, state) -> pages. Raises UserFacingError
-#: when the state no longer describes data the bot has (a release that was removed, say).
+#: when the state no longer describes data the bot has (a release that was removed, say), and
+#: UnreadableState when it is not a state the bot writes at all.
 PageSource = Callable[[Any, str], Sequence[discord.Embed]]
 
 _SOURCES: dict[str, PageSource] = {}
@@ -73,6 +74,18 @@ def _extras(client: Any, key: PageKey) -> Sequence[discord.ui.Item[Any]]:
         return extras(client, key.state)
     except UserFacingError:  # the state names data the bot no longer has: the pages say so
         return ()
+
+
+class UnreadableState(UserFacingError):
+    """A button's state that no page source of this bot wrote (a forged click): one part of it
+    is not a value the command takes. Answered privately; the message is left as it is."""
+
+    def __init__(self, source: str, part: str, value: str) -> None:
+        self.part = part
+        super().__init__(
+            f"This button does not say which pages to show (its {part} “{echo(value)}” is not "
+            f"one /{source} takes): run /{source} again."
+        )
 
 
 def expired_text(source: str) -> str:
@@ -224,8 +237,13 @@ async def _turn(interaction: discord.Interaction[Any], key: PageKey, action: str
     source = _SOURCES.get(key.source)
     pages: Sequence[discord.Embed] = ()
     if source is not None and not key.expired:
-        with contextlib.suppress(UserFacingError):
+        try:
             pages = source(interaction.client, key.state)
+        except UnreadableState as unreadable:
+            await send_ephemeral(interaction, str(unreadable))
+            return
+        except UserFacingError:
+            pass  # the data it names is gone: as expired
     if not pages or message is None:
         await _refuse_expired(interaction, key)
         return
