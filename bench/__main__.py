@@ -28,6 +28,7 @@ BENCHMARKS: list[tuple[str, str]] = [
     ("reload", "reloads: bundled, 100,000 rows, /summary during a reload"),
     ("sigkill", "SIGKILL the bot after a chart: processes left behind"),
     ("ranking_memory", "3,000 /ranking with idle gaps: memory returned"),
+    ("ranking_live", "5,000 /ranking, every page still live: memory bounded"),
     ("updates", "1,000 scheduled posts due at once, against the rate limits"),
 ]
 #: Not in the full run (bench.commands measures the bare bot too), but runnable by name.

@@ -34,6 +34,12 @@ PAGINATOR_TIMEOUT = 15 * 60 - 30.0
 #: At shutdown, how long the bot waits for Discord to disable the live pages' buttons.
 SHUTDOWN_BUDGET = 5.0
 
+#: At most this many pages are remembered for disabling their buttons at expiry (each record
+#: and its timer is under 1 KB): a server asking faster than pages expire must not grow the
+#: bot without end. Past it the oldest record is dropped; its buttons still work until they
+#: expire, and a click after that is refused and disables them, as after a restart.
+MAX_LIVE_PAGES = 1000
+
 #: Rebuilds the pages from a button's state: (the bot, state) -> pages. Raises UserFacingError
 #: when the state no longer describes data the bot has (a release that was removed, say), and
 #: UnreadableState when it is not a state the bot writes at all.
@@ -271,7 +277,7 @@ async def _refuse_expired(interaction: discord.Interaction[Any], key: PageKey) -
 # ---- expiry and shutdown -----------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)  # slots: thousands may be live; weakref: tests
 class _Live:
     """A page whose buttons this process disables when they expire: plain ids, no cycles, so it
     is freed as soon as it is dropped (no wait for a full garbage collection)."""
@@ -314,6 +320,11 @@ def _track(
     )
     live.timer = asyncio.get_running_loop().call_later(max(lifetime, 0.0), _expire_soon, message_id)
     _LIVE[message_id] = live
+    limit = getattr(interaction.client, "live_page_limit", None) or MAX_LIVE_PAGES
+    while len(_LIVE) > limit:  # the oldest first: dicts keep their insertion order
+        dropped = _LIVE.pop(next(iter(_LIVE)))
+        if dropped.timer is not None:
+            dropped.timer.cancel()
 
 
 def _expire_soon(message_id: int) -> None:
