@@ -4,7 +4,7 @@ bench`` runs); ``python -m bench NAME [options]`` runs one, e.g. ``python -m ben
 
 Each runs in a fresh interpreter, so one's imports and heap do not colour the next one's
 start-up time, memory or garbage-collection pauses. Each prints its own figures and asserts
-nothing. Sized for a 2-core machine: about three and a half minutes in all.
+nothing. Sized for a 2-core machine: about four and a half minutes in all.
 
 Run one through this module rather than as ``python -m bench.NAME``: the bot starts its chart
 workers and a reload's parser with multiprocessing's spawn, which imports the main module again
@@ -28,6 +28,7 @@ BENCHMARKS: list[tuple[str, str]] = [
     ("reload", "reloads: bundled, 100,000 rows, /summary during a reload"),
     ("sigkill", "SIGKILL the bot after a chart: processes left behind"),
     ("ranking_memory", "3,000 /ranking with idle gaps: memory returned"),
+    ("ranking_live", "5,000 /ranking, every page still live: memory bounded"),
     ("updates", "1,000 scheduled posts due at once, against the rate limits"),
 ]
 #: Not in the full run (bench.commands measures the bare bot too), but runnable by name.

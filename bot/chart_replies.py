@@ -13,9 +13,10 @@ by another process, taken up by ``Store.refresh``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -57,8 +58,18 @@ class ChartReply:
     description: str
     note: str | None = None
 
-    def file(self, png: bytes) -> discord.File:
-        return discord.File(io.BytesIO(png), filename=self.filename, description=self.description)
+    @contextlib.contextmanager
+    def file(self, png: bytes) -> Iterator[discord.File]:
+        """The chart as an attachment, for one send. Its buffer (a copy of the PNG, ~150 KB) is
+        closed afterwards: discord.py leaves a caller's file open, and the request objects
+        that refer to it wait for a full garbage collection (17 MB after 5,000 /ranking)."""
+        buffer = io.BytesIO(png)
+        attachment = discord.File(buffer, filename=self.filename, description=self.description)
+        try:
+            yield attachment
+        finally:
+            attachment.close()  # gives the buffer its own close() back
+            buffer.close()
 
 
 def _key(snap: Snapshot, kind: str, *params: Hashable) -> tuple[Hashable, ...]:
@@ -168,11 +179,13 @@ async def send(
     embed.set_image(url=f"attachment://{chart.filename}")
     png = bot.charts.cached(chart.job.key)
     if png is not None:
-        await interaction.response.send_message(embed=embed, file=chart.file(png), **extra)
+        with chart.file(png) as file:
+            await interaction.response.send_message(embed=embed, file=file, **extra)
         return
     await interaction.response.defer(thinking=True)
     png = await bot.charts.chart(chart.job)
-    await interaction.followup.send(embed=embed, file=chart.file(png), **extra)
+    with chart.file(png) as file:
+        await interaction.followup.send(embed=embed, file=file, **extra)
 
 
 async def send_after(
@@ -185,7 +198,8 @@ async def send_after(
         await interaction.followup.send(chart.note or chart.description)
         return
     png = bot.charts.cached(chart.job.key) or await bot.charts.chart(chart.job)
-    await interaction.followup.send(file=chart.file(png))
+    with chart.file(png) as file:
+        await interaction.followup.send(file=file)
 
 
 # --------------------------------------------------------------------------- pre-rendering

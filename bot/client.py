@@ -156,6 +156,7 @@ class NatoBot(commands.AutoShardedBot):
         settings: Settings,
         *,
         page_timeout: float | None = None,
+        live_page_limit: int | None = None,
         clock: Callable[[], datetime] | None = None,
         **options: Any,
     ) -> None:
@@ -185,6 +186,8 @@ class NatoBot(commands.AutoShardedBot):
         self.settings = settings
         #: How long page buttons work (None: PAGINATOR_TIMEOUT); shorter in the memory bench.
         self.page_timeout = page_timeout
+        #: How many pages are remembered to disable at expiry (None: MAX_LIVE_PAGES).
+        self.live_page_limit = live_page_limit
         #: The wall clock scheduled posts run by (UTC); tests pass one they control.
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.started_at = time.monotonic()

@@ -14,7 +14,13 @@ from importlib import resources
 from rapidfuzz import fuzz, process
 
 from bot.analytics import aggregate_country
-from bot.errors import AggregateNotHere, NotAnAlly, UnknownCountry, UnknownListItem
+from bot.errors import (
+    AggregateNotHere,
+    NotAnAlly,
+    NotAnAllyGroup,
+    UnknownCountry,
+    UnknownListItem,
+)
 from bot.models import NATO_EUR_CAN, NATO_TOTAL, Country, Snapshot
 
 #: Letters Unicode does not decompose into a base letter and an accent, folded by hand so that
@@ -44,6 +50,8 @@ class NonAlly:
     #: A NATO partner country (Partnership for Peace, Mediterranean Dialogue, Istanbul
     #: Cooperation Initiative or partners across the globe).
     partner: bool
+    #: SIPRI's Military Expenditure Database has figures for it (a pointer for the reply).
+    sipri: bool
 
 
 def _bundled_csv(filename: str) -> Iterator[dict[str, str]]:
@@ -56,9 +64,14 @@ def non_allies() -> dict[str, NonAlly]:
     """Normalised name or alias (codes included) -> the non-ally it names (non_allies.csv)."""
     table: dict[str, NonAlly] = {}
     for row in _bundled_csv(NON_ALLIES_FILE):
-        if row["partner"] not in ("true", "false"):
-            raise ValueError(f"{NON_ALLIES_FILE}: partner of {row['name']} must be true or false")
-        country = NonAlly(row["iso3"], row["name"], row["partner"] == "true")
+        for column in ("partner", "sipri"):
+            if row[column] not in ("true", "false"):
+                raise ValueError(
+                    f"{NON_ALLIES_FILE}: {column} of {row['name']} must be true or false"
+                )
+        country = NonAlly(
+            row["iso3"], row["name"], row["partner"] == "true", row["sipri"] == "true"
+        )
         # The ISO code is not a key by itself: Andorra's, AND, is a word.
         for raw in [row["name"], *row["aliases"].split("|")]:
             key = normalise(raw)
@@ -79,31 +92,53 @@ def ally_parts() -> dict[str, str]:
     return {normalise(row["part"]): row["iso3"] for row in _bundled_csv(PARTS_FILE)}
 
 
-#: What people type for NATO's own aggregate rows, normalised -> the row's code. Aggregates are
-#: not allies: only the commands that show one (/country, /compare) look these up.
-AGGREGATE_ALIASES: dict[str, str] = {
-    normalise(raw): code
-    for code, names in {
-        NATO_TOTAL: (
-            "NATO",
-            "alliance",
-            "the alliance",
-            "all allies",
-            "NATO total",
-            "NATO as a whole",
-        ),
-        NATO_EUR_CAN: (
-            "Europe & Canada",
-            "Europe and Canada",
-            "European allies and Canada",
-            "European allies & Canada",
-            "NATO Europe and Canada",
-            "NATO Europe & Canada",
-            "Europe+Canada",
-        ),
-    }.items()
-    for raw in names
+#: What people type for NATO's own aggregate rows, by the row's code; the first is what a
+#: "did you mean" offers. Aggregates are not allies: only the commands that show one
+#: (/country, /compare) look these up.
+AGGREGATE_TYPED: dict[str, tuple[str, ...]] = {
+    NATO_TOTAL: (
+        "NATO",
+        "alliance",
+        "the alliance",
+        "all allies",
+        "NATO total",
+        "NATO as a whole",
+    ),
+    NATO_EUR_CAN: (
+        "Europe & Canada",
+        "Europe and Canada",
+        "European allies and Canada",
+        "European allies & Canada",
+        "NATO Europe and Canada",
+        "NATO Europe & Canada",
+        "Europe+Canada",
+    ),
 }
+#: The same, normalised -> the row's code.
+AGGREGATE_ALIASES: dict[str, str] = {
+    normalise(raw): code for code, names in AGGREGATE_TYPED.items() for raw in names
+}
+
+#: What people type for the European Union, normalised: neither an ally nor a row of NATO's
+#: tables; the reply points to the nearest one, European allies and Canada.
+EUROPEAN_UNION: frozenset[str] = frozenset(
+    normalise(raw)
+    for raw in (
+        "EU",
+        "the EU",
+        "European Union",
+        "the European Union",
+        "UE",
+        "Union européenne",
+        "Europäische Union",
+        "Unia Europejska",
+        "Unión Europea",
+        "Unione europea",
+        "Europese Unie",
+        "Avrupa Birliği",
+        "União Europeia",
+    )
+)
 
 
 def aggregate_of(query: str) -> Country | None:
@@ -182,19 +217,39 @@ def resolve(snap: Snapshot, query: str, *, aggregates: bool = False) -> Country:
         if aggregates:
             return whole
         raise AggregateNotHere(query.strip(), whole.name)
+    if key in EUROPEAN_UNION:
+        raise NotAnAllyGroup(query.strip(), "the European Union", AGGREGATE_TYPED[NATO_EUR_CAN][0])
     non_ally = non_allies().get(key)
     if non_ally is not None:
-        raise NotAnAlly(query.strip(), non_ally.name, non_ally.partner)
+        raise NotAnAlly(query.strip(), non_ally.name, non_ally.partner, non_ally.sipri)
     close = _fuzzy_non_ally(key)
     if close is not None and close[1] > _best_ally_score(snap, key):
-        raise NotAnAlly(query.strip(), close[0].name, close[0].partner)
-    raise UnknownCountry(query.strip(), suggest(snap, query))
+        raise NotAnAlly(query.strip(), close[0].name, close[0].partner, close[0].sipri)
+    raise UnknownCountry(query.strip(), suggest(snap, query, aggregates=True))
 
 
-def suggest(snap: Snapshot, query: str, limit: int = _SUGGESTIONS) -> list[str]:
+def suggest(
+    snap: Snapshot, query: str, limit: int = _SUGGESTIONS, *, aggregates: bool = False
+) -> list[str]:
     """Display names of the allies ``query`` may mean, best first: names and aliases it begins,
-    then close spellings. Empty when nothing is close: better no suggestion than a wild one."""
-    return [c.name for c in _candidates(snap, normalise(query), limit)]
+    then close spellings. Empty when nothing is close: better no suggestion than a wild one.
+    With ``aggregates``, NATO's aggregates it begins or nearly spells come first, as typed
+    ("europe": Europe & Canada); a command that needs an ally then says where they show."""
+    key = normalise(query)
+    wholes = _aggregates_close_to(key) if aggregates else []
+    return (wholes + [c.name for c in _candidates(snap, key, limit)])[:limit]
+
+
+def _aggregates_close_to(key: str) -> list[str]:
+    """How to type each aggregate one of whose names begins with ``key``, or nearly does
+    ("europa", "natoo"): what someone would have typed next, whole or misspelt."""
+    if len(key) <= _CODE_LENGTH:  # "eu", "na": too short to mean one
+        return []
+    scores: dict[str, float] = {}
+    for alias, code in AGGREGATE_ALIASES.items():
+        scores[code] = max(scores.get(code, 0.0), fuzz.ratio(key, alias[: len(key)]))
+    best = max(scores.values())
+    return [AGGREGATE_TYPED[c][0] for c, score in scores.items() if score == best >= FUZZY_CUTOFF]
 
 
 def resolve_many(snap: Snapshot, text: str, *, aggregates: bool = False) -> list[Country]:
@@ -267,7 +322,7 @@ def _longest_name_at(snap: Snapshot, keys: list[str], start: int, aggregates: bo
         return None  # a name may contain "and" ("Bosnia and Herzegovina"), never start with it
     for end in range(min(len(keys), start + _LONGEST_NAME_WORDS), start, -1):
         key = "".join(keys[start:end])
-        if _exact_ally(snap, key) is not None or key in non_allies():
+        if _exact_ally(snap, key) is not None or key in non_allies() or key in EUROPEAN_UNION:
             return end
         if aggregates and key in AGGREGATE_ALIASES:
             return end
@@ -294,7 +349,7 @@ def _resolve_list_item(snap: Snapshot, words: list[str]) -> Country:
     for candidate in (p for p in pieces if p):
         try:
             return resolve(snap, " ".join(candidate))
-        except NotAnAlly:
+        except (NotAnAlly, NotAnAllyGroup):
             raise
         except UnknownCountry as unknown:
             if unknown.suggestions:

@@ -29,6 +29,16 @@ def echo(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", clipped)
 
 
+#: A backslash that ``echo`` put before a markdown character (or a backslash).
+_ESCAPED = re.compile(r"\\([\\*_~`|>#\[\]()-])")
+
+
+def plain(message: str) -> str:
+    """A message for a terminal, where markdown means nothing: ``echo``'s escapes taken off, so
+    “2024-6” reads as typed. Exact, since the sentences around an echo hold no backslash."""
+    return _ESCAPED.sub(r"\1", message)
+
+
 class UnknownCountry(UserFacingError):
     def __init__(self, query: str, suggestions: list[str]) -> None:
         self.query = query
@@ -41,19 +51,44 @@ class UnknownCountry(UserFacingError):
 class NotAnAlly(UnknownCountry):
     """The query names a country that is not a NATO ally (so no ally matches it either)."""
 
-    def __init__(self, query: str, name: str, partner: bool) -> None:
+    def __init__(self, query: str, name: str, partner: bool, sipri: bool) -> None:
         self.query = query
         self.suggestions = []
         #: The non-ally's display name ("Ukraine"), even when the query was a typo of it.
         self.name = name
-        #: Whether it is a NATO partner country, whose spending SIPRI's database covers.
+        #: Whether it is a NATO partner country.
         self.partner = partner
+        #: Whether SIPRI's Military Expenditure Database has figures for it.
+        self.sipri = sipri
         message = f"{name} is not a NATO ally: NATO publishes no figures for it."
-        if partner:
+        if partner and sipri:
             message += (
                 f" {name} is a NATO partner; SIPRI's Military Expenditure Database covers it."
             )
+        elif partner:
+            message += f" {name} is a NATO partner."
+        elif sipri:
+            message += " SIPRI's Military Expenditure Database covers it."
         UserFacingError.__init__(self, message)
+
+
+class NotAnAllyGroup(UnknownCountry):
+    """The query names a group of countries that is neither an ally nor one of NATO's
+    aggregates (the European Union): says which aggregate comes nearest."""
+
+    def __init__(self, query: str, name: str, nearest: str) -> None:
+        self.query = query
+        self.suggestions = []
+        #: What the group is called in a sentence ("the European Union").
+        self.name = name
+        #: How to type NATO's nearest aggregate ("Europe & Canada").
+        self.nearest = nearest
+        UserFacingError.__init__(
+            self,
+            f"“{echo(query)}” is {name}, not a NATO ally, and NATO publishes no figures for it; "
+            f"the nearest NATO figure is European allies and Canada (“{nearest}” in "
+            "/country and /compare).",
+        )
 
 
 class AggregateNotHere(UnknownCountry):
@@ -113,11 +148,13 @@ class YearNotCovered(UserFacingError):
 
 class InvalidTarget(UserFacingError):
     """A target outside ``low``–``high`` % of GDP: the raiser passes the range it checked
-    (the targets registry's), so this module needs nothing from it."""
+    (the targets registry's), so this module needs nothing from it; ``hint`` follows the
+    range (the registry's pointer for a target of another measure)."""
 
-    def __init__(self, value: float, low: float, high: float) -> None:
+    def __init__(self, value: float, low: float, high: float, hint: str = "") -> None:
         self.value = value
-        super().__init__(f"A target must be between {low:g} and {high:g} % of GDP; got {value:g}.")
+        message = f"A target must be between {low:g} and {high:g} % of GDP; got {value:g}."
+        super().__init__(f"{message} {hint}" if hint else message)
 
 
 class AmbiguousRelease(UserFacingError):

@@ -34,6 +34,9 @@ _VALUE_TYPES: dict[AppCommandOptionType, tuple[type, ...]] = {
     AppCommandOptionType.number: (int, float),
     AppCommandOptionType.boolean: (bool,),
 }
+#: The largest integer Discord sends (its integer options hold -(2**53 - 1) to 2**53 - 1):
+#: where a command sets no bound, this one applies, so a forged 2**63 never reaches SQLite.
+DISCORD_MAX_INTEGER = 2**53 - 1
 
 
 class UnexpectedOptions(app_commands.AppCommandError):
@@ -61,9 +64,14 @@ def _holds(kind: AppCommandOptionType, value: object) -> bool:
     return isinstance(value, _VALUE_TYPES.get(kind, (str,)))
 
 
+def _bound(value: float) -> str:
+    """A bound as typed: every digit of a whole number (not 9.0072e+15), else shortest."""
+    return str(value) if isinstance(value, int) else f"{value:g}"
+
+
 def _within(low: float | None, high: float | None) -> str:
     if low is not None and high is not None:
-        return f"between {low:g} and {high:g}"
+        return f"between {_bound(low)} and {_bound(high)}"
     return f"at least {low:g}" if low is not None else f"at most {high:g}"
 
 
@@ -74,7 +82,9 @@ def _problem(parameter: app_commands.Parameter, option: dict[str, Any]) -> str |
     low, high = parameter.min_value, parameter.max_value
     if kind in (AppCommandOptionType.integer, AppCommandOptionType.number):
         assert isinstance(value, int | float)
-        if (low is not None and value < low) or (high is not None and value > high):
+        low = -DISCORD_MAX_INTEGER if low is None else low
+        high = DISCORD_MAX_INTEGER if high is None else high
+        if not low <= value <= high:  # NaN too: it compares false with everything
             return f"That option is out of range: {name} must be {_within(low, high)}."
     if (
         kind is AppCommandOptionType.string

@@ -175,10 +175,20 @@ def target_name(value: float, year: int) -> str:
     return f"{value:g}% ({target.name_in(year)})" if target else f"{value:g}%"
 
 
+def _another_measure(value: float) -> str:
+    """Where to look for a target of another measure (the one people know: 20% equipment)."""
+    if value != EQUIPMENT.value:
+        return ""
+    return (
+        f"{EQUIPMENT.label} is NATO's {EQUIPMENT.name}, a share of defence spending "
+        "rather than of GDP: /ranking metric:equipment ranks allies by it."
+    )
+
+
 def validate_target(value: float) -> float:
     """A target in range, taken to two decimals half-up (shares are published to two)."""
     if not (math.isfinite(value) and MIN_TARGET <= value <= MAX_TARGET):
-        raise InvalidTarget(value, MIN_TARGET, MAX_TARGET)
+        raise InvalidTarget(value, MIN_TARGET, MAX_TARGET, _another_measure(value))
     return float(Decimal(str(value)).quantize(_CENT, rounding=ROUND_HALF_UP))
 
 

@@ -40,9 +40,10 @@ from bot.analytics import targets as registry
 from bot.analytics.targets import MAX_TARGET, MIN_TARGET
 from bot.cli.common import DatabaseFault, on_database
 from bot.config import database_path, default_target
-from bot.errors import UserFacingError
+from bot.errors import UserFacingError, plain
 from bot.models import FrozenModel, Release, Snapshot
 from bot.options import parse_target
+from bot.releases import resolve_release
 from bot.render import csv_export, text, wording
 from db.store import Store
 
@@ -116,6 +117,8 @@ def _handler(query: Query) -> Callable[[argparse.Namespace], int]:
         except DatabaseFault as fault:
             return fault.code
         try:
+            if getattr(args, "release", None) is not None:  # read as the Discord option is
+                args.release = resolve_release(snap, args.release).release_id
             result = query(snap, args)
             output = _output(result, snap, Format(args.format))
             if args.format == Format.TEXT:
@@ -128,7 +131,7 @@ def _handler(query: Query) -> Callable[[argparse.Namespace], int]:
                 else:  # stdout holds the CSV or JSON only
                     print(note, file=sys.stderr)
         except UserFacingError as exc:
-            print(f"{PROG}: {exc}", file=sys.stderr)
+            print(f"{PROG}: {plain(str(exc))}", file=sys.stderr)
             return 2
         try:
             print(output, flush=True)
@@ -230,7 +233,12 @@ def _targets(snap: Snapshot, args: argparse.Namespace) -> BaseModel:
 
 
 def _release(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--release", metavar="YYYY-MM", help="NATO release (default: the newest)")
+    p.add_argument(
+        "--release",
+        metavar="YYYY-MM",
+        help="NATO release: 2024-06, 2024-6, June 2024, a year with one release, or latest "
+        "(default: the newest)",
+    )
 
 
 def _year(p: argparse.ArgumentParser) -> None:

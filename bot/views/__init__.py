@@ -4,6 +4,7 @@ from bot.views.confirm import CONFIRM_TIMEOUT, Confirm
 from bot.views.paginator import (
     PAGINATOR_TIMEOUT,
     PageButton,
+    UnreadableState,
     disable_all_pages,
     live_pages,
     register_page_source,
@@ -15,6 +16,7 @@ __all__ = [
     "PAGINATOR_TIMEOUT",
     "Confirm",
     "PageButton",
+    "UnreadableState",
     "disable_all_pages",
     "live_pages",
     "register_page_source",

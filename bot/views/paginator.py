@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 import discord
 
-from bot.errors import UserFacingError
+from bot.errors import UserFacingError, echo
 from bot.replies import send_ephemeral
 
 log = logging.getLogger(__name__)
@@ -34,8 +34,15 @@ PAGINATOR_TIMEOUT = 15 * 60 - 30.0
 #: At shutdown, how long the bot waits for Discord to disable the live pages' buttons.
 SHUTDOWN_BUDGET = 5.0
 
+#: At most this many pages are remembered for disabling their buttons at expiry (each record
+#: and its timer is under 1 KB): a server asking faster than pages expire must not grow the
+#: bot without end. Past it the oldest record is dropped; its buttons still work until they
+#: expire, and a click after that is refused and disables them, as after a restart.
+MAX_LIVE_PAGES = 1000
+
 #: Rebuilds the pages from a button's state: (the bot, state) -> pages. Raises UserFacingError
-#: when the state no longer describes data the bot has (a release that was removed, say).
+#: when the state no longer describes data the bot has (a release that was removed, say), and
+#: UnreadableState when it is not a state the bot writes at all.
 PageSource = Callable[[Any, str], Sequence[discord.Embed]]
 
 _SOURCES: dict[str, PageSource] = {}
@@ -73,6 +80,18 @@ def _extras(client: Any, key: PageKey) -> Sequence[discord.ui.Item[Any]]:
         return extras(client, key.state)
     except UserFacingError:  # the state names data the bot no longer has: the pages say so
         return ()
+
+
+class UnreadableState(UserFacingError):
+    """A button's state that no page source of this bot wrote (a forged click): one part of it
+    is not a value the command takes. Answered privately; the message is left as it is."""
+
+    def __init__(self, source: str, part: str, value: str) -> None:
+        self.part = part
+        super().__init__(
+            f"This button does not say which pages to show (its {part} “{echo(value)}” is not "
+            f"one /{source} takes): run /{source} again."
+        )
 
 
 def expired_text(source: str) -> str:
@@ -224,8 +243,13 @@ async def _turn(interaction: discord.Interaction[Any], key: PageKey, action: str
     source = _SOURCES.get(key.source)
     pages: Sequence[discord.Embed] = ()
     if source is not None and not key.expired:
-        with contextlib.suppress(UserFacingError):
+        try:
             pages = source(interaction.client, key.state)
+        except UnreadableState as unreadable:
+            await send_ephemeral(interaction, str(unreadable))
+            return
+        except UserFacingError:
+            pass  # the data it names is gone: as expired
     if not pages or message is None:
         await _refuse_expired(interaction, key)
         return
@@ -253,7 +277,7 @@ async def _refuse_expired(interaction: discord.Interaction[Any], key: PageKey) -
 # ---- expiry and shutdown -----------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)  # slots: thousands may be live; weakref: tests
 class _Live:
     """A page whose buttons this process disables when they expire: plain ids, no cycles, so it
     is freed as soon as it is dropped (no wait for a full garbage collection)."""
@@ -296,6 +320,11 @@ def _track(
     )
     live.timer = asyncio.get_running_loop().call_later(max(lifetime, 0.0), _expire_soon, message_id)
     _LIVE[message_id] = live
+    limit = getattr(interaction.client, "live_page_limit", None) or MAX_LIVE_PAGES
+    while len(_LIVE) > limit:  # the oldest first: dicts keep their insertion order
+        dropped = _LIVE.pop(next(iter(_LIVE)))
+        if dropped.timer is not None:
+            dropped.timer.cancel()
 
 
 def _expire_soon(message_id: int) -> None:

@@ -8,13 +8,25 @@ messages may still be out there (after a restart, say), so ``decode`` reads them
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from bot import analytics
 from bot.analytics import Metric, Order, Ranking
+from bot.analytics.targets import MAX_TARGET, MIN_TARGET
 from bot.models import Snapshot
+from bot.views.paginator import UnreadableState
 
 _METRICS = {m.value for m in Metric}
+
+
+def _number(text: str) -> float | None:
+    """A target as ``encode`` writes it (``:g``); None for anything else, NaN included."""
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +51,8 @@ class RankingQuestion:
 
     @classmethod
     def decode(cls, text: str) -> RankingQuestion:
-        """The question ``encode`` (or an older page button) wrote; ValueError when ``text`` is
-        none this bot made."""
+        """The question ``encode`` (or an older page button) wrote; ValueError when ``text`` has
+        not the shape of one, UnreadableState naming the part no /ranking takes (a forged one)."""
         parts = text.split("/")
         if len(parts) == 5 and parts[0] in _METRICS:  # an older page button's
             metric, release, year, order, target = parts
@@ -49,13 +61,21 @@ class RankingQuestion:
             target = rest[0] if rest else ""
         else:
             raise ValueError(f"not a ranking question: {text!r}")
-        return cls(
-            Metric(metric),
-            release,
-            int(year) if year else None,
-            Order(order),
-            float(target) if target else None,
-        )
+        # A state this bot did not write (a forged click) is refused naming its first bad part.
+        try:
+            chosen = Metric(metric)
+        except ValueError:
+            raise UnreadableState("ranking", "metric", metric) from None
+        if year and not (year.isascii() and year.isdigit()):
+            raise UnreadableState("ranking", "year", year)
+        try:
+            ordered = Order(order)
+        except ValueError:
+            raise UnreadableState("ranking", "order", order) from None
+        number = _number(target) if target else None
+        if target and (number is None or not MIN_TARGET <= number <= MAX_TARGET):
+            raise UnreadableState("ranking", "target", target)
+        return cls(chosen, release, int(year) if year else None, ordered, number)
 
     def ask(self, snap: Snapshot) -> Ranking:
         return analytics.ranking(

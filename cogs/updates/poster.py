@@ -17,6 +17,7 @@ New-data notices follow the same claim → post → record steps, keyed by the d
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -193,9 +194,9 @@ class Poster:
         else:
             target = await self.bot.effective_target(sub.guild_id, sub.target)
             embed = render.scheduled_post(snap, sub, target)
-            chart = await self._chart(sub, snap, target, embed)
             nonce = run_nonce(sub.id, sub.pending_run_at)
-            message_id = await self._send(sub, embed, nonce, file=chart)
+            with await self._chart(sub, snap, target, embed) as chart:
+                message_id = await self._send(sub, embed, nonce, file=chart)
         done = await self.bot.store.subscriptions.record_post(
             sub, message_id=message_id, now=self.bot.clock(), shown_version_id=shown
         )
@@ -211,20 +212,22 @@ class Poster:
 
     async def _chart(
         self, sub: Subscription, snap: Snapshot, target: float, embed: discord.Embed
-    ) -> discord.File | None:
+    ) -> contextlib.AbstractContextManager[discord.File | None]:
         """A summary post's chart, the one /summary shows, drawn by the chart workers (off the
-        event loop), shown in ``embed``. None for other posts, or when it cannot be drawn in
-        time: the post then goes without it rather than not at all."""
+        event loop), shown in ``embed``, as an attachment for one send. None for other posts,
+        or when it cannot be drawn in time: the post then goes without it rather than not at
+        all."""
+        none: contextlib.AbstractContextManager[discord.File | None] = contextlib.nullcontext()
         if sub.content is not Content.SUMMARY:
-            return None
+            return none
         chart = chart_replies.summary_reply(snap, analytics.summary(snap, target=target))
         if chart.job is None:
-            return None
+            return none
         try:
             png = await asyncio.wait_for(self.bot.charts.chart(chart.job), CHART_TIMEOUT)
         except Exception as exc:  # a dead pool, a closed renderer, a timeout: post without
             log.warning("subscription %d: chart not drawn, posting without it: %r", sub.id, exc)
-            return None
+            return none
         embed.set_image(url=f"attachment://{chart.filename}")
         return chart.file(png)
 

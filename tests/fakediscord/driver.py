@@ -11,6 +11,8 @@ dispatch it on the gateway and return the `FakeInteraction` that records the bot
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import secrets
 import time
 from collections.abc import Mapping
@@ -119,6 +121,47 @@ class Driver(World):
             permission_override=True,
             raw_options=options,
         )
+
+    async def click_raw(
+        self,
+        message: FakeMessage,
+        custom_id: str,
+        forged: str,
+        *,
+        user: FakeUser | FakeMember | None = None,
+    ) -> FakeInteraction:
+        """Press the button ``custom_id`` of ``message`` in a forged interaction: it carries
+        ``forged`` as that button's custom id, both as the one clicked and in the copy of the
+        message the payload holds (a client can rewrite both), which `click` never sends."""
+        current = self.messages.get(message.id)
+        if current is None or current.deleted:
+            raise FakeDiscordError(f"message {message.id} does not exist (or was deleted)")
+        component = current.component(custom_id)
+        shown = copy.deepcopy(current.components)
+        for child in walk_components(shown):
+            if child.get("custom_id") == custom_id:
+                child["custom_id"] = forged
+        clicker = user.user if isinstance(user, FakeMember) else (user or self.tester)
+        guild = self.guilds.get(current.guild_id) if current.guild_id else None
+        context = self._context(
+            guild,
+            self.channels.get(current.channel_id),
+            clicker,
+            permissions=None,
+            app_permissions=None,
+            locale="en-US",
+            dm=guild is None,
+        )
+        data: JSON = {"custom_id": forged, "component_type": component["type"]}
+        interaction = self._new_interaction(
+            MESSAGE_COMPONENT,
+            data,
+            context,
+            f"forged click {forged!r}",
+            dataclasses.replace(current, components=shown),
+        )
+        interaction.original = current
+        return await self._send_interaction(interaction, guild)
 
     async def autocomplete(
         self,

@@ -153,3 +153,59 @@ async def test_a_group_invoked_without_its_subcommand_gets_one_line_and_one_warn
     assert f"refused interaction {inter.id}" in warning.getMessage()
     assert "signature for command 'settings'" in warning.getMessage()
     assert all(r.exc_info is None for r in ours)
+
+
+#: Beyond what Discord's integer options hold (±(2**53 - 1)): SQLite's own limit is 2**63 - 1.
+HUGE_IDS = {"2**63": 2**63, "10**30": 10**30}
+
+
+@pytest.mark.parametrize("value", sorted(HUGE_IDS))
+@pytest.mark.parametrize("command", ["unsubscribe", "pause", "resume", "preview"])
+async def test_an_updates_id_beyond_discords_integers_is_one_line_naming_the_option(
+    natobot: NatoBot,
+    fake_discord: FakeDiscord,
+    guild: FakeGuild,
+    caplog: pytest.LogCaptureFixture,
+    command: str,
+    value: str,
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        inter = await fake_discord.invoke_raw(
+            f"updates {command}", [{"name": "id", "type": INTEGER, "value": HUGE_IDS[value]}]
+        )
+        reply = await inter.final_message()
+    assert reply.content == (
+        "That option is out of range: id must be between 1 and 9007199254740991."
+    )
+    assert reply.ephemeral and len(inter.callbacks) == 1 and not inter.followups
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_forged_ranking_button_state_is_one_line_naming_its_part(
+    natobot: NatoBot, fake_discord: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    ranked = await fake_discord.invoke("ranking", {})
+    message = await ranked.final_message()
+    real = next(i for i in message.custom_ids() if i.endswith(":next"))
+    source, _state, owner, expires, action = real.split(":")[1:]
+    forged_states = {
+        "2024-06//metric/highest": "its metric “metric” is not one /ranking takes",
+        "share/2024-06/20x4/highest/": "its year “20x4” is not one /ranking takes",
+        "share/2024-06/2024/x/": "its order “x” is not one /ranking takes",
+        "share/2024-06/2024/highest/nan": "its target “nan” is not one /ranking takes",
+        "share/2024-06/2024/highest/20": "its target “20” is not one /ranking takes",
+    }
+    before = message.components
+    for state, named in forged_states.items():
+        with caplog.at_level(logging.WARNING):
+            click = await fake_discord.click_raw(
+                message, real, f"page:{source}:{state}:{owner}:{expires}:{action}"
+            )
+            reply = await click.final_message()
+        assert reply.ephemeral
+        assert reply.content == (
+            f"This button does not say which pages to show ({named}): run /ranking again."
+        )
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    # The public message keeps its pages and working buttons.
+    assert message.components == before

@@ -221,3 +221,41 @@ async def test_echoed_input_is_neutralised(natobot: NatoBot, fake_discord: FakeD
     styled = await fake_discord.invoke("compare", {"countries": "pl, **narnia**"})
     content = (await styled.final_message()).content
     assert "\\*\\*narnia\\*\\*" in content and "**narnia**" not in content.replace("\\*", "")
+
+
+# --------------------------------------------------------------------------- names that are no ally
+
+
+async def test_country_europe_suggests_europe_and_canada_which_answers(
+    natobot: NatoBot, fake_discord: FakeDiscord
+) -> None:
+    inter = await fake_discord.invoke("country", {"country": "europe"})
+    message = await inter.final_message()
+    assert message.ephemeral
+    assert message.content == "No NATO ally matches “europe”. Did you mean Europe & Canada?"
+    meant = await fake_discord.invoke("country", {"country": "Europe & Canada"})
+    assert (await meant.final_message()).embeds[0]["title"].startswith("European allies")
+
+
+async def test_country_eu_is_the_european_union_not_the_united_states(
+    natobot: NatoBot, fake_discord: FakeDiscord
+) -> None:
+    inter = await fake_discord.invoke("country", {"country": "EU"})
+    message = await inter.final_message()
+    assert message.ephemeral and "\n" not in message.content
+    assert "United States" not in message.content
+    assert message.content.startswith("“EU” is the European Union, not a NATO ally")
+    assert "(“Europe & Canada” in /country and /compare)" in message.content
+
+
+async def test_russia_china_and_kosovo_are_pointed_to_sipri(
+    natobot: NatoBot, fake_discord: FakeDiscord
+) -> None:
+    for name in ("Russia", "China", "Kosovo"):
+        inter = await fake_discord.invoke("gap", {"country": name})
+        message = await inter.final_message()
+        assert message.ephemeral
+        assert message.content == (
+            f"{name} is not a NATO ally: NATO publishes no figures for it. SIPRI's Military"
+            " Expenditure Database covers it."
+        )

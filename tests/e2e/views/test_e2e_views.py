@@ -223,6 +223,30 @@ async def test_timed_out_pages_are_freed(
     assert [ref for ref in views if ref() is not None] == []
 
 
+async def test_the_pages_remembered_for_expiry_are_capped_and_the_oldest_still_turn(
+    fake_discord: FakeDiscord, guild: FakeGuild, tmp_path: Path
+) -> None:
+    """A server asking faster than pages expire cannot grow the bot without end: past the cap
+    the oldest page's record (and its timer) goes; its buttons keep working from their state."""
+    bot = NatoBot(bot_settings(tmp_path, fake_discord), live_page_limit=3)
+    async with fake_discord.running(bot, timeout=SLOW):
+        messages = [
+            await (await fake_discord.invoke("ranking", {**RANKING, "year": year})).final_message()
+            for year in (2019, 2020, 2021, 2022, 2023)
+        ]
+        newest = [m.id for m in messages[-3:]]
+        await eventually(lambda: live_pages(bot) == newest, "only the newest three tracked")
+        oldest = messages[0]
+        _, counter_id, next_id = _page_ids(oldest)
+        assert (await (await fake_discord.click(oldest, next_id)).response()).type == 7
+        assert oldest.component(counter_id)["label"].startswith("2 / ")
+        # Turned, it is taken on again as the newest; the next oldest makes room.
+        await eventually(
+            lambda: live_pages(bot) == [*newest[1:], oldest.id], "the turned page tracked"
+        )
+    assert _all_disabled(oldest) and not _all_disabled(messages[2])
+
+
 # ---- clicks nothing handles ----------------------------------------------------------------------
 
 

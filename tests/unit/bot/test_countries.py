@@ -15,7 +15,7 @@ from bot.countries import (
     resolve_many,
     suggest,
 )
-from bot.errors import NotAnAlly, UnknownCountry, UnknownListItem
+from bot.errors import NotAnAlly, NotAnAllyGroup, UnknownCountry, UnknownListItem
 from bot.models import Country, Snapshot
 from tests.support.oracle import csv_rows
 from tests.support.snapshots import bundled_snapshot
@@ -83,7 +83,7 @@ def test_typo_suggests_the_ally_meant_and_only_it(
 @pytest.mark.parametrize(
     # Greenland is part of Denmark and Ukraine a non-ally: see the tests below.
     "query",
-    ["narnia", "qqqqzzzz", "atlantis", "mordor", "hello", "an", "texas", "europe"],
+    ["narnia", "qqqqzzzz", "atlantis", "mordor", "hello", "an", "texas"],
 )
 def test_a_place_that_is_no_ally_gets_no_suggestion(snap: Snapshot, query: str) -> None:
     with pytest.raises(UnknownCountry) as caught:
@@ -349,7 +349,57 @@ def test_not_an_ally_messages(snap: Snapshot) -> None:
     )
     with pytest.raises(NotAnAlly) as other:
         resolve(snap, "russia")
-    assert str(other.value) == "Russia is not a NATO ally: NATO publishes no figures for it."
+    assert str(other.value) == (
+        "Russia is not a NATO ally: NATO publishes no figures for it. SIPRI's Military"
+        " Expenditure Database covers it."
+    )
+    with pytest.raises(NotAnAlly) as uncovered:  # SIPRI publishes no figure for North Korea
+        resolve(snap, "DPRK")
+    assert (
+        str(uncovered.value) == "North Korea is not a NATO ally: NATO publishes no figures for it."
+    )
+
+
+@pytest.mark.parametrize("query", ["Russia", "China", "Kosovo", "Taiwan", "Iran", "India"])
+def test_a_non_partner_with_sipri_figures_is_pointed_to_sipri(snap: Snapshot, query: str) -> None:
+    with pytest.raises(NotAnAlly) as caught:
+        resolve(snap, query)
+    assert str(caught.value).endswith(" SIPRI's Military Expenditure Database covers it.")
+
+
+@pytest.mark.parametrize(
+    ("query", "meant"),
+    [
+        ("europe", "Europe & Canada"),
+        ("Europa", "Europe & Canada"),
+        ("european allies", "Europe & Canada"),
+        ("natoo", "NATO"),
+        ("alliancee", "NATO"),
+    ],
+)
+def test_the_start_of_an_aggregates_name_suggests_it(
+    snap: Snapshot, query: str, meant: str
+) -> None:
+    for aggregates in (True, False):  # where an ally is needed, its refusal then says where
+        with pytest.raises(UnknownCountry) as caught:
+            resolve(snap, query, aggregates=aggregates)
+        assert str(caught.value) == f"No NATO ally matches “{query}”. Did you mean {meant}?"
+    assert resolve(snap, meant, aggregates=True).iso3 in ("NATO_TOTAL", "NATO_EUR_CAN")
+
+
+@pytest.mark.parametrize("query", ["EU", "eu", "the EU", "European Union", "UE", "Unia Europejska"])
+def test_the_european_union_points_to_europe_and_canada(snap: Snapshot, query: str) -> None:
+    for aggregates in (True, False):
+        with pytest.raises(NotAnAllyGroup) as caught:
+            resolve(snap, query, aggregates=aggregates)
+        assert caught.value.suggestions == []  # not "Did you mean United States?" (EUA)
+        assert str(caught.value) == (
+            f"“{query}” is the European Union, not a NATO ally, and NATO publishes no figures"
+            " for it; the nearest NATO figure is European allies and Canada (“Europe & Canada”"
+            " in /country and /compare)."
+        )
+    with pytest.raises(NotAnAllyGroup):
+        resolve_many(snap, "pl, EU", aggregates=True)
 
 
 @pytest.mark.parametrize(
@@ -395,6 +445,7 @@ def test_the_non_ally_table_is_well_formed() -> None:
     rows = csv_rows("non_allies.csv")
     assert len({row["iso3"] for row in rows}) == len(rows)
     assert {row["partner"] for row in rows} == {"true", "false"}
+    assert {row["sipri"] for row in rows} == {"true", "false"}
     allies = {m["iso3"] for m in csv_rows("members.csv")}
     assert allies.isdisjoint(row["iso3"] for row in rows)
     for row in rows:
