@@ -1,0 +1,164 @@
+"""The catalogs' developer tool, run by ``make i18n-extract`` / ``make i18n-check``.
+
+``extract`` writes ``bot/locales/natobot.pot``: the messages marked in the code (Babel's
+extractor) and every command's, option's and choice's name and description, asked of the
+real command tree exactly as discord.py's Translator is asked at sync time. ``check`` says
+whether the template is in step with the code, and each catalog's state: complete (offered)
+or not, and any placeholder, plural or Discord-rule problem (exit status 1 on a problem).
+
+    python -m bot.cli.catalogs extract | check
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import discord
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import write_po
+from discord import app_commands
+
+from bot.client import NatoBot
+from bot.command_translator import CONTEXT, problem
+from bot.config import Settings
+from bot.i18n import catalogs
+
+#: The code's marking functions and where their message arguments are (Babel's spec).
+KEYWORDS = {"N_": None, "gettext": (2,), "ngettext": (2, 3), "pgettext": ((2, "c"), 3)}
+SOURCE_DIRS = ("bot", "cogs")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _where(data: object) -> str:
+    """'/summary', '/summary year', or a choice's name: a translator's hint of where it is."""
+    if isinstance(data, app_commands.Parameter):
+        return f"/{data.command.qualified_name} {data.name}"
+    if isinstance(data, app_commands.Command | app_commands.Group):
+        return f"/{data.qualified_name}"
+    return "a choice"
+
+
+class _Recorder(app_commands.Translator):
+    """Asked what the real Translator is asked; remembers the strings and where they are."""
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple[str, str], set[str]] = {}
+
+    async def translate(
+        self,
+        string: app_commands.locale_str,
+        locale: discord.Locale,
+        context: app_commands.TranslationContextTypes,
+    ) -> str | None:
+        where = CONTEXT.get(context.location)
+        if where is not None and locale is discord.Locale.german:
+            self.seen.setdefault((where, string.message), set()).add(_where(context.data))
+        return None
+
+
+async def command_strings() -> dict[tuple[str, str], set[str]]:
+    """(context, English string) -> the commands it belongs to, for every synced command."""
+    with tempfile.TemporaryDirectory() as scratch:
+        # Never logs in and never opens the database: only the cogs' commands are built.
+        settings = Settings(_env_file=None, discord_token="unused", database_path=scratch)
+        bot = NatoBot(settings)
+        from bot.client import discover_extensions
+
+        for extension in discover_extensions():
+            await bot.load_extension(extension)
+        recorder = _Recorder()
+        try:
+            for command in bot.tree.get_commands():
+                await command.get_translated_payload(bot.tree, recorder)
+        finally:
+            for extension in list(bot.extensions):
+                await bot.unload_extension(extension)
+    return recorder.seen
+
+
+def template_catalog(tree_strings: dict[tuple[str, str], set[str]]) -> Catalog:
+    template = Catalog(project="nato-spending-bot", domain=catalogs.DOMAIN, fuzzy=False)
+    for directory in SOURCE_DIRS:
+        for filename, lineno, message, comments, context in extract_from_dir(
+            ROOT / directory, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)
+        ):
+            template.add(
+                message,
+                locations=[(f"{directory}/{filename}", lineno)],
+                auto_comments=comments,
+                context=context,
+            )
+    for (context, message), where in sorted(tree_strings.items()):
+        template.add(message, auto_comments=sorted(where), context=context)
+    return template
+
+
+def _keys(messages: Iterable[object]) -> set[tuple[str | None, str]]:
+    return {
+        (m.context, m.id if isinstance(m.id, str) else m.id[0])  # type: ignore[attr-defined]
+        for m in messages
+        if m.id  # type: ignore[attr-defined]
+    }
+
+
+def extract() -> int:
+    template = template_catalog(asyncio.run(command_strings()))
+    with (ROOT / "bot" / "locales" / f"{catalogs.DOMAIN}.pot").open("wb") as out:
+        write_po(out, template, width=100, sort_output=True)
+    print(f"{len(template)} messages -> bot/locales/{catalogs.DOMAIN}.pot")
+    return 0
+
+
+def check() -> int:
+    failed = False
+    wanted = _keys(template_catalog(asyncio.run(command_strings())))
+    with catalogs.template().open("rb") as pot:
+        from babel.messages.pofile import read_po
+
+        stored = _keys(read_po(pot))
+    if wanted != stored:
+        failed = True
+        print(
+            f"natobot.pot is out of step with the code ({len(wanted - stored)} new, "
+            f"{len(stored - wanted)} gone): run make i18n-extract i18n-update"
+        )
+    for catalog in catalogs.available():
+        parsed = catalogs.read(catalog)
+        missing = wanted - _keys(parsed)
+        left = catalogs.untranslated(parsed)
+        found = [str(p) for p in catalogs.problems(catalog)]
+        for message in parsed:
+            context, text = message.context, message.string
+            if (
+                context is not None
+                and context in CONTEXT.values()
+                and isinstance(text, str)
+                and text
+            ):
+                refused = problem(context, text)
+                if refused:
+                    found.append(f"{catalogs.po_file(catalog)}:{message.lineno}: {refused}")
+        done = len(parsed) - len(left)
+        state = "offered" if not left and not missing else "not offered (incomplete)"
+        print(f"{catalog}: {done}/{len(parsed)} translated, {state}")
+        for line in found:
+            print(f"  {line}")
+        failed |= bool(found)
+    return 1 if failed else 0
+
+
+def main(argv: list[str]) -> int:
+    commands = {"extract": extract, "check": check}
+    if len(argv) != 1 or argv[0] not in commands:
+        print("usage: python -m bot.cli.catalogs extract | check", file=sys.stderr)
+        return 2
+    return commands[argv[0]]()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
