@@ -5,13 +5,18 @@ extractor) and every command's, option's and choice's name and description, aske
 real command tree exactly as discord.py's Translator is asked at sync time. ``check`` says
 whether the template is in step with the code, and each catalog's state: complete (offered)
 or not, and any placeholder, plural or Discord-rule problem (exit status 1 on a problem).
+``compile`` writes each catalog's ``.mo`` to ``build/locales`` as the bot compiles it in
+memory, with Babel's statistics (``pybabel compile`` is not used: its %-format checker reads
+the "% of" in "% of GDP" and the "% d" in "% des BIP" as placeholders; the messages here use
+``{braces}`` only, which ``check`` compares).
 
-    python -m bot.cli.catalogs extract | check
+    python -m bot.cli.catalogs extract | check | compile
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -20,10 +25,11 @@ from pathlib import Path
 import discord
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import write_po
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
 from discord import app_commands
 
-from bot.client import NatoBot
+from bot.client import NatoBot, discover_extensions
 from bot.command_translator import CONTEXT, problem
 from bot.config import Settings
 from bot.i18n import catalogs
@@ -67,8 +73,6 @@ async def command_strings() -> dict[tuple[str, str], set[str]]:
         # Never logs in and never opens the database: only the cogs' commands are built.
         settings = Settings(_env_file=None, discord_token="unused", database_path=scratch)
         bot = NatoBot(settings)
-        from bot.client import discover_extensions
-
         for extension in discover_extensions():
             await bot.load_extension(extension)
         recorder = _Recorder()
@@ -82,7 +86,12 @@ async def command_strings() -> dict[tuple[str, str], set[str]]:
 
 
 def template_catalog(tree_strings: dict[tuple[str, str], set[str]]) -> Catalog:
-    template = Catalog(project="nato-spending-bot", domain=catalogs.DOMAIN, fuzzy=False)
+    template = Catalog(
+        project="nato-spending-bot",
+        domain=catalogs.DOMAIN,
+        copyright_holder="the nato-spending-bot authors",
+        fuzzy=False,
+    )
     for directory in SOURCE_DIRS:
         for filename, lineno, message, comments, context in extract_from_dir(
             ROOT / directory, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)
@@ -106,10 +115,20 @@ def _keys(messages: Iterable[object]) -> set[tuple[str | None, str]]:
     }
 
 
+def _undated(pot: bytes) -> list[bytes]:
+    return [line for line in pot.splitlines() if not line.startswith(b'"POT-Creation-Date:')]
+
+
 def extract() -> int:
     template = template_catalog(asyncio.run(command_strings()))
-    with (ROOT / "bot" / "locales" / f"{catalogs.DOMAIN}.pot").open("wb") as out:
-        write_po(out, template, width=100, sort_output=True)
+    rendered = io.BytesIO()
+    write_po(rendered, template, width=100, sort_output=True)
+    path = ROOT / "bot" / "locales" / f"{catalogs.DOMAIN}.pot"
+    # Only its date would change: leave it (and every catalog's header) as it is.
+    if path.is_file() and _undated(path.read_bytes()) == _undated(rendered.getvalue()):
+        print(f"bot/locales/{catalogs.DOMAIN}.pot is up to date ({len(template)} messages)")
+        return 0
+    path.write_bytes(rendered.getvalue())
     print(f"{len(template)} messages -> bot/locales/{catalogs.DOMAIN}.pot")
     return 0
 
@@ -118,8 +137,6 @@ def check() -> int:
     failed = False
     wanted = _keys(template_catalog(asyncio.run(command_strings())))
     with catalogs.template().open("rb") as pot:
-        from babel.messages.pofile import read_po
-
         stored = _keys(read_po(pot))
     if wanted != stored:
         failed = True
@@ -152,10 +169,25 @@ def check() -> int:
     return 1 if failed else 0
 
 
+def compile_all() -> int:
+    out = ROOT / "build" / "locales"
+    for catalog in catalogs.available():
+        parsed = catalogs.read(catalog)
+        target = out / catalog / "LC_MESSAGES" / f"{catalogs.DOMAIN}.mo"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("wb") as mo:
+            write_mo(mo, parsed)
+        done = len(parsed) - len(catalogs.untranslated(parsed))
+        share = 100 * done // max(1, len(parsed))
+        shown = target.relative_to(ROOT)
+        print(f"{catalog}: {done} of {len(parsed)} messages ({share}%) translated -> {shown}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
-    commands = {"extract": extract, "check": check}
+    commands = {"extract": extract, "check": check, "compile": compile_all}
     if len(argv) != 1 or argv[0] not in commands:
-        print("usage: python -m bot.cli.catalogs extract | check", file=sys.stderr)
+        print("usage: python -m bot.cli.catalogs extract | check | compile", file=sys.stderr)
         return 2
     return commands[argv[0]]()
 

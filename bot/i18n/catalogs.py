@@ -126,10 +126,14 @@ def _forms(value: str | tuple[str, ...] | list[str] | None) -> list[str]:
 
 
 def problems(catalog: str) -> list[Problem]:
+    """What is wrong with a shipped catalog's translations (``problems_in``)."""
+    return problems_in(read(catalog), catalog)
+
+
+def problems_in(parsed: Catalog, catalog: str) -> list[Problem]:
     """What is wrong with a catalog's translations: Babel's plural-count checker, and every
     form's ``{placeholders}`` the same as its message's (a plural form may leave out the
-    count: Polish writes "jedno" for 1)."""
-    parsed = read(catalog)
+    count, as long as one form uses it)."""
     found: list[Problem] = []
     for message in _messages(parsed):
         try:
