@@ -213,13 +213,31 @@ def resolve_many(snap: Snapshot, text: str, *, aggregates: bool = False) -> list
     return list(found.values())
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class LocalNames:
+    """The allies' names in one reader's language, keyed for matching once, not on every
+    keystroke."""
+
+    #: iso3 -> the name as written ('Niemcy').
+    shown: Mapping[str, str]
+    #: normalised name -> iso3 ('niemcy' -> 'DEU').
+    keys: Mapping[str, str]
+    #: (normalised name, iso3), alphabetically (accents ignored: 'Çekya' among the Cs).
+    order: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, shown: Mapping[str, str]) -> LocalNames:
+        keys = {normalise(name): iso3 for iso3, name in shown.items()}
+        return cls(dict(shown), keys, tuple(sorted(keys.items())))
+
+
 def autocomplete(
-    snap: Snapshot, current: str, limit: int = 25, names: Mapping[str, str] | None = None
+    snap: Snapshot, current: str, limit: int = 25, names: LocalNames | None = None
 ) -> list[Country]:
     """Allies to offer while someone types: name prefixes, then alias prefixes, then fuzzy.
 
-    ``names`` (iso3 -> the ally's name in the reader's language) are matched first and
-    order the list; today's names, exonyms and codes still match. Empty input offers every
+    ``names``, the allies' names in the reader's language, are matched first and order the
+    list; today's names, exonyms and codes still match. Empty input offers every
     ally alphabetically. Never more than ``limit``. Called on every keystroke, so it only
     scans the (small) alias table once and fuzzes only if still short. Never offers a
     non-ally: only allies have figures to show.
@@ -232,10 +250,13 @@ def autocomplete(
     return _candidates(snap, key, limit, names)
 
 
-def _by_name(snap: Snapshot, names: Mapping[str, str] | None) -> list[Country]:
-    """Every ally, alphabetically by its name in the reader's language (accents ignored)."""
-    shown = names or {}
-    return sorted(snap.countries.values(), key=lambda c: normalise(shown.get(c.iso3, c.name)))
+def _by_name(snap: Snapshot, names: LocalNames | None) -> list[Country]:
+    """Every ally, alphabetically by its name in the reader's language."""
+    if names is None or not names.shown:
+        return sorted(snap.countries.values(), key=lambda c: c.name)
+    local = [snap.countries[iso3] for _, iso3 in names.order if iso3 in snap.countries]
+    others = [c for c in snap.countries.values() if c.iso3 not in names.shown]
+    return local + sorted(others, key=lambda c: c.name)
 
 
 def _exact_ally(snap: Snapshot, key: str) -> Country | None:
@@ -315,16 +336,17 @@ def _resolve_list_item(snap: Snapshot, words: list[str]) -> Country:
 
 
 def _candidates(
-    snap: Snapshot, key: str, limit: int, names: Mapping[str, str] | None = None
+    snap: Snapshot, key: str, limit: int, names: LocalNames | None = None
 ) -> list[Country]:
     """Allies for a normalised ``key``: name prefixes (in the reader's language first), then
     alias prefixes, then close spellings."""
     if not key or limit <= 0:
         return []
     chosen: dict[str, Country] = {}
-    for country in _by_name(snap, names):
-        if names and normalise(names.get(country.iso3, "")).startswith(key):
-            chosen.setdefault(country.iso3, country)
+    if names is not None:
+        for name, iso3 in names.order:
+            if iso3 in snap.countries and name.startswith(key):
+                chosen.setdefault(iso3, snap.countries[iso3])
     for country in sorted(snap.countries.values(), key=lambda c: c.name):
         if normalise(country.name).startswith(key):
             chosen.setdefault(country.iso3, country)
@@ -353,12 +375,10 @@ def _fuzzy_matches(key: str, table: Mapping[str, object], limit: int) -> list[tu
     return [(name, score) for name, score, _index in matches]
 
 
-def _fuzzy(
-    snap: Snapshot, key: str, limit: int, names: Mapping[str, str] | None = None
-) -> list[Country]:
+def _fuzzy(snap: Snapshot, key: str, limit: int, names: LocalNames | None = None) -> list[Country]:
     """Allies whose name (in the reader's language too), alias or part is close to the
     normalised ``key``, best first, once."""
-    table = {**{normalise(name): iso3 for iso3, name in (names or {}).items()}, **_ally_keys(snap)}
+    table = {**names.keys, **_ally_keys(snap)} if names else _ally_keys(snap)
     found: dict[str, Country] = {}
     # Extract more than needed: several aliases may point at the same ally.
     for alias, _score in _fuzzy_matches(key, table, limit * 4):

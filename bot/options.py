@@ -56,8 +56,8 @@ def _snapshot(interaction: Interaction) -> Snapshot:
     return interaction.client.store.snapshot
 
 
-def _names(interaction: Interaction) -> dict[str, str]:
-    """iso3 -> the ally's name in the language of the person typing (empty in English)."""
+def _names(interaction: Interaction) -> countries.LocalNames:
+    """The allies' names in the language of the person typing (none in English)."""
     return country_names(negotiate(interaction.locale.value))
 
 
@@ -76,7 +76,8 @@ class CountryOption(app_commands.Transformer):
     ) -> list[app_commands.Choice[str]]:
         names = _names(interaction)
         found = countries.autocomplete(_snapshot(interaction), value, MAX_CHOICES, names)
-        return [app_commands.Choice(name=names.get(c.iso3, c.name), value=c.iso3) for c in found]
+        shown = names.shown
+        return [app_commands.Choice(name=shown.get(c.iso3, c.name), value=c.iso3) for c in found]
 
 
 class SubjectOption(CountryOption):
@@ -92,12 +93,12 @@ class SubjectOption(CountryOption):
 
 
 def subject_choices(
-    snap: Snapshot, typed: str, prefix: str = "", names: dict[str, str] | None = None
+    snap: Snapshot, typed: str, prefix: str = "", names: countries.LocalNames | None = None
 ) -> list[app_commands.Choice[str]]:
     """Allies (and the aggregates whose names begin with what was typed) to offer, by
     ``names`` (iso3 -> the name in the reader's language) where given; each value is
     ``prefix`` + the code, so a list being typed keeps its earlier parts."""
-    shown = names or {}
+    shown = names.shown if names else {}
     key = countries.normalise(typed)
     # NATO as a whole first, then European allies and Canada (the registry's order).
     wholes = [
@@ -106,7 +107,7 @@ def subject_choices(
         if key and any(a.startswith(key) and c == code for a, c in AGGREGATE_ALIASES.items())
     ]
     found = [aggregate_country(code) for code in wholes]
-    found += countries.autocomplete(snap, typed, MAX_CHOICES, shown)
+    found += countries.autocomplete(snap, typed, MAX_CHOICES, names)
     choices = []
     for country in found[:MAX_CHOICES]:
         value = f"{prefix}{country.iso3}"

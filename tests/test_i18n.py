@@ -180,14 +180,14 @@ def test_dates_and_months() -> None:
 
 
 def test_country_names_in_the_readers_language_with_natos_own() -> None:
-    assert country_names(lang("de"))["DEU"] == "Deutschland"
-    assert country_names(lang("pl"))["DEU"] == "Niemcy"
-    assert country_names(lang("de"))["TUR"] == "Türkei"
-    assert country_names(lang("fr"))["TUR"] == "Türkiye"  # NATO's French
-    assert country_names(lang("tr"))["CZE"] == "Çekya"
-    assert country_names(lang("it"))["MKD"] == "Macedonia del Nord"
-    assert country_names(ENGLISH) == {}  # English: the data's names, NATO's
-    assert all(len(country_names(lang(c))) == 32 for c in REQUIRED)
+    assert country_names(lang("de")).shown["DEU"] == "Deutschland"
+    assert country_names(lang("pl")).shown["DEU"] == "Niemcy"
+    assert country_names(lang("de")).shown["TUR"] == "Türkei"
+    assert country_names(lang("fr")).shown["TUR"] == "Türkiye"  # NATO's French
+    assert country_names(lang("tr")).shown["CZE"] == "Çekya"
+    assert country_names(lang("it")).shown["MKD"] == "Macedonia del Nord"
+    assert country_names(ENGLISH).shown == {}  # English: the data's names, NATO's
+    assert all(len(country_names(lang(c)).shown) == 32 for c in REQUIRED)
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 
+from bot.countries import LocalNames
 from bot.i18n.locales import Language
 
 #: ISO 3166 alpha-3 -> alpha-2 for the allies (CLDR names territories by alpha-2).
@@ -24,12 +25,12 @@ NATO_NAMES: dict[str, dict[str, str]] = {
 
 
 @functools.cache
-def country_names(language: Language) -> dict[str, str]:
-    """iso3 -> the ally's short name in ``language``; empty for English (the data's names
-    are NATO's English ones)."""
+def country_names(language: Language) -> LocalNames:
+    """The allies' short names in ``language`` (``.shown``: iso3 -> name), keyed for
+    autocomplete; none for English (the data's names are NATO's English ones)."""
     if language.locale.language == "en":
-        return {}
+        return LocalNames.of({})
     territories = language.locale.territories
     names = {iso3: territories[a2] for iso3, a2 in ALPHA2.items() if a2 in territories}
     names.update(NATO_NAMES.get(language.catalog, {}))
-    return names
+    return LocalNames.of(names)
