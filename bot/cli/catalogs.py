@@ -21,6 +21,7 @@ import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import discord
 from babel.messages.catalog import Catalog
@@ -28,6 +29,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 from discord import app_commands
+from discord.app_commands import TranslationContextLocation as Where
 
 from bot.client import NatoBot, discover_extensions
 from bot.command_translator import CONTEXT, problem
@@ -46,7 +48,7 @@ def _where(data: object) -> str:
         return f"/{data.command.qualified_name} {data.name}"
     if isinstance(data, app_commands.Command | app_commands.Group):
         return f"/{data.qualified_name}"
-    return "a choice"
+    return "a choice"  # named by command_strings, which knows whose choice it is
 
 
 class _Recorder(app_commands.Translator):
@@ -79,10 +81,29 @@ async def command_strings() -> dict[tuple[str, str], set[str]]:
         try:
             for command in bot.tree.get_commands():
                 await command.get_translated_payload(bot.tree, recorder)
+            places = _choice_places(bot.tree.walk_commands())
         finally:
             for extension in list(bot.extensions):
                 await bot.unload_extension(extension)
+    for (context, message), where in recorder.seen.items():
+        if context == CONTEXT[Where.choice_name]:
+            where.discard("a choice")
+            where.update(places.get(message, set()))
     return recorder.seen
+
+
+def _choice_places(
+    commands: Iterable[app_commands.Command[Any, ..., Any] | app_commands.Group],
+) -> dict[str, set[str]]:
+    """A choice's name -> the options offering it ('/ranking metric')."""
+    places: dict[str, set[str]] = {}
+    for command in commands:
+        if isinstance(command, app_commands.Command):
+            for parameter in command.parameters:
+                for choice in parameter.choices:
+                    where = f"/{command.qualified_name} {parameter.name}"
+                    places.setdefault(choice.name, set()).add(where)
+    return places
 
 
 def template_catalog(tree_strings: dict[tuple[str, str], set[str]]) -> Catalog:
