@@ -44,9 +44,14 @@ def test_the_checks_catch_a_lost_placeholder_and_a_wrong_plural_count() -> None:
     broken = Catalog(locale="pl", domain=catalogs.DOMAIN)
     broken.add("{n} ally of {total}", "{n} sojusznik", context=None)
     broken.add(("{n} ally", "{n} allies"), ("{n} państwo", "{n} państwa"))
+    broken.add(("{n} release", "{n} releases"), ("jedna publikacja", "publikacje", "publikacji"))
+    broken.add(("{n} year", "{n} years"), ("jeden rok", "{n} lata", "{n} lat"))  # fine
     found = [p.message for p in catalogs.problems_in(broken, "pl")]
     assert any("expected ['n', 'total']" in m for m in found)
     assert any("plural forms" in m for m in found)  # Polish has three, two given
+    assert any("'{n} release': no form uses ['n']" in m for m in found)
+    assert not any("year" in m for m in found)
+    assert len(found) == 3
 
 
 @pytest.mark.parametrize(

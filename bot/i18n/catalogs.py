@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
 
-from babel.messages.catalog import Catalog, Message
+from babel.messages.catalog import Catalog, Message, TranslationError
 from babel.messages.checkers import num_plurals
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -131,39 +131,33 @@ def problems(catalog: str) -> list[Problem]:
 
 
 def problems_in(parsed: Catalog, catalog: str) -> list[Problem]:
-    """What is wrong with a catalog's translations: Babel's plural-count checker, and every
-    form's ``{placeholders}`` the same as its message's (a plural form may leave out the
-    count, as long as one form uses it)."""
+    """What is wrong with a catalog's translations: Babel's plural-count checker, and the
+    ``{placeholders}`` of every translation the same as its message's."""
     found: list[Problem] = []
     for message in _messages(parsed):
         try:
             num_plurals(parsed, message)
-        except Exception as error:  # Babel's TranslationError, worded by Babel
+        except TranslationError as error:
             found.append(Problem(catalog, message.lineno, f"{message.id!r}: {error}"))
-        ids = _forms(message.id)
-        expected = set().union(*(_fields(i) for i in ids))
-        for form in (f for f in _forms(message.string) if f):
-            got = _fields(form)
-            extra, missing = got - expected, expected - got
-            if message.pluralizable:
-                missing = set()  # checked as a whole below
-            if extra or missing:
-                found.append(
-                    Problem(
-                        catalog,
-                        message.lineno,
-                        f"{ids[0]!r}: placeholders {sorted(got)} in {form!r}, "
-                        f"expected {sorted(expected)}",
-                    )
-                )
-        if message.pluralizable and any(_forms(message.string)):
-            used = set().union(*(_fields(f) for f in _forms(message.string)))
-            if expected - used:
-                found.append(
-                    Problem(
-                        catalog,
-                        message.lineno,
-                        f"{ids[0]!r}: no form uses {sorted(expected - used)}",
-                    )
-                )
+        wrong = _placeholder_problem(message)
+        if wrong is not None:
+            found.append(Problem(catalog, message.lineno, wrong))
     return found
+
+
+def _placeholder_problem(message: Message) -> str | None:
+    """A form with a placeholder its message lacks, or a placeholder no form uses. A plural
+    form may leave the count out ("jedno" for 1) as long as another form has it."""
+    ids = _forms(message.id)
+    expected = set().union(*(_fields(i) for i in ids))
+    forms = [f for f in _forms(message.string) if f]
+    for form in forms:
+        got = _fields(form)
+        if got - expected or (not message.pluralizable and got != expected):
+            return (
+                f"{ids[0]!r}: placeholders {sorted(got)} in {form!r}, expected {sorted(expected)}"
+            )
+    unused = expected - set().union(*(_fields(f) for f in forms))
+    if forms and unused:
+        return f"{ids[0]!r}: no form uses {sorted(unused)}"
+    return None
