@@ -154,6 +154,8 @@ def test_the_data_precision_is_kept() -> None:
     de = lang("de")
     assert fmt.percent(2.0, de) == f"2,00{NBSP}%"  # NATO's "2.00", never "2 %"
     assert fmt.percent(2.675, de) == f"2,68{NBSP}%"  # half-up from the decimal written
+    assert fmt.percent(2.665, de) == f"2,67{NBSP}%"  # as NATO rounds, not to even
+    assert fmt.decimal(0.125, de) == "0,13"
     assert fmt.percent(1.5, de, digits=1) == f"1,5{NBSP}%"
     assert fmt.decimal(-1234.5, lang("pl")) == f"−1{NBSP}234,50"
 

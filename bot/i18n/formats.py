@@ -9,7 +9,7 @@ import copy
 import datetime
 import functools
 import math
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from babel import Locale
 from babel.dates import format_date, format_skeleton
@@ -34,9 +34,10 @@ def _pattern(locale: Locale, kind: str, digits: int) -> NumberPattern:
     return pattern
 
 
-def _exact(value: float) -> Decimal:
-    # From the shortest repr: 2.675 stays 2.675, never 2.67499999...
-    return Decimal(repr(value))
+def _half_up(value: float, digits: int) -> Decimal:
+    """Rounded half-up, as NATO rounds (2.665 -> 2.67), from the shortest repr: 2.675 is
+    2.675, never 2.67499999..."""
+    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
 
 def _true_minus(text: str, locale: Locale) -> str:
@@ -47,14 +48,15 @@ def _true_minus(text: str, locale: Locale) -> str:
 def decimal(value: float, language: Language, digits: int = 2) -> str:
     """'1,234.50' (en), '1.234,50' (de), '1 234,50' (pl); negatives with U+2212."""
     locale = language.locale
-    return _true_minus(_pattern(locale, "decimal", digits).apply(_exact(value), locale), locale)
+    rounded = _half_up(value, digits)
+    return _true_minus(_pattern(locale, "decimal", digits).apply(rounded, locale), locale)
 
 
 def percent(points: float, language: Language, digits: int = 2) -> str:
     """A share given in percentage points: 2.69 -> '2.69%' (en), '2,69 %' (de, fr),
     '2,69%' (pl), '%2,69' (tr)."""
     locale = language.locale
-    fraction = _exact(points) / 100
+    fraction = _half_up(points, digits) / 100  # exact: Babel's own rounding never acts
     return _true_minus(_pattern(locale, "percent", digits).apply(fraction, locale), locale)
 
 
@@ -70,12 +72,13 @@ def signed(text: str, value: float) -> str:
 
 def signed_decimal(value: float, language: Language, digits: int = 2) -> str:
     """'+0.18', '−0,05'; what rounds to zero reads '0,00', never '−0,00'."""
-    rounded = round(value, digits)
+    rounded = float(_half_up(value, digits))
     return signed(decimal(abs(rounded), language, digits), rounded)
 
 
 def signed_percent(points: float, language: Language, digits: int = 2) -> str:
-    rounded = round(points, digits)
+    """'+0,12 %', '−1,20 %'; zero has no sign."""
+    rounded = float(_half_up(points, digits))
     return signed(percent(abs(rounded), language, digits), rounded)
 
 
@@ -90,7 +93,8 @@ def money_usd(amount_usd: float, language: Language) -> str:
     whole_digits = exponent % 3 + 1 if rounded >= 1000 else exponent + 1
     digits = max(0, MONEY_FIGURES - whole_digits)
     shown = format_compact_decimal(rounded, locale=language.locale, fraction_digits=digits)
-    return signed(f"{shown}{NBSP}USD", -1.0 if amount_usd < 0 else 0.0)
+    text = f"{shown}{NBSP}USD"
+    return f"{MINUS}{text}" if amount_usd < 0 else text
 
 
 def money_usd_bn(amount_bn: float, language: Language) -> str:
