@@ -79,6 +79,7 @@ async def test_the_sync_hash_covers_the_translations(natobot: NatoBot) -> None:
         ("it", "macedonia", "Macedonia del Nord", "MKD"),
         ("es-ES", "alem", "Alemania", "DEU"),
         ("nl", "duits", "Duitsland", "DEU"),
+        ("cs", "něm", "Německo", "DEU"),
         ("en-US", "czech", "Czechia", "CZE"),
         ("en-GB", "turk", "Türkiye", "TUR"),
     ],
