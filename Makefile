@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP     := $(VENV)/.dev-installed
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint clean i18n-extract i18n-update i18n-compile i18n-check
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -37,6 +37,24 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy bot cogs db tests bench docs
 	$(BIN)/lint-imports
+
+# The catalogs (docs/TRANSLATING.md): extract the messages into the template, merge it into
+# every language's catalog, compile them as the bot does, check them.
+LOCALES := bot/locales
+POT     := $(LOCALES)/natobot.pot
+
+i18n-extract: $(DEV_STAMP)
+	$(BIN)/python -m bot.cli.catalogs extract
+
+i18n-update: $(DEV_STAMP)
+	$(BIN)/pybabel update --input-file $(POT) --output-dir $(LOCALES) --domain natobot --width 100
+
+i18n-compile: $(DEV_STAMP)
+	$(BIN)/python -m bot.cli.catalogs compile
+
+i18n-check: $(DEV_STAMP)
+	$(BIN)/pybabel update --check --input-file $(POT) --output-dir $(LOCALES) --domain natobot --width 100
+	$(BIN)/python -m bot.cli.catalogs check
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -21,6 +21,7 @@ from discord.ext import commands, tasks
 
 from bot import chart_replies
 from bot.chart_renderer import ChartRenderer
+from bot.command_translator import CatalogTranslator
 from bot.config import Settings
 from bot.errors import UserFacingError, echo
 from bot.inflight import InFlight
@@ -222,6 +223,8 @@ class NatoBot(commands.AutoShardedBot):
         # sent by another.
         self.add_dynamic_items(PageButton, ExportButton)
         watch_for_stale_clicks(self)  # a click nothing here handles still gets an answer
+        # Command names and descriptions in every offered language, from the catalogs.
+        await self.tree.set_translator(CatalogTranslator())
         for extension in discover_extensions():
             await self.load_extension(extension)
         self.startup_step = "command sync"
@@ -288,8 +291,14 @@ class NatoBot(commands.AutoShardedBot):
             scopes.append(discord.Object(id=admin))
         return scopes
 
-    def command_tree_hash(self, guild: discord.abc.Snowflake | None) -> str:
-        payload = [c.to_dict(self.tree) for c in self.tree.get_commands(guild=guild)]
+    async def command_tree_hash(self, guild: discord.abc.Snowflake | None) -> str:
+        # What sync sends, translations included: a catalog's change is a change to sync.
+        translator = self.tree.translator
+        commands = self.tree.get_commands(guild=guild)
+        if translator is None:
+            payload = [c.to_dict(self.tree) for c in commands]
+        else:
+            payload = [await c.get_translated_payload(self.tree, translator) for c in commands]
         canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -304,7 +313,7 @@ class NatoBot(commands.AutoShardedBot):
         """Sync one scope (None = global) when it changed since its last sync, or ``force``."""
         # Per application too: the same database behind another bot token must still sync.
         key = f"command_tree_hash:{self.application_id}:{guild.id if guild else 'global'}"
-        digest = self.command_tree_hash(guild)
+        digest = await self.command_tree_hash(guild)
         if not force and await self.store.get_meta(key) == digest:
             log.info("command tree unchanged since last sync; not syncing")
             return False

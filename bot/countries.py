@@ -268,19 +268,50 @@ def resolve_many(snap: Snapshot, text: str, *, aggregates: bool = False) -> list
     return list(found.values())
 
 
-def autocomplete(snap: Snapshot, current: str, limit: int = 25) -> list[Country]:
+@dataclass(frozen=True, slots=True, eq=False)
+class LocalNames:
+    """The allies' names in one reader's language, keyed for matching once, not on every
+    keystroke."""
+
+    #: iso3 -> the name as written ('Niemcy').
+    shown: Mapping[str, str]
+    #: normalised name -> iso3 ('niemcy' -> 'DEU').
+    keys: Mapping[str, str]
+    #: (normalised name, iso3), alphabetically (accents ignored: 'Çekya' among the Cs).
+    order: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, shown: Mapping[str, str]) -> LocalNames:
+        keys = {normalise(name): iso3 for iso3, name in shown.items()}
+        return cls(dict(shown), keys, tuple(sorted(keys.items())))
+
+
+def autocomplete(
+    snap: Snapshot, current: str, limit: int = 25, names: LocalNames | None = None
+) -> list[Country]:
     """Allies to offer while someone types: name prefixes, then alias prefixes, then fuzzy.
 
-    Empty input offers every ally alphabetically. Never more than ``limit``. Called on every
-    keystroke, so it only scans the (small) alias table once and fuzzes only if still short.
-    Never offers a non-ally: only allies have figures to show.
+    ``names``, the allies' names in the reader's language, are matched first and order the
+    list; today's names, exonyms and codes still match. Empty input offers every
+    ally alphabetically. Never more than ``limit``. Called on every keystroke, so it only
+    scans the (small) alias table once and fuzzes only if still short. Never offers a
+    non-ally: only allies have figures to show.
     """
     if limit <= 0:
         return []
     key = normalise(current)
     if not key:
-        return sorted(snap.countries.values(), key=lambda c: c.name)[:limit]
-    return _candidates(snap, key, limit)
+        return _by_name(snap, names)[:limit]
+    return _candidates(snap, key, limit, names)
+
+
+def _by_name(snap: Snapshot, names: LocalNames | None) -> list[Country]:
+    """Every ally, alphabetically by its name in the reader's language."""
+    if names is None or not names.shown:
+        return sorted(snap.countries.values(), key=lambda c: c.name)
+    local = [snap.countries[iso3] for _, iso3 in names.order if iso3 in snap.countries]
+    others = [c for c in snap.countries.values() if c.iso3 not in names.shown]
+    return local + sorted(others, key=lambda c: c.name)
 
 
 def _exact_ally(snap: Snapshot, key: str) -> Country | None:
@@ -359,11 +390,18 @@ def _resolve_list_item(snap: Snapshot, words: list[str]) -> Country:
     raise UnknownListItem(first.query, [], LIST_EXAMPLE)
 
 
-def _candidates(snap: Snapshot, key: str, limit: int) -> list[Country]:
-    """Allies for a normalised ``key``: name prefixes, then alias prefixes, then close spellings."""
+def _candidates(
+    snap: Snapshot, key: str, limit: int, names: LocalNames | None = None
+) -> list[Country]:
+    """Allies for a normalised ``key``: name prefixes (in the reader's language first), then
+    alias prefixes, then close spellings."""
     if not key or limit <= 0:
         return []
     chosen: dict[str, Country] = {}
+    if names is not None:
+        for name, iso3 in names.order:
+            if iso3 in snap.countries and name.startswith(key):
+                chosen.setdefault(iso3, snap.countries[iso3])
     for country in sorted(snap.countries.values(), key=lambda c: c.name):
         if normalise(country.name).startswith(key):
             chosen.setdefault(country.iso3, country)
@@ -371,7 +409,7 @@ def _candidates(snap: Snapshot, key: str, limit: int) -> list[Country]:
         if alias.startswith(key) and iso3 in snap.countries:
             chosen.setdefault(iso3, snap.countries[iso3])
     if len(chosen) < limit:
-        for country in _fuzzy(snap, key, limit):
+        for country in _fuzzy(snap, key, limit, names):
             chosen.setdefault(country.iso3, country)
     return list(chosen.values())[:limit]
 
@@ -392,9 +430,10 @@ def _fuzzy_matches(key: str, table: Mapping[str, object], limit: int) -> list[tu
     return [(name, score) for name, score, _index in matches]
 
 
-def _fuzzy(snap: Snapshot, key: str, limit: int) -> list[Country]:
-    """Allies whose name, alias or part is close to the normalised ``key``, best first, once."""
-    table = _ally_keys(snap)
+def _fuzzy(snap: Snapshot, key: str, limit: int, names: LocalNames | None = None) -> list[Country]:
+    """Allies whose name (in the reader's language too), alias or part is close to the
+    normalised ``key``, best first, once."""
+    table = {**names.keys, **_ally_keys(snap)} if names else _ally_keys(snap)
     found: dict[str, Country] = {}
     # Extract more than needed: several aliases may point at the same ally.
     for alias, _score in _fuzzy_matches(key, table, limit * 4):

@@ -20,6 +20,8 @@ from bot.analytics import targets as registry
 from bot.analytics.targets import MAX_TARGET, MIN_TARGET, validate_target
 from bot.countries import AGGREGATE_ALIASES
 from bot.errors import UserFacingError, echo
+from bot.i18n import negotiate
+from bot.i18n.names import country_names
 from bot.models import Country, Snapshot
 from bot.releases import release_choices, resolve_release
 
@@ -54,6 +56,11 @@ def _snapshot(interaction: Interaction) -> Snapshot:
     return interaction.client.store.snapshot
 
 
+def _names(interaction: Interaction) -> countries.LocalNames:
+    """The allies' names in the language of the person typing (none in English)."""
+    return country_names(negotiate(interaction.locale.value))
+
+
 class CountryOption(app_commands.Transformer):
     """An ally by name, ISO code or alias; autocompletes from the alias table."""
 
@@ -67,8 +74,10 @@ class CountryOption(app_commands.Transformer):
     async def autocomplete(  # type: ignore[override]
         self, interaction: Interaction, value: str
     ) -> list[app_commands.Choice[str]]:
-        found = countries.autocomplete(_snapshot(interaction), value, limit=MAX_CHOICES)
-        return [app_commands.Choice(name=c.name, value=c.iso3) for c in found]
+        names = _names(interaction)
+        found = countries.autocomplete(_snapshot(interaction), value, MAX_CHOICES, names)
+        shown = names.shown
+        return [app_commands.Choice(name=shown.get(c.iso3, c.name), value=c.iso3) for c in found]
 
 
 class SubjectOption(CountryOption):
@@ -80,12 +89,16 @@ class SubjectOption(CountryOption):
     async def autocomplete(  # type: ignore[override]
         self, interaction: Interaction, value: str
     ) -> list[app_commands.Choice[str]]:
-        return subject_choices(_snapshot(interaction), value)
+        return subject_choices(_snapshot(interaction), value, names=_names(interaction))
 
 
-def subject_choices(snap: Snapshot, typed: str, prefix: str = "") -> list[app_commands.Choice[str]]:
-    """Allies (and the aggregates whose names begin with what was typed) to offer; each
-    value is ``prefix`` + the code, so a list being typed keeps its earlier parts."""
+def subject_choices(
+    snap: Snapshot, typed: str, prefix: str = "", names: countries.LocalNames | None = None
+) -> list[app_commands.Choice[str]]:
+    """Allies (and the aggregates whose names begin with what was typed) to offer, by
+    ``names`` (iso3 -> the name in the reader's language) where given; each value is
+    ``prefix`` + the code, so a list being typed keeps its earlier parts."""
+    shown = names.shown if names else {}
     key = countries.normalise(typed)
     # NATO as a whole first, then European allies and Canada (the registry's order).
     wholes = [
@@ -94,13 +107,13 @@ def subject_choices(snap: Snapshot, typed: str, prefix: str = "") -> list[app_co
         if key and any(a.startswith(key) and c == code for a, c in AGGREGATE_ALIASES.items())
     ]
     found = [aggregate_country(code) for code in wholes]
-    found += countries.autocomplete(snap, typed, limit=MAX_CHOICES)
+    found += countries.autocomplete(snap, typed, MAX_CHOICES, names)
     choices = []
     for country in found[:MAX_CHOICES]:
         value = f"{prefix}{country.iso3}"
         if len(value) > 100:  # Discord caps a choice's value; offer only what fits
             continue
-        name = f"{prefix}{country.name}" if prefix else country.name
+        name = f"{prefix}{shown.get(country.iso3, country.name)}"
         choices.append(app_commands.Choice(name=name[-100:], value=value))
     return choices
 
@@ -115,15 +128,15 @@ async def countries_autocomplete(
     interaction: Interaction, value: str
 ) -> list[app_commands.Choice[str]]:
     """/compare: completes the ally being typed (the last part of the list), keeping the rest."""
-    snap = _snapshot(interaction)
+    snap, names = _snapshot(interaction), _names(interaction)
     found = _LAST_PART.match(value)
     done, current = (found[1], found[2]) if found else ("", value)
     prefix = done.rstrip() + " " if done.strip() else ""
-    choices = subject_choices(snap, current, prefix)
+    choices = subject_choices(snap, current, prefix, names)
     if not choices and not found and " " in value.strip():
         # "pl de": spaces separate too; complete the last word.
         done, _, current = value.strip().rpartition(" ")
-        choices = subject_choices(snap, current, done + " ")
+        choices = subject_choices(snap, current, done + " ", names)
     return choices
 
 

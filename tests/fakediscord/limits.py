@@ -6,7 +6,8 @@ answer (nested "errors" object) and records a violation.
 
 from __future__ import annotations
 
-import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +35,32 @@ MAX_FILES = 10
 MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
 MAX_MODAL_TITLE = 45
 
-COMMAND_NAME = re.compile(r"^[-_'\w]{1,32}$")
+MAX_NAME = 32
+MAX_DESCRIPTION = 100
+#: Discord's locales, the keys of ``name_localizations`` and ``description_localizations``.
+LOCALES = frozenset({
+    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl",
+    "no", "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi",
+    "th", "zh-CN", "ja", "zh-TW", "ko",
+})  # fmt: skip
+#: Devanagari and Thai: Discord's name pattern allows these scripts' marks too.
+_NAME_SCRIPTS = ((0x0900, 0x097F), (0xA8E0, 0xA8FF), (0x0E00, 0x0E7F))
+
+
+def valid_name(name: str) -> bool:
+    """Discord's ``^[-_'\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$``, in lowercase."""
+    return (
+        1 <= len(name) <= MAX_NAME
+        and name == name.lower()
+        and all(
+            ch in "-_'"
+            or unicodedata.category(ch)[0] in "LN"
+            or any(low <= ord(ch) <= high for low, high in _NAME_SCRIPTS)
+            for ch in name
+        )
+    )
+
+
 URL_SCHEMES = ("http://", "https://", "attachment://")
 
 
@@ -267,22 +293,88 @@ def check_command(command: JSON, prefix: tuple[str, ...]) -> list[FieldError]:
     """The parts of an application command Discord validates on sync."""
     errors: list[FieldError] = []
     kind = command.get("type", 1)
-    name = _text(command.get("name"))
-    if kind == 1 and (not COMMAND_NAME.match(name) or name != name.lower()):
-        errors.append(
-            FieldError(
-                (*prefix, "name"), "APPLICATION_COMMAND_INVALID_NAME", f"Invalid name {name!r}"
-            )
-        )
-    if kind == 1 and not 1 <= len(_text(command.get("description"))) <= 100:
-        errors.append(
-            FieldError(
-                (*prefix, "description"),
-                "BASE_TYPE_BAD_LENGTH",
-                "Must be between 1 and 100 in length.",
-            )
-        )
+    if kind == 1:
+        errors += _check_names_and_descriptions(command, prefix)
     errors += _check_options(command.get("options") or [], (*prefix, "options"))
+    return errors
+
+
+def _invalid_name(path: tuple[str, ...], name: str) -> FieldError:
+    return FieldError(path, "APPLICATION_COMMAND_INVALID_NAME", f"Invalid name {name!r}")
+
+
+def _bad_length(path: tuple[str, ...], limit: int) -> FieldError:
+    return FieldError(path, "BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {limit} in length.")
+
+
+def _localizations(
+    item: JSON, key: str, path: tuple[str, ...]
+) -> tuple[dict[str, str], list[FieldError]]:
+    """An item's ``name_localizations`` or ``description_localizations``, and what is wrong with
+    its shape (a locale Discord does not have, a value that is not text)."""
+    given = item.get(key)
+    if given is None:
+        return {}, []
+    if not isinstance(given, dict):
+        return {}, [FieldError((*path, key), "DICT_TYPE_CONVERT", "Only dictionaries may be used")]
+    errors = [
+        FieldError((*path, key, str(locale)), "LOCALE_INVALID", f"Invalid locale {locale!r}")
+        for locale in given
+        if locale not in LOCALES
+    ]
+    texts = {str(locale): value for locale, value in given.items() if isinstance(value, str)}
+    errors += [
+        FieldError((*path, key, str(locale)), "BASE_TYPE_REQUIRED", "Must be a string")
+        for locale, value in given.items()
+        if not isinstance(value, str)
+    ]
+    return texts, errors
+
+
+def _check_names_and_descriptions(item: JSON, path: tuple[str, ...]) -> list[FieldError]:
+    """A command's or option's name and description, and every localisation of them, held to
+    the same rules: Discord refuses a bad localisation as it refuses a bad name."""
+    names, errors = _localizations(item, "name_localizations", path)
+    descriptions, more = _localizations(item, "description_localizations", path)
+    errors += more
+    name = _text(item.get("name"))
+    if not valid_name(name):
+        errors.append(_invalid_name((*path, "name"), name))
+    for locale, localized in names.items():
+        if not valid_name(localized):
+            errors.append(_invalid_name((*path, "name_localizations", locale), localized))
+    if not 1 <= len(_text(item.get("description"))) <= MAX_DESCRIPTION:
+        errors.append(_bad_length((*path, "description"), MAX_DESCRIPTION))
+    for locale, localized in descriptions.items():
+        if not 1 <= len(localized) <= MAX_DESCRIPTION:
+            errors.append(
+                _bad_length((*path, "description_localizations", locale), MAX_DESCRIPTION)
+            )
+    return errors
+
+
+def check_unique_names(items: Iterable[JSON], path: tuple[str, ...]) -> list[FieldError]:
+    """Siblings (a scope's commands, a command's options) must differ in name in every locale,
+    where a locale's name is its localisation or, without one, the name itself."""
+    siblings = [i for i in items if isinstance(i, dict)]
+    locales = {locale for i in siblings for locale in (i.get("name_localizations") or {}) if locale}
+    errors: list[FieldError] = []
+    for locale in [None, *sorted(locales)]:
+        seen: set[str] = set()
+        for item in siblings:
+            name = _text(item.get("name"))
+            if locale is not None:
+                name = _text((item.get("name_localizations") or {}).get(locale)) or name
+            if name in seen:
+                where = f" in {locale}" if locale else ""
+                errors.append(
+                    FieldError(
+                        path,
+                        "APPLICATION_COMMANDS_DUPLICATE_NAME",
+                        f"Application command names must be unique: {name!r}{where}",
+                    )
+                )
+            seen.add(name)
     return errors
 
 
@@ -290,24 +382,11 @@ def _check_options(options: list[JSON], prefix: tuple[str, ...]) -> list[FieldEr
     errors: list[FieldError] = []
     if len(options) > 25:
         errors.append(_too_long(prefix, 25))
+    errors += check_unique_names(options, prefix)
     seen_optional = False
     for index, option in enumerate(options):
         here = (*prefix, str(index))
-        name = _text(option.get("name"))
-        if not COMMAND_NAME.match(name) or name != name.lower():
-            errors.append(
-                FieldError(
-                    (*here, "name"), "APPLICATION_COMMAND_INVALID_NAME", f"Invalid name {name!r}"
-                )
-            )
-        if not 1 <= len(_text(option.get("description"))) <= 100:
-            errors.append(
-                FieldError(
-                    (*here, "description"),
-                    "BASE_TYPE_BAD_LENGTH",
-                    "Must be between 1 and 100 in length.",
-                )
-            )
+        errors += _check_names_and_descriptions(option, here)
         if option.get("type") in (1, 2):
             errors += _check_options(option.get("options") or [], (*here, "options"))
             continue
@@ -325,6 +404,14 @@ def _check_options(options: list[JSON], prefix: tuple[str, ...]) -> list[FieldEr
         choices = option.get("choices") or []
         if len(choices) > MAX_CHOICES:
             errors.append(_too_long((*here, "choices"), MAX_CHOICES))
+        for cindex, choice in enumerate(c for c in choices if isinstance(c, dict)):
+            where = (*here, "choices", str(cindex))
+            names, more = _localizations(choice, "name_localizations", where)
+            errors += more
+            for locale, text in [(None, _text(choice.get("name"))), *names.items()]:
+                if not 1 <= len(text) <= MAX_CHOICE_NAME:
+                    key = ("name",) if locale is None else ("name_localizations", locale)
+                    errors.append(_bad_length((*where, *key), MAX_CHOICE_NAME))
         if choices and option.get("autocomplete"):
             errors.append(
                 FieldError(

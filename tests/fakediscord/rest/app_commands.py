@@ -33,6 +33,10 @@ async def put_commands(fake: FakeDiscord, call: Call) -> Reply:
         return scope
     commands = call.body or []
     errors = [e for index, c in enumerate(commands) for e in limits.check_command(c, (str(index),))]
+    # Names are unique per kind: a chat-input command may share a context menu's name.
+    for kind in {c.get("type", 1) for c in commands if isinstance(c, dict)}:
+        same_kind = [c for c in commands if isinstance(c, dict) and c.get("type", 1) == kind]
+        errors += limits.check_unique_names(same_kind, ())
     if len(commands) > 100:
         errors.append(
             limits.FieldError((), "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length.")

@@ -725,3 +725,110 @@ def test_discord_error_json_nests_by_field_path() -> None:
             }
         }
     }
+
+
+# ---- command localisations --------------------------------------------------------------------
+
+
+class GermanName(app_commands.Translator):
+    """Gives every command this German name, and nothing else."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    async def translate(
+        self,
+        string: app_commands.locale_str,
+        locale: discord.Locale,
+        context: app_commands.TranslationContextTypes,
+    ) -> str | None:
+        command_name = app_commands.TranslationContextLocation.command_name
+        if locale is discord.Locale.german and context.location is command_name:
+            return self.name
+        return None
+
+
+async def test_a_bad_name_localisation_fails_the_sync_like_a_bad_name(fake: FakeDiscord) -> None:
+    async with running_bare_bot(fake) as bare:
+        await bare.tree.set_translator(GermanName("Ping Befehl"))
+        with pytest.raises(app_commands.CommandSyncFailure):
+            await bare.tree.sync()
+        [violation] = fake.take_violations("invalid_command")
+        assert violation.detail == ["0.name_localizations.de: Invalid name 'Ping Befehl'"]
+        await bare.tree.set_translator(GermanName("anpingen"))
+        await bare.tree.sync()
+    [ping] = fake.commands()
+    assert ping["name_localizations"] == {"de": "anpingen"}
+
+
+def command(**fields: object) -> dict[str, object]:
+    return {"name": "gap", "description": "How far", "type": 1, **fields}
+
+
+def option(**fields: object) -> dict[str, object]:
+    return {"name": "year", "description": "Year", "type": 4, **fields}
+
+
+@pytest.mark.parametrize(
+    ("payload", "path"),
+    [
+        (command(name_localizations={"de": "Lücke"}), "name_localizations.de"),
+        (command(name_localizations={"de": "zwei wörter"}), "name_localizations.de"),
+        (command(name_localizations={"pl": "l" * 33}), "name_localizations.pl"),
+        (command(name_localizations={"pl": ""}), "name_localizations.pl"),
+        (command(name_localizations={"xx": "gap"}), "name_localizations.xx"),
+        (command(description_localizations={"fr": ""}), "description_localizations.fr"),
+        (command(description_localizations={"fr": "d" * 101}), "description_localizations.fr"),
+        (
+            command(options=[option(name_localizations={"tr": "Yıl"})]),
+            "options.0.name_localizations.tr",
+        ),
+        (
+            command(options=[option(description_localizations={"it": "a" * 101})]),
+            "options.0.description_localizations.it",
+        ),
+        (
+            command(
+                options=[
+                    option(
+                        choices=[
+                            {"name": "2024", "value": 2024, "name_localizations": {"nl": "n" * 101}}
+                        ]
+                    )
+                ]
+            ),
+            "options.0.choices.0.name_localizations.nl",
+        ),
+        (
+            command(
+                options=[
+                    option(name_localizations={"de": "jahr"}),
+                    option(name="release", name_localizations={"de": "jahr"}),
+                ]
+            ),
+            "options",
+        ),
+    ],
+)
+def test_a_bad_localisation_is_refused_at_its_field(payload: dict[str, object], path: str) -> None:
+    assert path in [".".join(e.path) for e in limits.check_command(payload, ())]
+
+
+@pytest.mark.parametrize(
+    "localised",
+    [
+        {"tr": "yeniden-yükle", "pl": "przywróć", "el": "σύνοψη", "bg": "обобщение"},
+        {"hi": "सारांश", "th": "สรุป"},  # Devanagari and Thai vowel signs are marks, not letters
+        {"fr": "aujourd'hui"},
+    ],
+)
+def test_localised_names_discord_accepts(localised: dict[str, str]) -> None:
+    assert limits.check_command(command(name_localizations=localised), ()) == []
+
+
+def test_command_names_must_differ_in_every_locale() -> None:
+    first = command(name="summary", name_localizations={"de": "überblick"})
+    second = command(name="overview", name_localizations={"de": "überblick"})
+    [error] = limits.check_unique_names([first, second], ())
+    assert "'überblick' in de" in error.message
+    assert limits.check_unique_names([first, command(name="ranking")], ()) == []
